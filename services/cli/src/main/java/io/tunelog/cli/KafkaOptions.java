@@ -1,0 +1,62 @@
+package io.tunelog.cli;
+
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/** How to reach Kafka, shared by every command that talks to a cluster. */
+final class KafkaOptions {
+    @Option(names = {"-b", "--bootstrap-servers"}, description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS)")
+    String bootstrapServers;
+
+    @Option(names = "--client-config", description = "Properties file with extra Kafka client settings (security, for example)")
+    Path clientConfig;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions for topics this command creates (default: ${DEFAULT-VALUE})")
+    int partitions;
+
+    @Option(names = "--replication-factor", defaultValue = "1", description = "Replicas for topics this command creates (default: ${DEFAULT-VALUE})")
+    short replicationFactor;
+
+    /** The bootstrap servers given, or from the environment, or null when neither says. */
+    String bootstrapOrNull() {
+        if (bootstrapServers != null) {
+            return bootstrapServers;
+        }
+        String env = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+        return env == null || env.isBlank() ? null : env;
+    }
+
+    KafkaClients clients(String bootstrap) {
+        Map<String, Object> extra = new HashMap<>();
+        if (clientConfig != null) {
+            Properties props = new Properties();
+            try (Reader r = Files.newBufferedReader(clientConfig)) {
+                props.load(r);
+            } catch (IOException e) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read client config " + clientConfig + ": " + e.getMessage());
+            }
+            props.forEach((k, v) -> extra.put(k.toString(), v));
+        }
+        return new KafkaClients(bootstrap, extra);
+    }
+
+    KafkaClients requiredClients() {
+        String bootstrap = bootstrapOrNull();
+        if (bootstrap == null) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "no Kafka cluster: give --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS");
+        }
+        return clients(bootstrap);
+    }
+
+    Topics.Layout layout() {
+        return new Topics.Layout(partitions, replicationFactor);
+    }
+}

@@ -1,0 +1,23 @@
+package io.tunelog.cli;
+
+import io.tunelog.domain.state.ExperimentState;
+import java.nio.file.Path;
+import java.util.TreeMap;
+
+/** The human-readable end of a run. */
+final class Outcome {
+    private Outcome() {}
+
+    static String text(ExperimentState state, Path resultsDir) {
+        StringBuilder s = new StringBuilder();
+        s.append("Experiment ").append(state.experimentId()).append(": ").append(state.status());
+        state.completion().ifPresent(c -> s.append(" (").append(c.reason()).append(')'));
+        s.append('\n');
+        state.best().ifPresentOrElse(best -> s.append("Best trial ").append(best.trialId()).append(": ")
+                        .append(state.spec().metric().name()).append('=').append(best.value())
+                        .append(" with ").append(new TreeMap<>(state.trial(best.trialId()).config())).append('\n'),
+                () -> s.append("No trial reported ").append(state.spec() == null ? "the metric" : state.spec().metric().name()).append('\n'));
+        s.append("Results: ").append(resultsDir.toAbsolutePath());
+        return s.toString();
+    }
+}

@@ -1,0 +1,110 @@
+package io.tunelog.cli;
+
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import io.tunelog.registry.RegistryService;
+import io.tunelog.scheduler.SchedulingService;
+import io.tunelog.service.ServiceLogic;
+import io.tunelog.service.ServiceRunner;
+import io.tunelog.suggestion.SuggestionService;
+import io.tunelog.worker.WorkerAgent;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+
+/** Starts Tunelog's services and workers in this process; `run`, `services` and `worker` share it. */
+final class Platform implements AutoCloseable {
+    /** Every service by name, in start order. */
+    static final Map<String, Supplier<ServiceLogic>> SERVICES = new LinkedHashMap<>();
+
+    static {
+        SERVICES.put("scheduler", SchedulingService::new);
+        SERVICES.put("suggestion", SuggestionService::new);
+        SERVICES.put("registry", RegistryService::new);
+    }
+
+    private final KafkaClients clients;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final List<ServiceRunner> services = new ArrayList<>();
+    private final List<WorkerAgent> workers = new ArrayList<>();
+
+    Platform(KafkaClients clients) {
+        this.clients = clients;
+    }
+
+    Platform ensureTopics(Topics.Layout layout) {
+        try (Admin admin = clients.admin()) {
+            Topics.ensure(admin, layout);
+        }
+        return this;
+    }
+
+    Platform startServices(Set<String> names, String instance) {
+        for (String name : names) {
+            Supplier<ServiceLogic> logic = SERVICES.get(name);
+            if (logic == null) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "unknown service " + name + "; known: " + SERVICES.keySet());
+            }
+            ServiceRunner runner = new ServiceRunner(clients, logic.get(), instance).start();
+            services.add(runner);
+            started.add(runner);
+        }
+        return this;
+    }
+
+    Platform startWorker(WorkerAgent.Settings settings) {
+        WorkerAgent worker = new WorkerAgent(clients, settings).start();
+        workers.add(worker);
+        started.add(worker);
+        return this;
+    }
+
+    /** Waits until every service has caught up with the log it owns. */
+    void awaitServicesReady(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!services.stream().allMatch(ServiceRunner::isReady)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("services not ready after " + timeoutMs + " ms");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    static WorkerAgent.Settings workerSettings(String workerId, int slots, Path storage, Path logs) {
+        return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, System.getenv("SLURM_JOB_ID"));
+    }
+
+    @Override
+    public void close() {
+        // Workers first, so no attempt is left to report into stopped services.
+        for (int i = started.size() - 1; i >= 0; i--) {
+            if (started.get(i) instanceof WorkerAgent w) {
+                w.close();
+            }
+        }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            if (!(started.get(i) instanceof WorkerAgent)) {
+                try {
+                    started.get(i).close();
+                } catch (Exception e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.tunelog.cli;
+
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Runs one worker agent until the process is stopped. */
+@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run a worker agent until stopped.")
+final class WorkerCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--slots", defaultValue = "1", description = "Trials to run at once (default: ${DEFAULT-VALUE})")
+    int slots;
+
+    @Option(names = "--worker-id", description = "Worker id (default: host name and a random suffix)")
+    String workerId;
+
+    @Option(names = "--storage", description = "Checkpoint storage shared by all workers (default: ~/tunelog_results)")
+    Path storage;
+
+    @Option(names = "--log-dir", description = "Where trial stdout/stderr go (default: the storage directory)")
+    Path logDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (slots < 1) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--slots must be at least 1, got " + slots);
+        }
+        var clients = kafka.requiredClients();
+        Path store = storage != null ? storage : Path.of(System.getProperty("user.home"), "tunelog_results");
+        String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (Platform platform = new Platform(clients)) {
+            platform.startWorker(Platform.workerSettings(id, slots, store, logDir != null ? logDir : store));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                platform.close();
+                stopped.countDown();
+            }));
+            System.out.println("worker " + id + " ready with " + slots + " slot(s)");
+            stopped.await();
+        }
+        return 0;
+    }
+}

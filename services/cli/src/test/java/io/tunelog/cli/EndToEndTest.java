@@ -1,0 +1,155 @@
+package io.tunelog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.WorkerReport;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.codec.EventCodec;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import io.tunelog.log.LogReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole path on a real broker: submit → suggest → queue → workers → gate → complete. */
+class EndToEndTest {
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @TempDir
+    static Path storage;
+
+    static KafkaClients clients;
+    static Platform platform;
+
+    @BeforeAll
+    static void startPlatform() throws Exception {
+        clients = KafkaClients.of(KAFKA.bootstrapServers());
+        platform = new Platform(clients).ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES.keySet(), "it");
+        for (int i = 0; i < 4; i++) {
+            platform.startWorker(Platform.workerSettings("it-worker-" + i, 1, storage, storage));
+        }
+        platform.awaitServicesReady(60_000);
+    }
+
+    @AfterAll
+    static void stopPlatform() {
+        platform.close();
+    }
+
+    private static SpecFile spec(String yaml) throws Exception {
+        Path file = Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), yaml);
+        return SpecFile.read(file);
+    }
+
+    @Test
+    void shouldRunTwentyTrialsOnFourWorkersToCompletion() throws Exception {
+        SpecFile spec = spec("""
+                name: e2e-quadratic
+                metric: {name: score, mode: max}
+                seed: 11
+                budget: {trials: 20, concurrent: 4}
+                searchSpace:
+                  x: {uniform: [-1, 1]}
+                  y: {uniform: [-1, 1]}
+                trial:
+                  trainable: io.tunelog.cli.QuadraticTrainable
+                  checkpoint: {keep: 1, scoreAttribute: score}
+                """);
+        String id = "e2e-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+
+        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        assertThat(state.trials()).hasSize(20).allSatisfy(t -> {
+            assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
+            assertThat(t.reports()).extracting(r -> r.step()).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(t.checkpoints()).hasSize(1);
+        });
+        assertThat(state.trials().stream().map(TrialState::workerId).distinct().count())
+                .as("work spread over the four workers").isGreaterThan(1);
+        TrialState best = state.trials().stream()
+                .max((a, b) -> Double.compare(score(a), score(b))).orElseThrow();
+        assertThat(state.completion().orElseThrow().bestTrialId()).isEqualTo(best.trialId());
+        assertThat(state.completion().orElseThrow().bestMetric())
+                .isEqualTo(QuadraticTrainable.finalScore((Double) best.config().get("x"), (Double) best.config().get("y")));
+    }
+
+    private static double score(TrialState t) {
+        return t.lastValue("score").orElseThrow();
+    }
+
+    @Test
+    void shouldRefuseReportFromStaleAttempt() throws Exception {
+        SpecFile spec = spec("""
+                name: e2e-stale
+                metric: {name: score, mode: max}
+                budget: {trials: 1, concurrent: 1}
+                searchSpace:
+                  x: {uniform: [0, 1]}
+                trial:
+                  trainable: io.tunelog.cli.FlakyTrainable
+                  maxFailures: 1
+                """);
+        String id = "stale-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+        List<CommandRejected> rejections = new CopyOnWriteArrayList<>();
+        List<LoggedEvent> events = new ArrayList<>();
+        boolean sent = false;
+        try (LogReader reader = new LogReader(clients, id);
+             KafkaProducer<String, byte[]> zombie = clients.producer("zombie-worker", null)) {
+            // Follow the log; once attempt 2 is queued, a zombie of attempt 1 reports.
+            ExperimentState state = new ExperimentState(id);
+            boolean[] attempt2Queued = {false};
+            reader.follow(e -> {
+                events.add(e);
+                state.apply(e);
+                if (e.event().payload() instanceof EventPayload.TrialQueued q && q.attempt() == 2) {
+                    attempt2Queued[0] = true;
+                }
+            }, rejections::add, e -> attempt2Queued[0], Duration.ofSeconds(60));
+            assertThat(attempt2Queued[0]).as("attempt 2 queued").isTrue();
+            String trialId = state.trials().iterator().next().trialId();
+            WorkerReport stale = new WorkerReport(id, trialId, 1, "zombie", Instant.now(),
+                    EventCodec.payloadToAvro(new EventPayload.TrialReported(1, 99, Map.of("score", 100.0), null)));
+            zombie.send(new ProducerRecord<>(Topics.REPORTS, id, AvroBytes.encode(stale))).get();
+            sent = true;
+            reader.follow(e -> {
+                events.add(e);
+                state.apply(e);
+            }, rejections::add, e -> state.status().isFinished(), Duration.ofSeconds(60));
+            assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+            assertThat(state.anomalies()).isEmpty();
+            assertThat(state.best().orElseThrow().value()).as("the zombie's 100.0 never counted").isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
+        }
+        assertThat(sent).isTrue();
+        assertThat(rejections).extracting(CommandRejected::getReason)
+                .anySatisfy(r -> assertThat(r).contains("stale attempt 1").contains("current attempt is 2"));
+        assertThat(events.stream().map(e -> e.event().payload())
+                .filter(p -> p instanceof EventPayload.TrialReported r && r.step() == 99).collect(Collectors.toList())).isEmpty();
+    }
+}

@@ -1,0 +1,106 @@
+package io.tunelog.codec;
+
+import io.tunelog.codec.AvroBytes.UndecodableRecord;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The one converter between the domain's events and their Avro form on the wire. */
+public final class EventCodec {
+
+    private EventCodec() {}
+
+    public static byte[] encode(Event event) {
+        return AvroBytes.encode(toAvro(event));
+    }
+
+    public static Event decode(byte[] bytes) throws UndecodableRecord {
+        return fromAvro(AvroBytes.decode(io.tunelog.avro.Event.class, bytes));
+    }
+
+    public static io.tunelog.avro.Event toAvro(Event e) {
+        return io.tunelog.avro.Event.newBuilder()
+                .setEventId(e.eventId())
+                .setExperimentId(e.experimentId())
+                .setTrialId(e.trialId())
+                .setSequence(e.sequence())
+                .setTimestamp(e.timestamp())
+                .setSource(new io.tunelog.avro.Source(e.source().service(), e.source().instance()))
+                .setBasis(e.basis())
+                .setPayload(payloadToAvro(e.payload()))
+                .build();
+    }
+
+    public static Event fromAvro(io.tunelog.avro.Event a) {
+        return new Event(a.getEventId(), a.getExperimentId(), a.getTrialId(), a.getSequence(), a.getTimestamp(),
+                new Event.Source(a.getSource().getService(), a.getSource().getInstance()), a.getBasis(),
+                payloadFromAvro(a.getPayload()));
+    }
+
+    /** Avro form of a payload; the same records appear inside worker reports. */
+    public static Object payloadToAvro(EventPayload payload) {
+        if (payload instanceof EventPayload.ExperimentSubmitted p) {
+            return new io.tunelog.avro.ExperimentSubmitted(p.name(), p.specJson(), p.seed(), p.submittedBy());
+        } else if (payload instanceof EventPayload.ExperimentCancelled p) {
+            return new io.tunelog.avro.ExperimentCancelled(p.reason());
+        } else if (payload instanceof EventPayload.ExperimentCompleted p) {
+            return new io.tunelog.avro.ExperimentCompleted(p.reason(), p.bestTrialId(), p.bestMetric());
+        } else if (payload instanceof EventPayload.TrialCreated p) {
+            return new io.tunelog.avro.TrialCreated(sorted(p.config()), p.origin(), p.index());
+        } else if (payload instanceof EventPayload.TrialQueued p) {
+            return new io.tunelog.avro.TrialQueued(p.attempt(), p.restoreFromCheckpointId(), p.restoreFromUri());
+        } else if (payload instanceof EventPayload.TrialStarted p) {
+            return new io.tunelog.avro.TrialStarted(p.attempt(), p.workerId(), p.host(), p.slurmJobId());
+        } else if (payload instanceof EventPayload.TrialReported p) {
+            return new io.tunelog.avro.TrialReported(p.attempt(), p.step(), sorted(p.metrics()), p.workerTimeMs());
+        } else if (payload instanceof EventPayload.CheckpointRegistered p) {
+            return new io.tunelog.avro.CheckpointRegistered(p.attempt(), p.checkpointId(), p.step(), p.uri(), p.sizeBytes(), sorted(p.metrics()));
+        } else if (payload instanceof EventPayload.CheckpointDeleted p) {
+            return new io.tunelog.avro.CheckpointDeleted(p.checkpointId(), p.reason());
+        } else if (payload instanceof EventPayload.TrialDecision p) {
+            return new io.tunelog.avro.TrialDecision(p.attempt(), io.tunelog.avro.TrialAction.valueOf(p.action().name()), p.rule(), p.reason());
+        } else if (payload instanceof EventPayload.TrialCompleted p) {
+            return new io.tunelog.avro.TrialCompleted(p.attempt(), sorted(p.metrics()));
+        } else if (payload instanceof EventPayload.TrialFailed p) {
+            return new io.tunelog.avro.TrialFailed(p.attempt(), p.error(), p.retryable());
+        }
+        throw new IllegalArgumentException("unknown payload " + payload.getClass().getName());
+    }
+
+    public static EventPayload payloadFromAvro(Object avro) {
+        if (avro instanceof io.tunelog.avro.ExperimentSubmitted p) {
+            return new EventPayload.ExperimentSubmitted(p.getName(), p.getSpecJson(), p.getSeed(), p.getSubmittedBy());
+        } else if (avro instanceof io.tunelog.avro.ExperimentCancelled p) {
+            return new EventPayload.ExperimentCancelled(p.getReason());
+        } else if (avro instanceof io.tunelog.avro.ExperimentCompleted p) {
+            return new EventPayload.ExperimentCompleted(p.getReason(), p.getBestTrialId(), p.getBestMetric());
+        } else if (avro instanceof io.tunelog.avro.TrialCreated p) {
+            return new EventPayload.TrialCreated(new HashMap<>(p.getConfig()), p.getOrigin(), p.getIndex());
+        } else if (avro instanceof io.tunelog.avro.TrialQueued p) {
+            return new EventPayload.TrialQueued(p.getAttempt(), p.getRestoreFromCheckpointId(), p.getRestoreFromUri());
+        } else if (avro instanceof io.tunelog.avro.TrialStarted p) {
+            return new EventPayload.TrialStarted(p.getAttempt(), p.getWorkerId(), p.getHost(), p.getSlurmJobId());
+        } else if (avro instanceof io.tunelog.avro.TrialReported p) {
+            return new EventPayload.TrialReported(p.getAttempt(), p.getStep(), p.getMetrics(), p.getWorkerTimeMs());
+        } else if (avro instanceof io.tunelog.avro.CheckpointRegistered p) {
+            return new EventPayload.CheckpointRegistered(p.getAttempt(), p.getCheckpointId(), p.getStep(), p.getUri(), p.getSizeBytes(), p.getMetrics());
+        } else if (avro instanceof io.tunelog.avro.CheckpointDeleted p) {
+            return new EventPayload.CheckpointDeleted(p.getCheckpointId(), p.getReason());
+        } else if (avro instanceof io.tunelog.avro.TrialDecision p) {
+            return new EventPayload.TrialDecision(p.getAttempt(), EventPayload.Action.valueOf(p.getAction().name()), p.getRule(), p.getReason());
+        } else if (avro instanceof io.tunelog.avro.TrialCompleted p) {
+            return new EventPayload.TrialCompleted(p.getAttempt(), p.getMetrics());
+        } else if (avro instanceof io.tunelog.avro.TrialFailed p) {
+            return new EventPayload.TrialFailed(p.getAttempt(), p.getError(), p.getRetryable());
+        }
+        throw new IllegalArgumentException("not an event payload: " + avro.getClass().getName());
+    }
+
+    /** Maps are written in key order so that equal events encode to equal bytes. */
+    private static <V> Map<String, V> sorted(Map<String, V> map) {
+        return new LinkedHashMap<>(new TreeMap<>(map));
+    }
+}

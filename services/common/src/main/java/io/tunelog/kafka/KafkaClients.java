@@ -1,0 +1,66 @@
+package io.tunelog.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Client settings shared by every component: where the cluster is, plus any extra client properties
+ * (security settings, for example). Keys are strings; values are raw bytes, decoded by our own
+ * code so that a record that does not decode is handled instead of wedging the consumer.
+ */
+public record KafkaClients(String bootstrapServers, Map<String, Object> extra) {
+
+    public KafkaClients {
+        extra = Map.copyOf(extra);
+    }
+
+    public static KafkaClients of(String bootstrapServers) {
+        return new KafkaClients(bootstrapServers, Map.of());
+    }
+
+    public Map<String, Object> common() {
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return props;
+    }
+
+    public Admin admin() {
+        return Admin.create(common());
+    }
+
+    /** An idempotent producer with acks=all; transactional when {@code transactionalId} is set. */
+    public KafkaProducer<String, byte[]> producer(String clientId, String transactionalId) {
+        Map<String, Object> props = common();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        if (transactionalId != null) {
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        }
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** A read_committed consumer without auto-commit; {@code groupId} may be null for manual assignment. */
+    public KafkaConsumer<String, byte[]> consumer(String clientId, String groupId) {
+        Map<String, Object> props = common();
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        if (groupId != null) {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        }
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+}

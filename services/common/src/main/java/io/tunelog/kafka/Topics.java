@@ -1,0 +1,120 @@
+package io.tunelog.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Tunelog's topics and their layout. The log and the two command topics are keyed by experiment id
+ * and must have the same partition count, so that one service instance owns an experiment's log
+ * partition and its commands together.
+ */
+public final class Topics {
+    /** The log: every accepted event, kept forever. */
+    public static final String EVENTS = "tunelog.events";
+    /** Commands from producers: experiments to run. */
+    public static final String SUBMISSIONS = "tunelog.submissions";
+    /** Commands from workers: what happened to a trial attempt. */
+    public static final String REPORTS = "tunelog.reports";
+    /** Why a command was refused. */
+    public static final String REJECTIONS = "tunelog.rejections";
+    /** Trial attempts waiting for a worker, consumed as a share-group queue. */
+    public static final String ASSIGNMENTS = "tunelog.assignments";
+    /** STOP and PAUSE for running attempts; every worker reads all of it. */
+    public static final String CONTROL = "tunelog.control";
+    /** Worker liveness, keyed by worker id; not part of any experiment's log. */
+    public static final String HEARTBEATS = "tunelog.heartbeats";
+
+    /** Topics keyed by experiment id whose partitions must line up with the log's. */
+    public static final Set<String> CO_PARTITIONED = Set.of(EVENTS, SUBMISSIONS, REPORTS);
+
+    private static final long DAY_MS = 24L * 3600 * 1000;
+
+    private Topics() {}
+
+    /** How many partitions and replicas the topics get. */
+    public record Layout(int partitions, short replicationFactor) {
+        public static final Layout LOCAL = new Layout(6, (short) 1);
+    }
+
+    /** Creates whatever topics are missing; existing ones are checked, never altered. */
+    public static void ensure(Admin admin, Layout layout) {
+        String minIsr = layout.replicationFactor() >= 3 ? "2" : "1";
+        List<NewTopic> wanted = List.of(
+                topic(EVENTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1",
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                topic(SUBMISSIONS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                topic(REPORTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                topic(REJECTIONS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS))),
+                topic(ASSIGNMENTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                topic(CONTROL, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(DAY_MS))),
+                topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L))));
+        List<String> failures = new ArrayList<>();
+        admin.createTopics(wanted).values().forEach((name, future) -> {
+            try {
+                future.get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    failures.add(name + ": " + e.getCause().getMessage());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(name + ": interrupted");
+            }
+        });
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("cannot create topics: " + String.join("; ", failures));
+        }
+        checkCoPartitioned(admin);
+    }
+
+    /** The partition Kafka's default partitioner picks for a key: where an experiment's records live. */
+    public static int partitionFor(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    /** Partition count of the log, as the cluster has it. */
+    public static int partitionsOf(Admin admin, String topic) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe " + topic + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private static void checkCoPartitioned(Admin admin) {
+        try {
+            Map<String, TopicDescription> described = admin.describeTopics(CO_PARTITIONED).allTopicNames().get();
+            long distinct = described.values().stream().mapToInt(d -> d.partitions().size()).distinct().count();
+            if (distinct != 1) {
+                StringBuilder counts = new StringBuilder();
+                described.forEach((n, d) -> counts.append(' ').append(n).append('=').append(d.partitions().size()));
+                throw new IllegalStateException("topics " + CO_PARTITIONED + " must have equal partition counts, found" + counts);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe topics: " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private static NewTopic topic(String name, Layout layout, Map<String, String> configs) {
+        return new NewTopic(name, layout.partitions(), layout.replicationFactor()).configs(configs);
+    }
+}

@@ -1,0 +1,40 @@
+package io.tunelog.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+
+/**
+ * The assignment queue is a Kafka share group (KIP-932): each assignment goes to one worker, a worker
+ * that cannot take one releases it to the others, and nothing is bound to a partition's owner.
+ */
+public final class WorkQueue {
+    /** The share group all worker agents join. */
+    public static final String WORKERS_GROUP = "tunelog-workers";
+
+    private WorkQueue() {}
+
+    /**
+     * Sets the group to start from the earliest assignment (a share group starts at the latest by
+     * default, which would lose assignments queued before the first worker joined) and to see only
+     * committed records (assignments are written in the scheduler's transactions). Idempotent.
+     */
+    public static void configure(Admin admin, String group) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        List<AlterConfigOp> ops = List.of(
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET));
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot configure share group " + group + ": " + e.getCause().getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.tunelog.results;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** JSON views of events and experiments for people and scripts: `tunelog events`, `--json`, experiment.json. */
+public final class Json {
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    private Json() {}
+
+    /** One event with its log position, as a line of `tunelog events`. */
+    public static ObjectNode event(LoggedEvent logged) {
+        var e = logged.event();
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("offset", logged.offset());
+        node.put("type", e.payload().getClass().getSimpleName());
+        node.put("eventId", e.eventId());
+        node.put("experimentId", e.experimentId());
+        node.put("trialId", e.trialId());
+        node.put("sequence", e.sequence());
+        node.put("timestamp", e.timestamp().toString());
+        node.put("source", e.source().service() + "/" + e.source().instance());
+        if (e.basis() == null) {
+            node.putNull("basis");
+        } else {
+            node.put("basis", e.basis());
+        }
+        node.set("payload", MAPPER.valueToTree(e.payload()));
+        return node;
+    }
+
+    /** The end-of-run summary that `--json` prints. */
+    public static ObjectNode summary(ExperimentState state, Path resultsDir) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("experimentId", state.experimentId());
+        node.put("status", state.status().name());
+        ObjectNode trials = node.putObject("trials");
+        trials.put("total", state.trials().size());
+        trials.put("completed", count(state, TrialStatus.COMPLETED));
+        trials.put("failed", count(state, TrialStatus.FAILED));
+        trials.put("stopped", count(state, TrialStatus.STOPPED));
+        state.best().ifPresentOrElse(best -> {
+            ObjectNode b = node.putObject("best");
+            b.put("trialId", best.trialId());
+            b.set("config", MAPPER.valueToTree(new TreeMap<>(state.trial(best.trialId()).config())));
+            b.put("metric", best.value());
+            b.put("metricName", state.spec().metric().name());
+        }, () -> node.putNull("best"));
+        node.put("resultsDir", resultsDir == null ? null : resultsDir.toAbsolutePath().toString());
+        node.put("eventsInLog", state.eventCount());
+        return node;
+    }
+
+    /** One line per trial for experiment.json. */
+    static ObjectNode trial(TrialState t, String metric) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("trialId", t.trialId());
+        node.put("status", t.status().name());
+        node.put("attempts", t.attempt());
+        node.put("reports", t.reports().size());
+        t.lastValue(metric).ifPresent(v -> node.put(metric, v));
+        node.set("config", MAPPER.valueToTree(new TreeMap<>(t.config())));
+        return node;
+    }
+
+    static Map<String, Object> sorted(Map<String, ?> map) {
+        return new TreeMap<>(map);
+    }
+
+    private static long count(ExperimentState state, TrialStatus status) {
+        return state.trials().stream().filter(t -> t.status() == status).count();
+    }
+}

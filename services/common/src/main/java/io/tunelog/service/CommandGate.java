@@ -1,0 +1,133 @@
+package io.tunelog.service;
+
+import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.SubmitExperiment;
+import io.tunelog.avro.WorkerReport;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.codec.AvroBytes.UndecodableRecord;
+import io.tunelog.codec.EventCodec;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SpecException;
+import io.tunelog.domain.spec.SpecJson;
+import io.tunelog.domain.spec.SpecParser;
+import io.tunelog.domain.state.Admission;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.kafka.Topics;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The trust boundary: turns one command (a submission or a worker report) into an event for the log,
+ * or into a rejection with its reason. Producers and workers never write the log themselves.
+ */
+final class CommandGate {
+    static final String SOURCE = "gate";
+
+    private final String instance;
+
+    CommandGate(String instance) {
+        this.instance = instance;
+    }
+
+    /** The outcome of one command: exactly one of the two is set. */
+    record Outcome(Event accepted, CommandRejected rejected) {
+        static Outcome accept(Event e) { return new Outcome(e, null); }
+        static Outcome reject(CommandRejected r) { return new Outcome(null, r); }
+    }
+
+    /**
+     * Judges a command against the look-ahead view of its experiment.
+     *
+     * @param viewOf the gate view of an experiment by id (created empty when unknown)
+     * @param basis  offset of the last log event folded for that experiment, or null
+     */
+    Outcome admit(ConsumerRecord<String, byte[]> record, Function<String, ExperimentState> viewOf,
+                  Function<String, Long> basis, Instant now) {
+        try {
+            switch (record.topic()) {
+                case Topics.SUBMISSIONS:
+                    return submission(record, AvroBytes.decode(SubmitExperiment.class, record.value()), viewOf, basis, now);
+                case Topics.REPORTS:
+                    return report(record, AvroBytes.decode(WorkerReport.class, record.value()), viewOf, basis, now);
+                default:
+                    throw new IllegalArgumentException("not a command topic: " + record.topic());
+            }
+        } catch (UndecodableRecord e) {
+            return reject(record, record.key(), null, e.getMessage());
+        }
+    }
+
+    private Outcome submission(ConsumerRecord<String, byte[]> record, SubmitExperiment cmd,
+                               Function<String, ExperimentState> viewOf, Function<String, Long> basis, Instant now) {
+        String experimentId = cmd.getExperimentId();
+        Optional<String> keyProblem = keyProblem(record, experimentId);
+        if (keyProblem.isPresent()) {
+            return reject(record, experimentId, null, keyProblem.get());
+        }
+        ExperimentSpec spec;
+        try {
+            spec = SpecParser.parse(cmd.getSpec());
+        } catch (SpecException e) {
+            return reject(record, experimentId, null, "invalid spec at " + e.getMessage());
+        }
+        var payload = new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), cmd.getSubmittedBy());
+        return accept(record, viewOf.apply(experimentId), null, "submitted", payload, basis, now);
+    }
+
+    private Outcome report(ConsumerRecord<String, byte[]> record, WorkerReport cmd,
+                           Function<String, ExperimentState> viewOf, Function<String, Long> basis, Instant now) {
+        String experimentId = cmd.getExperimentId();
+        Optional<String> keyProblem = keyProblem(record, experimentId);
+        if (keyProblem.isPresent()) {
+            return reject(record, experimentId, cmd.getTrialId(), keyProblem.get());
+        }
+        EventPayload payload = EventCodec.payloadFromAvro(cmd.getPayload());
+        if (!(payload instanceof EventPayload.AttemptReport report) || report.attempt() != cmd.getAttempt()) {
+            return reject(record, experimentId, cmd.getTrialId(), "report body does not match attempt " + cmd.getAttempt());
+        }
+        String key = cmd.getTrialId() + "/a" + report.attempt() + "/" + reportKey(report);
+        return accept(record, viewOf.apply(experimentId), cmd.getTrialId(), key, report, basis, now);
+    }
+
+    /** What makes a report unique within its attempt; a resent report gets the same event id. */
+    private static String reportKey(EventPayload.AttemptReport report) {
+        if (report instanceof EventPayload.TrialReported r) {
+            return "step-" + r.step();
+        }
+        if (report instanceof EventPayload.CheckpointRegistered c) {
+            return "checkpoint-" + c.checkpointId();
+        }
+        return report instanceof EventPayload.TrialStarted ? "started"
+                : report instanceof EventPayload.TrialCompleted ? "completed" : "failed";
+    }
+
+    private Outcome accept(ConsumerRecord<String, byte[]> record, ExperimentState view, String trialId, String key,
+                           EventPayload.Command payload, Function<String, Long> basis, Instant now) {
+        String eventId = Event.id(view.experimentId(), key);
+        if (view.hasEvent(eventId)) {
+            // A worker or producer sent the same command twice; the log already has it.
+            return reject(record, view.experimentId(), trialId, "duplicate of " + eventId);
+        }
+        Optional<String> refusal = Admission.refusal(view, trialId, payload);
+        if (refusal.isPresent()) {
+            return reject(record, view.experimentId(), trialId, refusal.get());
+        }
+        Event event = new Event(eventId, view.experimentId(), trialId, view.nextSequence(SOURCE), now,
+                new Event.Source(SOURCE, instance), basis.apply(view.experimentId()), payload);
+        view.applyAhead(event);
+        return Outcome.accept(event);
+    }
+
+    private static Optional<String> keyProblem(ConsumerRecord<String, byte[]> record, String experimentId) {
+        return experimentId.equals(record.key()) ? Optional.empty()
+                : Optional.of("record key " + record.key() + " is not the experiment id " + experimentId);
+    }
+
+    private static Outcome reject(ConsumerRecord<String, byte[]> record, String experimentId, String trialId, String reason) {
+        return Outcome.reject(new CommandRejected(record.topic(), record.partition(), record.offset(), experimentId, trialId, reason));
+    }
+}

@@ -1,0 +1,297 @@
+package io.tunelog.service;
+
+import io.tunelog.avro.CommandRejected;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.codec.AvroBytes.UndecodableRecord;
+import io.tunelog.codec.EventCodec;
+import io.tunelog.domain.decide.Decided;
+import io.tunelog.domain.decide.Decisions;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one read → fold → decide → append loop that every service runs.
+ *
+ * <p>Each pass polls the log (and, for the gate, the command topics), folds log events into
+ * per-experiment state, asks the service's decider about every experiment that changed, admits
+ * commands, and writes everything together with the consumed offsets in one Kafka transaction.
+ *
+ * <p>Three rules keep decisions reproducible and unrepeated:
+ * <ul>
+ *   <li>After a partition is assigned, its log is folded from the start, and nothing in it is decided
+ *       or admitted until the fold has reached the end offset seen at assignment (catch-up).</li>
+ *   <li>Decisions are made only on the folded log (a prefix of it), and carry that prefix's last
+ *       offset as their basis.</li>
+ *   <li>While an experiment has decisions of ours not yet read back from the log, we do not decide for
+ *       it again, so a decision is never made twice.</li>
+ * </ul>
+ */
+public final class DecisionLoop implements Runnable, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DecisionLoop.class);
+
+    private final ServiceLogic logic;
+    private final String instance;
+    private final Clock clock;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final CommandGate gate;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+
+    /** Per log partition: the experiments in it. */
+    private final Map<Integer, Map<String, Tracked>> partitions = new HashMap<>();
+    /** Log partitions still folding their history, with the offset that ends catch-up. */
+    private final Map<Integer, Long> catchingUp = new HashMap<>();
+    private volatile boolean ready;
+
+    /** An experiment as this instance sees it. */
+    private static final class Tracked {
+        final int partition;
+        final ExperimentState log;
+        /** The log plus commands admitted but not yet read back; only the gate uses it. */
+        final ExperimentState gateView;
+        final Set<String> pendingDecisions = new HashSet<>();
+
+        Tracked(int partition, String experimentId) {
+            this.partition = partition;
+            log = new ExperimentState(experimentId);
+            gateView = new ExperimentState(experimentId);
+        }
+    }
+
+    public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock) {
+        this.logic = logic;
+        this.instance = instance;
+        this.clock = clock;
+        String name = "tunelog-" + logic.service();
+        this.consumer = clients.consumer(name + "-" + instance, name);
+        this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
+        this.gate = logic.gatesCommands() ? new CommandGate(instance) : null;
+    }
+
+    /** True once every assigned partition has caught up; for tests and health checks. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    @Override
+    public void run() {
+        producer.initTransactions();
+        List<String> topics = new ArrayList<>(List.of(Topics.EVENTS));
+        if (gate != null) {
+            topics.addAll(List.of(Topics.SUBMISSIONS, Topics.REPORTS));
+        }
+        consumer.subscribe(topics, new Rebalance());
+        try {
+            while (running.get()) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+                updateCatchUp();
+                if (!records.isEmpty()) {
+                    process(records);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            consumer.close();
+            producer.close();
+        }
+    }
+
+    private void process(ConsumerRecords<String, byte[]> records) {
+        producer.beginTransaction();
+        Set<Tracked> dirty = new LinkedHashSet<>();
+        List<Map.Entry<Event, ExperimentState>> decided = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records.records(Topics.EVENTS)) {
+            fold(record, dirty);
+        }
+        for (Tracked t : dirty) {
+            if (t.pendingDecisions.isEmpty() && !catchingUp.containsKey(t.partition)) {
+                decide(t, decided);
+            }
+        }
+        if (gate != null) {
+            for (String topic : List.of(Topics.SUBMISSIONS, Topics.REPORTS)) {
+                for (ConsumerRecord<String, byte[]> record : records.records(topic)) {
+                    admit(record);
+                }
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+        }
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        producer.commitTransaction();
+        afterCommit(decided);
+    }
+
+    private void afterCommit(List<Map.Entry<Event, ExperimentState>> decided) {
+        decided.forEach(d -> logic.afterCommit(d.getKey(), d.getValue()));
+    }
+
+    private void fold(ConsumerRecord<String, byte[]> record, Set<Tracked> dirty) {
+        Event event;
+        try {
+            event = EventCodec.decode(record.value());
+        } catch (UndecodableRecord e) {
+            // The log is written only by services; an undecodable record there is a fault to report, not to guess at.
+            LOG.error("{}: cannot decode {}-{}@{}: {}", logic.service(), record.topic(), record.partition(), record.offset(), e.getMessage());
+            return;
+        }
+        Tracked t = tracked(record.partition(), event.experimentId());
+        LoggedEvent logged = new LoggedEvent(record.offset(), event);
+        t.log.apply(logged);
+        if (gate != null) {
+            t.gateView.apply(logged);
+        }
+        t.pendingDecisions.remove(event.eventId());
+        dirty.add(t);
+    }
+
+    private void decide(Tracked t, List<Map.Entry<Event, ExperimentState>> decided) {
+        List<Decided> decisions = logic.decider().decide(t.log);
+        if (decisions.isEmpty()) {
+            return;
+        }
+        List<Event> events = Decisions.toEvents(t.log, logic.service(), instance, decisions, clock.instant());
+        for (Event e : events) {
+            producer.send(new ProducerRecord<>(Topics.EVENTS, e.experimentId(), EventCodec.encode(e)));
+            for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.log)) {
+                producer.send(side);
+            }
+            t.pendingDecisions.add(e.eventId());
+            decided.add(Map.entry(e, t.log));
+        }
+    }
+
+    private void admit(ConsumerRecord<String, byte[]> record) {
+        int partition = record.partition();
+        CommandGate.Outcome outcome = gate.admit(record,
+                id -> tracked(partition, id).gateView,
+                id -> {
+                    long last = tracked(partition, id).log.lastOffset();
+                    return last < 0 ? null : last;
+                },
+                clock.instant());
+        if (outcome.accepted() != null) {
+            Event e = outcome.accepted();
+            producer.send(new ProducerRecord<>(Topics.EVENTS, e.experimentId(), EventCodec.encode(e)));
+        } else {
+            CommandRejected r = outcome.rejected();
+            LOG.info("{}: rejected {}-{}@{}: {}", logic.service(), r.getTopic(), r.getPartition(), r.getOffset(), r.getReason());
+            producer.send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
+        }
+    }
+
+    private Tracked tracked(int partition, String experimentId) {
+        return partitions.computeIfAbsent(partition, p -> new HashMap<>())
+                .computeIfAbsent(experimentId, id -> new Tracked(partition, id));
+    }
+
+    /** Ends catch-up for log partitions whose position reached their target; resumes their commands. */
+    private void updateCatchUp() {
+        if (catchingUp.isEmpty()) {
+            return;
+        }
+        catchingUp.entrySet().removeIf(e -> {
+            TopicPartition tp = new TopicPartition(Topics.EVENTS, e.getKey());
+            if (consumer.position(tp) < e.getValue()) {
+                return false;
+            }
+            if (gate != null) {
+                consumer.resume(commandPartitions(List.of(e.getKey())));
+            }
+            // Everything folded during catch-up may need a decision now.
+            partitions.getOrDefault(e.getKey(), Map.of()).values().forEach(t -> pendingCatchUpDecisions.add(t));
+            return true;
+        });
+        if (!pendingCatchUpDecisions.isEmpty()) {
+            producer.beginTransaction();
+            List<Map.Entry<Event, ExperimentState>> decided = new ArrayList<>();
+            for (Tracked t : pendingCatchUpDecisions) {
+                decide(t, decided);
+            }
+            pendingCatchUpDecisions.clear();
+            producer.commitTransaction();
+            afterCommit(decided);
+        }
+        ready = catchingUp.isEmpty();
+    }
+
+    private final List<Tracked> pendingCatchUpDecisions = new ArrayList<>();
+
+    private List<TopicPartition> commandPartitions(Collection<Integer> logPartitions) {
+        List<TopicPartition> result = new ArrayList<>();
+        for (int p : logPartitions) {
+            result.add(new TopicPartition(Topics.SUBMISSIONS, p));
+            result.add(new TopicPartition(Topics.REPORTS, p));
+        }
+        return result;
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            List<TopicPartition> logs = assigned.stream().filter(tp -> tp.topic().equals(Topics.EVENTS)).toList();
+            if (logs.isEmpty()) {
+                return;
+            }
+            // State is never carried over: the log from its start is the only truth.
+            consumer.seekToBeginning(logs);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(logs);
+            for (TopicPartition tp : logs) {
+                partitions.put(tp.partition(), new HashMap<>());
+                catchingUp.put(tp.partition(), ends.get(tp));
+            }
+            if (gate != null) {
+                List<TopicPartition> commands = commandPartitions(logs.stream().map(TopicPartition::partition).toList())
+                        .stream().filter(assigned::contains).toList();
+                consumer.pause(commands);
+            }
+            ready = false;
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            for (TopicPartition tp : revoked) {
+                if (tp.topic().equals(Topics.EVENTS)) {
+                    partitions.remove(tp.partition());
+                    catchingUp.remove(tp.partition());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+    }
+}

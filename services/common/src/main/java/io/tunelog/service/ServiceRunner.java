@@ -1,0 +1,77 @@
+package io.tunelog.service;
+
+import io.tunelog.kafka.KafkaClients;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a service's {@link DecisionLoop} on a thread of its own and starts a fresh loop when one dies:
+ * a new loop rebuilds its state from the log, so a crash loses nothing but time.
+ */
+public final class ServiceRunner implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
+
+    private final KafkaClients clients;
+    private final ServiceLogic logic;
+    private final String instance;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+    private volatile DecisionLoop loop;
+
+    public ServiceRunner(KafkaClients clients, ServiceLogic logic, String instance) {
+        this.clients = clients;
+        this.logic = logic;
+        this.instance = instance;
+        this.thread = new Thread(this::runLoops, "tunelog-" + logic.service());
+    }
+
+    public ServiceRunner start() {
+        thread.start();
+        return this;
+    }
+
+    public String service() {
+        return logic.service();
+    }
+
+    /** Whether the current loop has caught up with every partition it owns. */
+    public boolean isReady() {
+        DecisionLoop current = loop;
+        return current != null && current.isReady();
+    }
+
+    private void runLoops() {
+        while (running.get()) {
+            try (DecisionLoop current = new DecisionLoop(clients, logic, instance, Clock.systemUTC())) {
+                loop = current;
+                current.run();
+            } catch (RuntimeException e) {
+                if (!running.get()) {
+                    return;
+                }
+                LOG.error("{} loop failed; rebuilding from the log in 1 s", logic.service(), e);
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        DecisionLoop current = loop;
+        if (current != null) {
+            current.close();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.tunelog.domain.event;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One accepted fact of one experiment: the envelope around a payload.
+ *
+ * @param eventId     deterministic id: {@code experimentId/key}; the fold ignores a second event with the same id
+ * @param trialId     the trial the event is about, or null for experiment-level events
+ * @param sequence    per (experiment, source service) counter from 0, so gaps and reorders show
+ * @param timestamp   when it was written; never an input to a decision's content
+ * @param source      the service (and instance) that wrote it
+ * @param basis       log offset of the last event of this experiment folded before deciding; null when nothing was folded
+ */
+public record Event(
+        String eventId,
+        String experimentId,
+        String trialId,
+        long sequence,
+        Instant timestamp,
+        Source source,
+        Long basis,
+        EventPayload payload) {
+
+    public Event {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(experimentId, "experimentId");
+        Objects.requireNonNull(timestamp, "timestamp");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(payload, "payload");
+    }
+
+    /** The writer of an event. */
+    public record Source(String service, String instance) {}
+
+    /** The id for an event decided under {@code key} in an experiment. */
+    public static String id(String experimentId, String key) {
+        return experimentId + "/" + key;
+    }
+}

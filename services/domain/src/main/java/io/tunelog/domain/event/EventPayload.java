@@ -1,0 +1,72 @@
+package io.tunelog.domain.event;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What happened, one record per kind of fact in the log. Field meanings match the Avro schema in
+ * {@code schemas/src/main/avro/tunelog.avdl}; the codec in services/common converts between them.
+ */
+public sealed interface EventPayload {
+
+    /** Payloads that come from outside (producers, workers) and are admitted by the gate. */
+    sealed interface Command extends EventPayload {}
+
+    /** Payloads that a service decided from the folded log; the audit recomputes these. */
+    sealed interface Decision extends EventPayload {}
+
+    /** Payloads a worker reports about one attempt of one trial. */
+    sealed interface AttemptReport extends Command {
+        int attempt();
+    }
+
+    record ExperimentSubmitted(String name, String specJson, long seed, String submittedBy) implements Command {}
+
+    record ExperimentCancelled(String reason) implements Command {}
+
+    record ExperimentCompleted(String reason, String bestTrialId, Double bestMetric) implements Decision {}
+
+    record TrialCreated(Map<String, Object> config, String origin, int index) implements Decision {
+        public TrialCreated {
+            config = Map.copyOf(config);
+        }
+    }
+
+    record TrialQueued(int attempt, String restoreFromCheckpointId, String restoreFromUri) implements Decision {}
+
+    record TrialStarted(int attempt, String workerId, String host, String slurmJobId) implements AttemptReport {}
+
+    record TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs) implements AttemptReport {
+        public TrialReported {
+            metrics = Map.copyOf(metrics);
+        }
+    }
+
+    record CheckpointRegistered(int attempt, String checkpointId, long step, String uri, long sizeBytes,
+                                Map<String, Double> metrics) implements AttemptReport {
+        public CheckpointRegistered {
+            metrics = Map.copyOf(metrics);
+        }
+    }
+
+    record CheckpointDeleted(String checkpointId, String reason) implements Decision {}
+
+    enum Action { CONTINUE, STOP, PAUSE }
+
+    record TrialDecision(int attempt, Action action, String rule, String reason) implements Decision {}
+
+    record TrialCompleted(int attempt, Map<String, Double> metrics) implements AttemptReport {
+        public TrialCompleted {
+            metrics = Map.copyOf(metrics);
+        }
+    }
+
+    record TrialFailed(int attempt, String error, boolean retryable) implements AttemptReport {}
+
+    /** Every payload kind, for exhaustive tests and documentation. */
+    List<Class<? extends EventPayload>> KINDS = List.of(
+            ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
+            TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
+            CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
+            TrialCompleted.class, TrialFailed.class);
+}

@@ -1,0 +1,82 @@
+package io.tunelog.domain.state;
+
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.event.EventPayload.CheckpointRegistered;
+import io.tunelog.domain.event.EventPayload.ExperimentCancelled;
+import io.tunelog.domain.event.EventPayload.ExperimentSubmitted;
+import io.tunelog.domain.event.EventPayload.TrialCompleted;
+import io.tunelog.domain.event.EventPayload.TrialFailed;
+import io.tunelog.domain.event.EventPayload.TrialReported;
+import io.tunelog.domain.event.EventPayload.TrialStarted;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Whether a command may enter the log where the experiment stands. The gate asks before it appends,
+ * and the fold asks again for every command event it meets, so a log that holds a command the rules
+ * refuse is caught by the audit as an anomaly.
+ */
+public final class Admission {
+
+    private Admission() {}
+
+    /** Why {@code command} about {@code trialId} (null for experiment commands) is refused, or empty when admitted. */
+    public static Optional<String> refusal(ExperimentState state, String trialId, EventPayload.Command command) {
+        if (command instanceof ExperimentSubmitted) {
+            return state.status() == ExperimentStatus.UNKNOWN
+                    ? Optional.empty()
+                    : Optional.of("experiment " + state.experimentId() + " already exists");
+        }
+        if (state.status() != ExperimentStatus.RUNNING) {
+            return Optional.of("experiment " + state.experimentId() + " is " + state.status());
+        }
+        if (command instanceof ExperimentCancelled) {
+            return Optional.empty();
+        }
+        EventPayload.AttemptReport report = (EventPayload.AttemptReport) command;
+        TrialState trial = trialId == null ? null : state.trial(trialId);
+        if (trial == null) {
+            return Optional.of("unknown trial " + trialId);
+        }
+        if (report.attempt() != trial.attempt()) {
+            return Optional.of("stale attempt " + report.attempt() + " of " + trialId
+                    + " (current attempt is " + trial.attempt() + ")");
+        }
+        TrialStatus status = trial.status();
+        if (report instanceof TrialStarted) {
+            return status == TrialStatus.QUEUED ? Optional.empty() : notIn(trialId, status, "start");
+        }
+        if (report instanceof TrialFailed) {
+            return status == TrialStatus.QUEUED || status == TrialStatus.RUNNING ? Optional.empty() : notIn(trialId, status, "fail");
+        }
+        if (status != TrialStatus.RUNNING) {
+            return notIn(trialId, status, verb(report));
+        }
+        if (report instanceof TrialReported r) {
+            if (r.step() <= trial.lastStepOfCurrentAttempt()) {
+                return Optional.of("step " + r.step() + " of " + trialId + " is not after step " + trial.lastStepOfCurrentAttempt());
+            }
+            return nonFinite(r.metrics());
+        }
+        if (report instanceof CheckpointRegistered c) {
+            boolean known = trial.checkpoints().stream().anyMatch(k -> k.checkpointId().equals(c.checkpointId()));
+            return known ? Optional.of("checkpoint " + c.checkpointId() + " is already registered") : nonFinite(c.metrics());
+        }
+        return nonFinite(((TrialCompleted) report).metrics());
+    }
+
+    private static String verb(EventPayload.AttemptReport report) {
+        return report instanceof TrialReported ? "report" : report instanceof CheckpointRegistered ? "checkpoint" : "complete";
+    }
+
+    private static Optional<String> notIn(String trialId, TrialStatus status, String verb) {
+        return Optional.of("trial " + trialId + " is " + status + " and cannot " + verb);
+    }
+
+    private static Optional<String> nonFinite(Map<String, Double> metrics) {
+        return metrics.entrySet().stream()
+                .filter(e -> !Double.isFinite(e.getValue()))
+                .findFirst()
+                .map(e -> "metric " + e.getKey() + " is " + e.getValue() + ", not a finite number");
+    }
+}

@@ -1,0 +1,235 @@
+package io.tunelog.domain.state;
+
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
+import io.tunelog.domain.event.EventPayload.CheckpointRegistered;
+import io.tunelog.domain.event.EventPayload.ExperimentCancelled;
+import io.tunelog.domain.event.EventPayload.ExperimentCompleted;
+import io.tunelog.domain.event.EventPayload.ExperimentSubmitted;
+import io.tunelog.domain.event.EventPayload.TrialCompleted;
+import io.tunelog.domain.event.EventPayload.TrialCreated;
+import io.tunelog.domain.event.EventPayload.TrialDecision;
+import io.tunelog.domain.event.EventPayload.TrialFailed;
+import io.tunelog.domain.event.EventPayload.TrialQueued;
+import io.tunelog.domain.event.EventPayload.TrialReported;
+import io.tunelog.domain.event.EventPayload.TrialStarted;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SpecException;
+import io.tunelog.domain.spec.SpecParser;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An experiment as folded from its log, event by event, in log order.
+ *
+ * <p>{@link #apply} is the one fold that the services, the replay tool and the tests share: it does no
+ * I/O and reads no clock, so folding the same events gives the same state anywhere. The state is
+ * mutable for speed (replay folds millions of events) but only {@code apply} mutates it; deciders get
+ * read-only views.
+ */
+public final class ExperimentState {
+    private final String experimentId;
+    private ExperimentStatus status = ExperimentStatus.UNKNOWN;
+    private ExperimentSpec spec;
+    private String specJson;
+    private Instant submittedAt;
+    private ExperimentCompleted completion;
+    private String cancelReason;
+    private final Map<String, TrialState> trials = new LinkedHashMap<>();
+    private final Map<String, Long> nextSequence = new HashMap<>();
+    private final Set<String> eventIds = new HashSet<>();
+    private final List<Anomaly> anomalies = new ArrayList<>();
+    private long lastOffset = -1;
+    private Instant lastTimestamp;
+    private long eventCount;
+    private long duplicatesIgnored;
+
+    public ExperimentState(String experimentId) {
+        this.experimentId = experimentId;
+    }
+
+    public String experimentId() { return experimentId; }
+    public ExperimentStatus status() { return status; }
+    /** The accepted spec; null until ExperimentSubmitted is folded. */
+    public ExperimentSpec spec() { return spec; }
+    public String specJson() { return specJson; }
+    public Instant submittedAt() { return submittedAt; }
+    public Optional<ExperimentCompleted> completion() { return Optional.ofNullable(completion); }
+    public Optional<String> cancelReason() { return Optional.ofNullable(cancelReason); }
+    public Collection<TrialState> trials() { return Collections.unmodifiableCollection(trials.values()); }
+    public TrialState trial(String trialId) { return trials.get(trialId); }
+    public List<Anomaly> anomalies() { return Collections.unmodifiableList(anomalies); }
+    /** Offset of the last event folded, or -1 before any. */
+    public long lastOffset() { return lastOffset; }
+    public Instant lastTimestamp() { return lastTimestamp; }
+    /** Events applied (duplicates excluded). */
+    public long eventCount() { return eventCount; }
+    public long duplicatesIgnored() { return duplicatesIgnored; }
+
+    /** The sequence number the next event from {@code service} must carry. */
+    public long nextSequence(String service) {
+        return nextSequence.getOrDefault(service, 0L);
+    }
+
+    /** Whether an event with this id was already folded (a duplicate from a retried write). */
+    public boolean hasEvent(String eventId) {
+        return eventIds.contains(eventId);
+    }
+
+    /** Trials that are not terminal under the spec's failure budget. */
+    public long activeTrials() {
+        int maxFailures = spec == null ? 0 : spec.trial().maxFailures();
+        return trials.values().stream().filter(t -> !t.isTerminal(maxFailures)).count();
+    }
+
+    /**
+     * The best trial so far by the spec's metric: each trial counts with its last reported value, as
+     * Ray Tune's default "last" scope does. Ties go to the earlier trial.
+     */
+    public Optional<Best> best() {
+        if (spec == null) {
+            return Optional.empty();
+        }
+        Best best = null;
+        for (TrialState t : trials.values()) {
+            Optional<Double> v = t.lastValue(spec.metric().name());
+            if (v.isPresent() && (best == null || spec.metric().mode().better(v.get(), best.value()))) {
+                best = new Best(t.trialId(), v.get());
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** The best trial and its metric value. */
+    public record Best(String trialId, double value) {}
+
+    /** Folds one event. Events must come in log order; an event that does not fit is kept as an anomaly. */
+    public void apply(LoggedEvent logged) {
+        Event e = logged.event();
+        if (!e.experimentId().equals(experimentId)) {
+            throw new IllegalArgumentException("event " + e.eventId() + " belongs to " + e.experimentId()
+                    + ", not " + experimentId);
+        }
+        if (logged.offset() <= lastOffset) {
+            anomaly(logged, "offset " + logged.offset() + " is not after " + lastOffset);
+            return;
+        }
+        lastOffset = logged.offset();
+        fold(e, logged.offset());
+    }
+
+    /**
+     * Folds an event that this process has just admitted and not yet read back from the log. Only the
+     * gate's look-ahead view uses this, so that a worker's "started" and its first report, sent
+     * back to back, are judged in order; the read-back copy is then ignored as a duplicate.
+     */
+    public void applyAhead(Event e) {
+        if (!e.experimentId().equals(experimentId)) {
+            throw new IllegalArgumentException("event " + e.eventId() + " belongs to " + e.experimentId());
+        }
+        fold(e, -1);
+    }
+
+    private void fold(Event e, long offset) {
+        if (!eventIds.add(e.eventId())) {
+            duplicatesIgnored++;
+            return;
+        }
+        eventCount++;
+        lastTimestamp = e.timestamp();
+        LoggedEvent logged = new LoggedEvent(offset, e);
+        long expected = nextSequence(e.source().service());
+        if (e.sequence() != expected) {
+            anomaly(logged, "sequence " + e.sequence() + " from " + e.source().service() + ", expected " + expected);
+        }
+        nextSequence.put(e.source().service(), e.sequence() + 1);
+        if (offset >= 0 && e.basis() != null && e.basis() >= offset) {
+            anomaly(logged, "basis " + e.basis() + " is not before the event's own offset " + logged.offset());
+        }
+        if (e.payload() instanceof EventPayload.Command command) {
+            Optional<String> refusal = Admission.refusal(this, e.trialId(), command);
+            if (refusal.isPresent()) {
+                anomaly(logged, "not admissible: " + refusal.get());
+                return;
+            }
+        }
+        applyPayload(logged, e);
+    }
+
+    private void applyPayload(LoggedEvent logged, Event e) {
+        TrialState trial = e.trialId() == null ? null : trials.get(e.trialId());
+        EventPayload payload = e.payload();
+        if (payload instanceof ExperimentSubmitted s) {
+            try {
+                spec = SpecParser.parse(s.specJson());
+            } catch (SpecException ex) {
+                anomaly(logged, "spec does not parse: " + ex.getMessage());
+                return;
+            }
+            specJson = s.specJson();
+            submittedAt = e.timestamp();
+            status = ExperimentStatus.RUNNING;
+        } else if (payload instanceof ExperimentCancelled c) {
+            status = ExperimentStatus.CANCELLED;
+            cancelReason = c.reason();
+        } else if (payload instanceof ExperimentCompleted c) {
+            if (status != ExperimentStatus.RUNNING) {
+                anomaly(logged, "completion of an experiment that is " + status);
+                return;
+            }
+            status = ExperimentStatus.COMPLETED;
+            completion = c;
+        } else if (payload instanceof TrialCreated c) {
+            if (status != ExperimentStatus.RUNNING || e.trialId() == null || trial != null) {
+                anomaly(logged, "trial " + e.trialId() + " cannot be created here");
+                return;
+            }
+            trials.put(e.trialId(), new TrialState(e.trialId(), c.index(), c.config(), c.origin()));
+        } else if (payload instanceof TrialQueued q) {
+            if (trial == null || q.attempt() != trial.attempt() + 1) {
+                anomaly(logged, "queued attempt " + q.attempt() + " does not follow trial " + e.trialId()
+                        + (trial == null ? " (unknown)" : " attempt " + trial.attempt()));
+                return;
+            }
+            trial.queued(q.attempt(), q.restoreFromCheckpointId());
+        } else if (payload instanceof TrialStarted s) {
+            trial.started(s.workerId(), s.host());
+        } else if (payload instanceof TrialReported r) {
+            trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
+        } else if (payload instanceof CheckpointRegistered c) {
+            trial.checkpointed(new Checkpoint(c.checkpointId(), e.trialId(), c.attempt(), c.step(), c.uri(), c.sizeBytes(),
+                    c.metrics(), false));
+        } else if (payload instanceof CheckpointDeleted d) {
+            if (trial == null) {
+                anomaly(logged, "checkpoint " + d.checkpointId() + " of unknown trial " + e.trialId());
+                return;
+            }
+            trial.checkpointDeleted(d.checkpointId());
+        } else if (payload instanceof TrialDecision d) {
+            if (trial == null || d.attempt() != trial.attempt()) {
+                anomaly(logged, "decision about attempt " + d.attempt() + " of " + e.trialId() + " which is not current");
+                return;
+            }
+            trial.decided(d);
+        } else if (payload instanceof TrialCompleted) {
+            trial.completed();
+        } else if (payload instanceof TrialFailed f) {
+            trial.failed(f.error(), f.retryable());
+        }
+    }
+
+    private void anomaly(LoggedEvent logged, String reason) {
+        anomalies.add(new Anomaly(logged.offset(), logged.event().eventId(), reason));
+    }
+}

@@ -1,0 +1,144 @@
+package io.tunelog.domain.state;
+
+import io.tunelog.domain.event.EventPayload.TrialDecision;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** One trial as folded from the log. Only {@link ExperimentState} changes it. */
+public final class TrialState {
+    private final String trialId;
+    private final int index;
+    private final Map<String, Object> config;
+    private final String origin;
+    private TrialStatus status = TrialStatus.CREATED;
+    private int attempt;
+    private int failures;
+    private boolean lastFailureRetryable;
+    private String lastError;
+    private String restoreFromCheckpointId;
+    private String workerId;
+    private String host;
+    private TrialDecision lastDecision;
+    private final List<Report> reports = new ArrayList<>();
+    private final List<Checkpoint> checkpoints = new ArrayList<>();
+
+    TrialState(String trialId, int index, Map<String, Object> config, String origin) {
+        this.trialId = trialId;
+        this.index = index;
+        this.config = config;
+        this.origin = origin;
+    }
+
+    public String trialId() { return trialId; }
+    public int index() { return index; }
+    public Map<String, Object> config() { return config; }
+    public String origin() { return origin; }
+    public TrialStatus status() { return status; }
+    /** The current attempt, from 1; 0 before the first is queued. */
+    public int attempt() { return attempt; }
+    public int failures() { return failures; }
+    public String lastError() { return lastError; }
+    public String restoreFromCheckpointId() { return restoreFromCheckpointId; }
+    public String workerId() { return workerId; }
+    public String host() { return host; }
+    public Optional<TrialDecision> lastDecision() { return Optional.ofNullable(lastDecision); }
+    public List<Report> reports() { return Collections.unmodifiableList(reports); }
+    public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
+
+    /** Whether the trial can still change: a failed trial stays open while it has retries left. */
+    public boolean isTerminal(int maxFailures) {
+        return switch (status) {
+            case COMPLETED, STOPPED -> true;
+            case FAILED -> !canRetry(maxFailures);
+            default -> false;
+        };
+    }
+
+    /** A failed attempt is retried while it was retryable and the failures stay within {@code maxFailures}. */
+    public boolean canRetry(int maxFailures) {
+        return status == TrialStatus.FAILED && lastFailureRetryable && failures <= maxFailures;
+    }
+
+    /** The most recent value reported for {@code metric}, if any report carried it. */
+    public Optional<Double> lastValue(String metric) {
+        for (int i = reports.size() - 1; i >= 0; i--) {
+            Double v = reports.get(i).metrics().get(metric);
+            if (v != null) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The last step reported by the current attempt, or -1 when it has reported nothing. */
+    public long lastStepOfCurrentAttempt() {
+        for (int i = reports.size() - 1; i >= 0; i--) {
+            if (reports.get(i).attempt() == attempt) {
+                return reports.get(i).step();
+            }
+            if (reports.get(i).attempt() < attempt) {
+                break;
+            }
+        }
+        return -1;
+    }
+
+    /** The newest checkpoint not deleted, the one a retry resumes from. */
+    public Optional<Checkpoint> latestLiveCheckpoint() {
+        for (int i = checkpoints.size() - 1; i >= 0; i--) {
+            if (!checkpoints.get(i).deleted()) {
+                return Optional.of(checkpoints.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---- transitions, called by the fold only ----
+
+    void queued(int newAttempt, String restoreFrom) {
+        status = TrialStatus.QUEUED;
+        attempt = newAttempt;
+        restoreFromCheckpointId = restoreFrom;
+        workerId = null;
+        host = null;
+    }
+
+    void started(String worker, String workerHost) {
+        status = TrialStatus.RUNNING;
+        workerId = worker;
+        host = workerHost;
+    }
+
+    void reported(Report report) {
+        reports.add(report);
+    }
+
+    void checkpointed(Checkpoint checkpoint) {
+        checkpoints.add(checkpoint);
+    }
+
+    void checkpointDeleted(String checkpointId) {
+        checkpoints.replaceAll(c -> c.checkpointId().equals(checkpointId) ? c.markDeleted() : c);
+    }
+
+    void completed() {
+        status = TrialStatus.COMPLETED;
+    }
+
+    void failed(String error, boolean retryable) {
+        status = TrialStatus.FAILED;
+        failures++;
+        lastError = error;
+        lastFailureRetryable = retryable;
+    }
+
+    void decided(TrialDecision decision) {
+        lastDecision = decision;
+        if (decision.action() == io.tunelog.domain.event.EventPayload.Action.STOP) {
+            status = TrialStatus.STOPPED;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.tunelog.domain.testing;
+
+import io.tunelog.domain.decide.Decider;
+import io.tunelog.domain.decide.Decisions;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.spec.SpecJson;
+import io.tunelog.domain.spec.SpecParser;
+import io.tunelog.domain.state.ExperimentState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds an experiment's log in memory the way the services would, for specification-style tests:
+ * given these events, when a decider runs, then these events. Offsets count up from 0 and timestamps
+ * advance one second per event, so tests are deterministic.
+ */
+public final class LogBuilder {
+    public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    private final String experimentId;
+    private final ExperimentState state;
+    private final List<LoggedEvent> events = new ArrayList<>();
+    private final Map<String, Long> sequences = new HashMap<>();
+
+    private LogBuilder(String experimentId) {
+        this.experimentId = experimentId;
+        this.state = new ExperimentState(experimentId);
+    }
+
+    /** A log whose first event accepts {@code specText} (YAML or JSON). */
+    public static LogBuilder submitted(String experimentId, String specText) {
+        LogBuilder log = new LogBuilder(experimentId);
+        var spec = SpecParser.parse(specText);
+        log.command(null, "submitted", new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), "test"));
+        return log;
+    }
+
+    public ExperimentState state() {
+        return state;
+    }
+
+    public List<LoggedEvent> events() {
+        return List.copyOf(events);
+    }
+
+    public String experimentId() {
+        return experimentId;
+    }
+
+    /** Appends a command as the gate would admit it (without checking; the fold checks). */
+    public LoggedEvent command(String trialId, String key, EventPayload.Command payload) {
+        return append(new Event(Event.id(experimentId, key), experimentId, trialId, nextSequence("gate"), now(),
+                new Event.Source("gate", "test"), basis(), payload));
+    }
+
+    /** Runs a decider on the state so far and appends what it decided, as the live loop does. */
+    public List<Event> decide(Decider decider) {
+        List<Event> decided = Decisions.toEvents(state, decider.service(), "test", decider.decide(state), now());
+        decided.forEach(this::append);
+        return decided;
+    }
+
+    /** Appends an already built event at the next offset. */
+    public LoggedEvent append(Event event) {
+        LoggedEvent logged = new LoggedEvent(events.size(), event);
+        events.add(logged);
+        sequences.merge(event.source().service(), 1L, Long::sum);
+        state.apply(logged);
+        return logged;
+    }
+
+    public LoggedEvent started(String trialId, int attempt) {
+        return command(trialId, trialId + "/a" + attempt + "/started", new EventPayload.TrialStarted(attempt, "w1", "host", null));
+    }
+
+    public LoggedEvent reported(String trialId, int attempt, long step, Map<String, Double> metrics) {
+        return command(trialId, trialId + "/a" + attempt + "/step-" + step, new EventPayload.TrialReported(attempt, step, metrics, null));
+    }
+
+    public LoggedEvent checkpoint(String trialId, int attempt, long step, Map<String, Double> metrics) {
+        String id = trialId + "/a" + attempt + "/checkpoint_" + step;
+        return command(trialId, trialId + "/a" + attempt + "/checkpoint-" + id,
+                new EventPayload.CheckpointRegistered(attempt, id, step, "file:///ckpt/" + id, 10, metrics));
+    }
+
+    public LoggedEvent completed(String trialId, int attempt) {
+        return command(trialId, trialId + "/a" + attempt + "/completed", new EventPayload.TrialCompleted(attempt, Map.of()));
+    }
+
+    public LoggedEvent failed(String trialId, int attempt, boolean retryable) {
+        return command(trialId, trialId + "/a" + attempt + "/failed", new EventPayload.TrialFailed(attempt, "boom", retryable));
+    }
+
+    private long nextSequence(String service) {
+        return sequences.getOrDefault(service, 0L);
+    }
+
+    private Long basis() {
+        return events.isEmpty() ? null : (long) events.size() - 1;
+    }
+
+    private Instant now() {
+        return T0.plusSeconds(events.size());
+    }
+}

@@ -1,0 +1,59 @@
+package io.tunelog.scheduler;
+
+import io.tunelog.avro.Assignment;
+import io.tunelog.avro.TrialAction;
+import io.tunelog.avro.TrialControl;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.domain.decide.Decider;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.kafka.Topics;
+import io.tunelog.service.ServiceLogic;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The scheduling service: the gate for commands, the trial scheduler, and the source of work for
+ * workers. A queued attempt is published as an assignment and a stop decision as a control message,
+ * in the same transaction as the decision itself.
+ */
+public final class SchedulingService implements ServiceLogic {
+    private final FifoScheduler decider = new FifoScheduler();
+
+    @Override
+    public Decider decider() {
+        return decider;
+    }
+
+    @Override
+    public boolean gatesCommands() {
+        return true;
+    }
+
+    @Override
+    public List<ProducerRecord<String, byte[]>> sideOutputs(Event decided, ExperimentState state) {
+        if (decided.payload() instanceof EventPayload.TrialQueued q) {
+            return List.of(assignment(decided, q, state));
+        }
+        if (decided.payload() instanceof EventPayload.TrialDecision d && d.action() != EventPayload.Action.CONTINUE) {
+            return List.of(new ProducerRecord<>(Topics.CONTROL, decided.experimentId(), AvroBytes.encode(new TrialControl(
+                    decided.experimentId(), decided.trialId(), d.attempt(), TrialAction.valueOf(d.action().name()), d.reason()))));
+        }
+        return List.of();
+    }
+
+    private static ProducerRecord<String, byte[]> assignment(Event decided, EventPayload.TrialQueued q, ExperimentState state) {
+        ExperimentSpec spec = state.spec();
+        TrialState trial = state.trial(decided.trialId());
+        Map<String, Object> config = new TreeMap<>(trial.config());
+        Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
+                spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name());
+        // Keyed by trial so that a topic's partitions spread the queue; share groups ignore keys anyway.
+        return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
+    }
+}

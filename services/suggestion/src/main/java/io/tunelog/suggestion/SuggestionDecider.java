@@ -1,0 +1,60 @@
+package io.tunelog.suggestion;
+
+import io.tunelog.domain.decide.Decided;
+import io.tunelog.domain.decide.Decider;
+import io.tunelog.domain.decide.SeededRandom;
+import io.tunelog.domain.event.EventPayload.TrialCreated;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.suggestion.search.GridSearcher;
+import io.tunelog.suggestion.search.RandomSearcher;
+import io.tunelog.suggestion.search.Searcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Creates trials while the budget allows: never more than {@code budget.concurrent} unfinished at
+ * once, never more than the planned total.
+ */
+public final class SuggestionDecider implements Decider {
+    public static final String SERVICE = "suggestion";
+
+    private static final Map<String, Searcher> SEARCHERS = Map.of(
+            "random", new RandomSearcher(),
+            "grid", new GridSearcher());
+
+    @Override
+    public String service() {
+        return SERVICE;
+    }
+
+    @Override
+    public List<Decided> decide(ExperimentState state) {
+        if (state.status() != ExperimentStatus.RUNNING) {
+            return List.of();
+        }
+        ExperimentSpec spec = state.spec();
+        int created = state.trials().size();
+        long free = spec.budget().concurrent() - state.activeTrials();
+        int toCreate = (int) Math.min(free, spec.plannedTrials() - created);
+        Searcher searcher = SEARCHERS.get(spec.searcher().type());
+        if (searcher == null) {
+            throw new IllegalStateException("no searcher " + spec.searcher().type() + " in this build");
+        }
+        List<Decided> decided = new ArrayList<>();
+        for (int i = 0; i < toCreate; i++) {
+            int index = created + i;
+            String trialId = trialId(index);
+            var config = searcher.suggest(spec, state, index, SeededRandom.forDecision(spec.seed(), "suggest/" + index));
+            decided.add(new Decided(trialId, trialId + "/created", new TrialCreated(config, "suggested", index)));
+        }
+        return decided;
+    }
+
+    /** Trial ids sort in creation order. */
+    public static String trialId(int index) {
+        return String.format("trial-%05d", index);
+    }
+}

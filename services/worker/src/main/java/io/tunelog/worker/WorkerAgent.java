@@ -1,0 +1,222 @@
+package io.tunelog.worker;
+
+import io.tunelog.avro.Assignment;
+import io.tunelog.avro.TrialControl;
+import io.tunelog.avro.WorkerHeartbeat;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.codec.AvroBytes.UndecodableRecord;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import io.tunelog.kafka.WorkQueue;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stateless worker: takes assignments from the share-group queue while it has free slots, runs
+ * each attempt, reports to the gate, obeys STOP, and sends heartbeats. It keeps nothing that matters:
+ * kill it and its attempts are queued again elsewhere.
+ */
+public final class WorkerAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerAgent.class);
+    private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
+
+    /** Where a worker keeps files, and what it is. */
+    public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId) {}
+
+    private final KafkaClients clients;
+    private final Settings settings;
+    private final Clock clock = Clock.systemUTC();
+    private final Semaphore freeSlots;
+    private final ExecutorService trials;
+    private final Map<String, TrialAttempt> running = new ConcurrentHashMap<>();
+    private final AtomicBoolean open = new AtomicBoolean(true);
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaShareConsumer<String, byte[]> queue;
+    private final KafkaConsumer<String, byte[]> control;
+    private final List<Thread> threads = new ArrayList<>();
+
+    public WorkerAgent(KafkaClients clients, Settings settings) {
+        this.clients = clients;
+        this.settings = settings;
+        this.freeSlots = new Semaphore(settings.slots());
+        this.trials = Executors.newFixedThreadPool(settings.slots(), r -> new Thread(r, settings.workerId() + "-trial"));
+        this.producer = clients.producer(settings.workerId(), null);
+        Map<String, Object> props = clients.common();
+        props.put("group.id", WorkQueue.WORKERS_GROUP);
+        props.put("client.id", settings.workerId());
+        props.put("share.acknowledgement.mode", "explicit");
+        props.put("max.poll.records", settings.slots());
+        this.queue = new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.control = clients.consumer(settings.workerId() + "-control", null);
+    }
+
+    public WorkerAgent start() {
+        try (Admin admin = clients.admin()) {
+            WorkQueue.configure(admin, WorkQueue.WORKERS_GROUP);
+        }
+        // Listen for STOP before taking any work, so no stop for our attempts can be missed.
+        List<TopicPartition> controlPartitions = control.partitionsFor(Topics.CONTROL).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        control.assign(controlPartitions);
+        control.seekToEnd(controlPartitions);
+        controlPartitions.forEach(control::position);
+        queue.subscribe(List.of(Topics.ASSIGNMENTS));
+        threads.add(daemon("control", this::listenForControl));
+        threads.add(daemon("queue", this::takeAssignments));
+        threads.add(daemon("heartbeat", this::beat));
+        threads.forEach(Thread::start);
+        LOG.info("worker {} on {} ready with {} slots", settings.workerId(), settings.host(), settings.slots());
+        return this;
+    }
+
+    public int runningAttempts() {
+        return running.size();
+    }
+
+    private Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, settings.workerId() + "-" + name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void takeAssignments() {
+        try {
+            while (open.get()) {
+                if (!freeSlots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                boolean taken = false;
+                try {
+                    for (ConsumerRecord<String, byte[]> record : queue.poll(Duration.ofMillis(500))) {
+                        if (taken) {
+                            // More than we have room for: hand it back for another worker right away.
+                            queue.acknowledge(record, AcknowledgeType.RELEASE);
+                            continue;
+                        }
+                        Assignment assignment;
+                        try {
+                            assignment = AvroBytes.decode(Assignment.class, record.value());
+                        } catch (UndecodableRecord e) {
+                            LOG.error("refusing undecodable assignment at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+                            queue.acknowledge(record, AcknowledgeType.REJECT);
+                            continue;
+                        }
+                        // Accepted at once: from here the attempt's fate is tracked in the log, not by redelivery.
+                        queue.acknowledge(record, AcknowledgeType.ACCEPT);
+                        launch(assignment);
+                        taken = true;
+                    }
+                    queue.commitSync();
+                } finally {
+                    if (!taken) {
+                        freeSlots.release();
+                    }
+                }
+            }
+        } catch (InterruptedException | WakeupException e) {
+            // closing
+        } finally {
+            queue.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void launch(Assignment a) {
+        Path checkpointDir = settings.storageRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).toAbsolutePath().normalize();
+        Path logDir = settings.logRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).resolve("attempt-" + a.getAttempt());
+        Reporter reporter = new Reporter(producer, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
+                settings.workerId(), clock);
+        TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir);
+        running.put(attempt.key(), attempt);
+        LOG.info("{} starts {}", settings.workerId(), attempt.key());
+        trials.execute(() -> {
+            try {
+                attempt.run(settings.workerId(), settings.host(), settings.slurmJobId());
+            } finally {
+                running.remove(attempt.key());
+                producer.flush();
+                freeSlots.release();
+            }
+        });
+    }
+
+    private void listenForControl() {
+        try {
+            while (open.get()) {
+                for (ConsumerRecord<String, byte[]> record : control.poll(Duration.ofMillis(200))) {
+                    try {
+                        TrialControl c = AvroBytes.decode(TrialControl.class, record.value());
+                        TrialAttempt attempt = running.get(TrialAttempt.key(c.getExperimentId(), c.getTrialId(), c.getAttempt()));
+                        if (attempt != null) {
+                            LOG.info("{} {} {}: {}", settings.workerId(), c.getAction(), attempt.key(), c.getReason());
+                            attempt.stop(c.getReason());
+                        }
+                    } catch (UndecodableRecord e) {
+                        LOG.warn("ignoring undecodable control record: {}", e.getMessage());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            control.close();
+        }
+    }
+
+    private void beat() {
+        while (open.get()) {
+            WorkerHeartbeat hb = new WorkerHeartbeat(settings.workerId(), settings.host(), clock.instant(), settings.slots(),
+                    new ArrayList<>(running.keySet()));
+            producer.send(new ProducerRecord<>(Topics.HEARTBEATS, settings.workerId(), AvroBytes.encode(hb)));
+            try {
+                Thread.sleep(HEARTBEAT_EVERY.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!open.compareAndSet(true, false)) {
+            return;
+        }
+        running.values().forEach(a -> a.abandon("worker " + settings.workerId() + " shutting down"));
+        queue.wakeup();
+        control.wakeup();
+        // Kafka clients must not be interrupted (they would fail to leave their groups cleanly): wake them instead.
+        threads.stream().filter(t -> t.getName().endsWith("-heartbeat")).forEach(Thread::interrupt);
+        trials.shutdown();
+        try {
+            trials.awaitTermination(TrialAttempt.STOP_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+            for (Thread t : threads) {
+                t.join(5000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}
