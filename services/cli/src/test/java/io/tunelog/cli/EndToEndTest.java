@@ -99,6 +99,49 @@ class EndToEndTest {
                 .isEqualTo(QuadraticTrainable.finalScore((Double) best.config().get("x"), (Double) best.config().get("y")));
     }
 
+    @Test
+    void shouldRunPythonTrialsAsChildProcessesWithCheckpoints() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(pythonHasSklearn(), "/usr/bin/python3 with scikit-learn is not installed");
+        Path script = Path.of("../examples/python/sklearn_digits.py").toAbsolutePath().normalize();
+        SpecFile spec = spec("""
+                name: e2e-python
+                metric: {name: val_accuracy, mode: max}
+                seed: 3
+                budget: {trials: 4, concurrent: 4}
+                searchSpace:
+                  alpha: {loguniform: [0.00001, 0.001]}
+                  epochs: {choice: [6]}
+                trial:
+                  command: [/usr/bin/python3, %s]
+                  checkpoint: {keep: 1}
+                """.formatted(script));
+        String id = "py-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+
+        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        assertThat(state.trials()).hasSize(4).allSatisfy(t -> {
+            assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
+            assertThat(t.reports()).hasSize(6);
+            assertThat(t.lastValue("val_accuracy").orElseThrow()).isGreaterThan(0.8);
+            assertThat(t.checkpoints().stream().filter(c -> !c.deleted())).as("keep: 1").hasSize(1);
+            assertThat(t.checkpoints()).hasSize(2);
+        });
+        TrialState any = state.trials().iterator().next();
+        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("checkpoint_000006")).isDirectory();
+        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("checkpoint_000005")).as("deleted by retention").doesNotExist();
+    }
+
+    private static boolean pythonHasSklearn() {
+        try {
+            return new ProcessBuilder("/usr/bin/python3", "-c", "import sklearn").start().waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static double score(TrialState t) {
         return t.lastValue("score").orElseThrow();
     }

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -24,13 +27,17 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 
 /**
- * A real single-node Kafka broker (KRaft, combined broker and controller) inside this JVM, made from
- * Kafka's own classes: the storage is formatted as {@code kafka-storage format} does, and the server is
- * the same {@code KafkaRaftServer} that {@code kafka-server-start} runs. A data directory that is
- * already formatted is reused, so a restarted broker keeps its log.
+ * A real single-node Kafka (KRaft, combined broker and controller) inside this JVM, made from Kafka's
+ * own classes: storage is formatted by {@code kafka-storage format}'s code and the server is the
+ * {@code KafkaRaftServer} that {@code kafka-server-start} runs. A formatted data directory is reused,
+ * so a restarted broker keeps its log. The directory's {@code server.properties} is a plain Kafka config.
+ *
+ * <p>Share groups need no setting: since Kafka 4.2, formatting at the latest production metadata version
+ * (the default) turns the {@code share.version} feature on.
  */
 public final class LocalBroker implements AutoCloseable {
-    private static final String PROPERTIES = "server.properties";
+    private static final String HOST = "127.0.0.1";
+    private static final Pattern PORTS = Pattern.compile("PLAINTEXT://[^:]+:(\\d+),CONTROLLER://[^:]+:(\\d+)");
 
     private final KafkaRaftServer server;
     private final Path dataDir;
@@ -45,50 +52,45 @@ public final class LocalBroker implements AutoCloseable {
     /**
      * Starts a broker on 127.0.0.1 and returns once it answers.
      *
-     * @param port the client port, or 0 for a free one; a restart on a formatted directory keeps its old ports when given 0
+     * @param port the client port, or 0 for a free one (a restarted broker keeps its old ports if they are free)
      */
     public static LocalBroker start(Path dataDir, int port) {
+        Path dir = dataDir.toAbsolutePath();
+        Path propsFile = dir.resolve("server.properties");
+        boolean formatted = Files.exists(dir.resolve("log").resolve("meta.properties"));
         try {
-            Path dir = dataDir.toAbsolutePath();
             Files.createDirectories(dir);
-            Path propsFile = dir.resolve(PROPERTIES);
-            Properties props;
-            if (Files.exists(dir.resolve("log").resolve("meta.properties"))) {
-                props = load(propsFile);
-                if (port != 0) {
-                    props = config(dir, port, Integer.parseInt(props.getProperty("tunelog.controller.port")));
-                }
-            } else {
-                props = config(dir, port == 0 ? freePort() : port, freePort());
-                store(props, propsFile);
+            int[] ports = formatted ? previousPorts(propsFile) : new int[] {0, 0};
+            int clientPort = port != 0 ? port : free(ports[0]);
+            // The static quorum (controller.quorum.voters) is not stored in the log, so this port may change.
+            int controllerPort = free(ports[1]);
+            store(config(dir, clientPort, controllerPort), propsFile);
+            if (!formatted) {
                 format(propsFile);
             }
-            store(props, propsFile);
-            Properties serverProps = new Properties();
-            props.forEach((k, v) -> {
-                if (!k.toString().startsWith("tunelog.")) {
-                    serverProps.put(k, v);
-                }
-            });
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(serverProps, false), Time.SYSTEM);
-            server.startup();
-            String bootstrap = "127.0.0.1:" + props.getProperty("tunelog.port");
-            LocalBroker broker = new LocalBroker(server, dir, bootstrap);
-            broker.awaitReady(Duration.ofSeconds(60));
+            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(load(propsFile), false), Time.SYSTEM);
+            LocalBroker broker = new LocalBroker(server, dir, HOST + ":" + clientPort);
+            try {
+                server.startup();
+                broker.awaitReady(Duration.ofSeconds(60));
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
             return broker;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start a broker in " + dataDir, e);
+            throw new UncheckedIOException("cannot start a broker in " + dir, e);
         }
     }
 
-    /** Runs a broker until the JVM is asked to stop (`tunelog broker`). */
+    /** {@code tunelog broker}: runs a broker until the JVM is asked to stop. */
     public static void runForeground(Path dataDir, int port) throws InterruptedException {
         LocalBroker broker = start(dataDir, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();
             stopped.countDown();
-        }));
+        }, "tunelog-broker-shutdown"));
         System.out.println("broker ready at " + broker.bootstrapServers() + " (data in " + broker.dataDir() + ")");
         stopped.await();
     }
@@ -101,18 +103,26 @@ public final class LocalBroker implements AutoCloseable {
         return dataDir;
     }
 
+    /** Stops the broker cleanly and waits for it, so the directory can be reopened at once. */
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
     private static Properties config(Path dir, int port, int controllerPort) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", dir.resolve("log").toString());
         p.put("num.partitions", "1");
+        // One node: every internal topic must fit on it. Fewer partitions also start faster.
         p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "6");
         p.put("transaction.state.log.replication.factor", "1");
@@ -120,21 +130,18 @@ public final class LocalBroker implements AutoCloseable {
         p.put("transaction.state.log.num.partitions", "6");
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.num.partitions", "6");
         p.put("group.initial.rebalance.delay.ms", "0");
-        // Our own keys, stripped before the server sees them: the ports, so a restart keeps them.
-        p.put("tunelog.port", String.valueOf(port));
-        p.put("tunelog.controller.port", String.valueOf(controllerPort));
+        // A joining share consumer gets its partitions on its next heartbeat: 1 s, not the 5 s default.
+        p.put("group.share.min.heartbeat.interval.ms", "1000");
+        p.put("group.share.heartbeat.interval.ms", "1000");
         return p;
     }
 
     private static void format(Path propsFile) {
-        Properties serverOnly = load(propsFile);
-        serverOnly.keySet().removeIf(k -> k.toString().startsWith("tunelog."));
-        Path formatProps = propsFile.resolveSibling("format.properties");
-        store(serverOnly, formatProps);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", formatProps.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8));
+        String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(), "--config", propsFile.toString()};
+        int code = StorageTool.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8));
         if (code != 0) {
             throw new IllegalStateException("cannot format " + propsFile.getParent() + ": " + out.toString(StandardCharsets.UTF_8));
         }
@@ -148,7 +155,10 @@ public final class LocalBroker implements AutoCloseable {
                     admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
                     return;
                 } catch (Exception e) {
-                    if (System.nanoTime() > deadline) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    if (e instanceof InterruptedException || System.nanoTime() > deadline) {
                         throw new IllegalStateException("broker in " + dataDir + " did not answer within " + timeout, e);
                     }
                 }
@@ -156,9 +166,25 @@ public final class LocalBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    private static int[] previousPorts(Path propsFile) {
+        if (!Files.exists(propsFile)) {
+            return new int[] {0, 0};
+        }
+        Matcher m = PORTS.matcher(load(propsFile).getProperty("listeners", ""));
+        return m.matches() ? new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))} : new int[] {0, 0};
+    }
+
+    /** {@code wanted} if it is free now, otherwise any free port. */
+    private static int free(int wanted) throws IOException {
+        if (wanted != 0) {
+            try (ServerSocket s = new ServerSocket(wanted, 1, InetAddress.getByName(HOST))) {
+                return wanted;
+            } catch (IOException taken) {
+                // fall through to a fresh port
+            }
+        }
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return s.getLocalPort();
         }
     }
 
@@ -174,15 +200,9 @@ public final class LocalBroker implements AutoCloseable {
 
     private static void store(Properties p, Path file) {
         try (Writer w = Files.newBufferedWriter(file)) {
-            p.store(w, "written by tunelog");
+            p.store(w, "Kafka config written by tunelog broker");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    @Override
-    public void close() {
-        server.shutdown();
-        server.awaitShutdown();
     }
 }

@@ -7,23 +7,40 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real Kafka cluster for one test class, never a mock. It is, in order of preference: the external
- * cluster named by {@code KAFKA_BOOTSTRAP_SERVERS}; otherwise an in-JVM KRaft cluster from Kafka's own
- * test kit. (Testcontainers would come between the two, but no Docker engine runs on our machines.)
- * Register it as a static field with {@code @RegisterExtension}.
+ * A real Kafka cluster for one test class, never a mock: the external cluster named by
+ * {@code KAFKA_BOOTSTRAP_SERVERS} if set, otherwise an in-JVM KRaft cluster from Kafka's own test kit
+ * (Testcontainers would come between the two, but no Docker engine runs on our machines).
+ * Share groups work on it without further setup.
+ *
+ * <pre>
+ * {@literal @}RegisterExtension
+ * static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();   // or KafkaBrokerExtension.brokers(3)
+ * </pre>
+ *
+ * With {@code @ExtendWith(KafkaBrokerExtension.class)} the cluster runs but its address is only
+ * reachable through {@code KAFKA_BOOTSTRAP_SERVERS}; prefer the static field.
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback {
     private final int brokers;
     private KafkaClusterTestKit cluster;
     private String bootstrapServers;
+    private String owner;
 
+    /** One combined broker+controller node. */
     public KafkaBrokerExtension() {
         this(1);
     }
 
-    /** A cluster of {@code brokers} combined broker+controller nodes when none is given from outside. */
+    /** {@code brokers} nodes, the first of which is also the (only) controller. */
     public KafkaBrokerExtension(int brokers) {
+        if (brokers < 1) {
+            throw new IllegalArgumentException("brokers must be positive: " + brokers);
+        }
         this.brokers = brokers;
+    }
+
+    public static KafkaBrokerExtension brokers(int brokers) {
+        return new KafkaBrokerExtension(brokers);
     }
 
     public String bootstrapServers() {
@@ -40,31 +57,54 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
+        if (owner != null) {
+            return; // already started for an enclosing class
+        }
+        owner = context.getUniqueId();
         String external = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
         if (external != null && !external.isBlank()) {
             bootstrapServers = external;
             return;
         }
-        cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+        String replicas = String.valueOf(Math.min(brokers, 3));
+        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true)
                 .setNumBrokerNodes(brokers)
                 .setNumControllerNodes(1)
                 .build())
+                .setConfigProp("num.partitions", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("offsets.topic.replication.factor", String.valueOf(Math.min(brokers, 3)))
-                .setConfigProp("transaction.state.log.replication.factor", String.valueOf(Math.min(brokers, 3)))
+                // Share consumers get their partitions on their next heartbeat: 1 s, not the 5 s default.
+                .setConfigProp("group.share.min.heartbeat.interval.ms", "1000")
+                .setConfigProp("group.share.heartbeat.interval.ms", "1000")
+                .setConfigProp("offsets.topic.replication.factor", replicas)
+                .setConfigProp("offsets.topic.num.partitions", "6")
+                .setConfigProp("transaction.state.log.replication.factor", replicas)
                 .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", String.valueOf(Math.min(brokers, 3)))
+                .setConfigProp("transaction.state.log.num.partitions", "6")
+                .setConfigProp("share.coordinator.state.topic.replication.factor", replicas)
                 .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+                .setConfigProp("share.coordinator.state.topic.num.partitions", "6")
                 .build();
-        cluster.format();
-        cluster.startup();
-        cluster.waitForReadyBrokers();
-        bootstrapServers = cluster.bootstrapServers();
+        try {
+            kit.format();
+            kit.startup();
+            kit.waitForReadyBrokers();
+        } catch (Exception e) {
+            kit.close();
+            throw e;
+        }
+        cluster = kit;
+        bootstrapServers = kit.bootstrapServers();
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
+        if (!context.getUniqueId().equals(owner)) {
+            return; // a @Nested class ending; the enclosing class started the cluster
+        }
+        owner = null;
+        bootstrapServers = null;
         if (cluster != null) {
             cluster.close();
             cluster = null;

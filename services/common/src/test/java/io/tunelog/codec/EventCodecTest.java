@@ -1,0 +1,53 @@
+package io.tunelog.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+    static final List<EventPayload> EVERY_KIND = List.of(
+            new EventPayload.ExperimentSubmitted("n", "{}", 7, null),
+            new EventPayload.ExperimentCancelled("user"),
+            new EventPayload.ExperimentCompleted("done", "trial-00001", 0.5),
+            new EventPayload.TrialCreated(Map.of("a", 1L, "b", 0.5, "c", "x", "d", true), "suggested", 3),
+            new EventPayload.TrialQueued(2, "ck", "file:///ck"),
+            new EventPayload.TrialStarted(1, "w", "h", "123"),
+            new EventPayload.TrialReported(1, 4, Map.of("acc", 0.9), 17L),
+            new EventPayload.CheckpointRegistered(1, "ck", 4, "file:///ck", 100, Map.of("acc", 0.9)),
+            new EventPayload.CheckpointDeleted("ck", "old"),
+            new EventPayload.TrialDecision(1, EventPayload.Action.STOP, "asha.rung", "below cutoff"),
+            new EventPayload.TrialCompleted(1, Map.of()),
+            new EventPayload.TrialFailed(1, "exit 3", true));
+
+    @Test
+    void shouldRoundTripEveryKindOfEvent() throws Exception {
+        assertThat(EVERY_KIND).hasSameSizeAs(EventPayload.KINDS);
+        for (EventPayload payload : EVERY_KIND) {
+            Event event = new Event("e/k", "e", "trial-00001", 5, Instant.ofEpochMilli(1_700_000_000_123L),
+                    new Event.Source("scheduler", "i1"), 9L, payload);
+
+            assertThat(EventCodec.decode(EventCodec.encode(event))).isEqualTo(event);
+        }
+    }
+
+    @Test
+    void shouldEncodeEqualEventsToEqualBytesWhateverTheMapOrder() {
+        Event a = new Event("e/k", "e", null, 0, Instant.EPOCH, new Event.Source("s", "i"), null,
+                new EventPayload.TrialReported(1, 1, Map.of("x", 1.0, "y", 2.0, "z", 3.0), null));
+
+        assertThat(EventCodec.encode(a)).isEqualTo(EventCodec.encode(EventCodec.fromAvro(EventCodec.toAvro(a))));
+    }
+
+    @Test
+    void shouldRefuseBytesOfNoKnownSchema() {
+        assertThatThrownBy(() -> EventCodec.decode(new byte[] {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0}))
+                .isInstanceOf(AvroBytes.UndecodableRecord.class);
+        assertThatThrownBy(() -> EventCodec.decode("not avro".getBytes())).isInstanceOf(AvroBytes.UndecodableRecord.class);
+    }
+}
