@@ -3,6 +3,7 @@ package io.tunelog.schema;
 import io.tunelog.avro.Assignment;
 import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.Event;
+import io.tunelog.avro.LogRecord;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerHeartbeat;
@@ -32,7 +33,8 @@ public final class SchemaHistory {
             "CommandRejected", CommandRejected.getClassSchema(),
             "Assignment", Assignment.getClassSchema(),
             "TrialControl", TrialControl.getClassSchema(),
-            "WorkerHeartbeat", WorkerHeartbeat.getClassSchema());
+            "WorkerHeartbeat", WorkerHeartbeat.getClassSchema(),
+            "LogRecord", LogRecord.getClassSchema());
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

@@ -2,17 +2,14 @@ package io.tunelog.cli;
 
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
-import io.tunelog.registry.RegistryService;
-import io.tunelog.scheduler.SchedulingService;
+import io.tunelog.replay.ServiceCatalog;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.service.ServiceRunner;
-import io.tunelog.suggestion.SuggestionService;
 import io.tunelog.worker.WorkerAgent;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,13 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 /** Starts Tunelog's services and workers in this process; `run`, `services` and `worker` share it. */
 final class Platform implements AutoCloseable {
     /** Every service by name, in start order. */
-    static final Map<String, Supplier<ServiceLogic>> SERVICES = new LinkedHashMap<>();
-
-    static {
-        SERVICES.put("scheduler", SchedulingService::new);
-        SERVICES.put("suggestion", SuggestionService::new);
-        SERVICES.put("registry", RegistryService::new);
-    }
+    static final Map<String, Supplier<ServiceLogic>> SERVICES = ServiceCatalog.services();
 
     private final KafkaClients clients;
     private final List<AutoCloseable> started = new ArrayList<>();

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tunelog", mixinStandardHelpOptions = true, version = "tunelog 0.1.0",
         description = "Event-sourced hyperparameter tuning on Apache Kafka.",
         subcommands = {RunCommand.class, SubmitCommand.class, ServicesCommand.class, WorkerCommand.class,
-                BrokerCommand.class, EventsCommand.class, CommandLine.HelpCommand.class})
+                BrokerCommand.class, EventsCommand.class, ReplayCommand.class, AuditCommand.class, StateCommand.class,
+                ExportCommand.class, CommandLine.HelpCommand.class})
 public final class Tunelog {
 
     /** Exit code for bad input: an invalid spec or option. */

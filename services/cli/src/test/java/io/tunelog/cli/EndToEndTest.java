@@ -16,6 +16,11 @@ import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.LogReader;
+import io.tunelog.replay.Audit;
+import io.tunelog.replay.AuditReport;
+import io.tunelog.replay.ExperimentLog;
+import io.tunelog.replay.Replay;
+import io.tunelog.results.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +102,7 @@ class EndToEndTest {
         assertThat(state.completion().orElseThrow().bestTrialId()).isEqualTo(best.trialId());
         assertThat(state.completion().orElseThrow().bestMetric())
                 .isEqualTo(QuadraticTrainable.finalScore((Double) best.config().get("x"), (Double) best.config().get("y")));
+        assertAuditPasses(id, state, storage);
     }
 
     @Test
@@ -132,6 +138,7 @@ class EndToEndTest {
         TrialState any = state.trials().iterator().next();
         assertThat(storage.resolve(id).resolve(any.trialId()).resolve("checkpoint_000006")).isDirectory();
         assertThat(storage.resolve(id).resolve(any.trialId()).resolve("checkpoint_000005")).as("deleted by retention").doesNotExist();
+        assertAuditPasses(id, state, storage);
     }
 
     private static boolean pythonHasSklearn() {
@@ -140,6 +147,25 @@ class EndToEndTest {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /**
+     * Every experiment the end-to-end tests run must pass the audit, from Kafka and from its archive,
+     * and replaying either must give the state the follower folded live.
+     */
+    private static void assertAuditPasses(String id, ExperimentState live, Path dir) throws Exception {
+        ExperimentLog fromKafka = ExperimentLog.fromKafka(clients, id);
+        AuditReport report = Audit.withAllServices().run(fromKafka);
+        assertThat(report.failures()).as("audit failures").isEmpty();
+        assertThat(report.passed()).isTrue();
+        assertThat(report.decisionsVerified()).containsKeys("TrialCreated", "TrialQueued", "ExperimentCompleted");
+        assertThat(report.decisionsTotal()).isGreaterThanOrEqualTo(2L * live.trials().size() + 1);
+        Path archive = dir.resolve(id + ".avro");
+        fromKafka.writeAvro(archive);
+        ExperimentLog fromFile = ExperimentLog.fromFile(archive);
+        assertThat(Audit.withAllServices().run(fromFile).passed()).isTrue();
+        assertThat(Json.summary(Replay.state(fromKafka), null)).isEqualTo(Json.summary(live, null));
+        assertThat(Json.summary(Replay.state(fromFile), null)).isEqualTo(Json.summary(live, null));
     }
 
     private static double score(TrialState t) {
@@ -188,6 +214,7 @@ class EndToEndTest {
             assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
             assertThat(state.anomalies()).isEmpty();
             assertThat(state.best().orElseThrow().value()).as("the zombie's 100.0 never counted").isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
+            assertAuditPasses(id, state, storage);
         }
         assertThat(sent).isTrue();
         assertThat(rejections).extracting(CommandRejected::getReason)

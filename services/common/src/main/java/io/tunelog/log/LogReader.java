@@ -72,11 +72,16 @@ public final class LogReader implements AutoCloseable {
 
     /** Delivers every event of the experiment committed so far, then returns. */
     public void readToEnd(Consumer<LoggedEvent> onEvent) {
+        readRawToEnd(record -> deliver(record, onEvent, r -> {}));
+    }
+
+    /** Delivers the experiment's log records committed so far, undecoded and with their headers, then returns. */
+    public void readRawToEnd(Consumer<ConsumerRecord<String, byte[]>> onRecord) {
         long end = endOffset();
         while (consumer.position(events) < end) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 if (experimentId.equals(record.key()) && record.topic().equals(Topics.EVENTS)) {
-                    deliver(record, onEvent, r -> {});
+                    onRecord.accept(record);
                 }
             }
         }

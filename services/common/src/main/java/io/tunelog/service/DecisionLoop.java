@@ -11,6 +11,7 @@ import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
+import io.tunelog.log.Integrity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         /** The log plus commands admitted but not yet read back; only the gate uses it. */
         final ExperimentState gateView;
         final Set<String> pendingDecisions = new HashSet<>();
+        /** Digest of the log prefix folded into {@code log}; written with every event as proof of its basis. */
+        final Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
 
         Tracked(int partition, String experimentId) {
             this.partition = partition;
@@ -168,6 +171,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         Tracked t = tracked(record.partition(), event.experimentId());
         LoggedEvent logged = new LoggedEvent(record.offset(), event);
         t.log.apply(logged);
+        t.prefix.add(record.value());
         if (gate != null) {
             t.gateView.apply(logged);
         }
@@ -182,7 +186,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         }
         List<Event> events = Decisions.toEvents(t.log, logic.service(), instance, decisions, clock.instant());
         for (Event e : events) {
-            producer.send(new ProducerRecord<>(Topics.EVENTS, e.experimentId(), EventCodec.encode(e)));
+            append(e, t);
             for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.log)) {
                 producer.send(side);
             }
@@ -201,13 +205,23 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 },
                 clock.instant());
         if (outcome.accepted() != null) {
-            Event e = outcome.accepted();
-            producer.send(new ProducerRecord<>(Topics.EVENTS, e.experimentId(), EventCodec.encode(e)));
+            append(outcome.accepted(), tracked(partition, outcome.accepted().experimentId()));
         } else {
             CommandRejected r = outcome.rejected();
             LOG.info("{}: rejected {}-{}@{}: {}", logic.service(), r.getTopic(), r.getPartition(), r.getOffset(), r.getReason());
             producer.send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
         }
+    }
+
+    /** Writes an event to the log with its integrity headers (see {@link Integrity}). */
+    private void append(Event e, Tracked t) {
+        byte[] value = EventCodec.encode(e);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, e.experimentId(), value);
+        record.headers().add(Integrity.HASH, Integrity.hash(value));
+        if (e.basis() != null) {
+            record.headers().add(Integrity.BASIS_DIGEST, t.prefix.digest());
+        }
+        producer.send(record);
     }
 
     private Tracked tracked(int partition, String experimentId) {

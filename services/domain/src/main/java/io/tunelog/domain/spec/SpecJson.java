@@ -1,27 +1,44 @@
 package io.tunelog.domain.spec;
 
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * The canonical JSON of a spec, as the log stores it: every default written out, fields in a fixed
- * order. Storing it resolved means a later change of defaults cannot change an old experiment.
+ * The canonical JSON of a spec, as the log stores it: every default written out, keys in a fixed order
+ * (the spec's own order for parameters, which grids depend on; sorted for options). Storing it resolved
+ * means a later change of defaults cannot change an old experiment. {@link SpecParser#parse} reads it back
+ * to an equal spec, doubles included: Jackson writes each double in a form that parses to the same bits.
  */
 public final class SpecJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper(new JsonFactoryBuilder().characterEscapes(new YamlSafeEscapes()).build());
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private SpecJson() {}
 
+    /**
+     * The spec as one line of canonical JSON.
+     *
+     * @throws IllegalArgumentException if a choice, grid or option value is not a String, Long, Double or
+     *     Boolean (the only kinds {@link SpecParser} makes, and so the only kinds that read back equal)
+     */
     public static String toJson(ExperimentSpec spec) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = NODES.objectNode();
         root.put("name", spec.name());
         ObjectNode metric = root.putObject("metric");
         metric.put("name", spec.metric().name());
-        metric.put("mode", spec.metric().mode().name().toLowerCase(java.util.Locale.ROOT));
+        metric.put("mode", mode(spec.metric().mode()));
         root.put("seed", spec.seed());
         ObjectNode budget = root.putObject("budget");
         budget.put("trials", spec.budget().trials());
@@ -30,20 +47,7 @@ public final class SpecJson {
         spec.searchSpace().params().forEach((name, domain) -> space.set(name, domain(domain)));
         root.set("searcher", typed(spec.searcher().type(), spec.searcher().options()));
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));
-        ObjectNode trial = root.putObject("trial");
-        if (spec.trial().trainable() != null) {
-            trial.put("trainable", spec.trial().trainable());
-        } else {
-            ArrayNode command = trial.putArray("command");
-            spec.trial().command().forEach(command::add);
-        }
-        trial.put("maxFailures", spec.trial().maxFailures());
-        ObjectNode checkpoint = trial.putObject("checkpoint");
-        checkpoint.put("keep", spec.trial().checkpoint().keep());
-        if (spec.trial().checkpoint().scoreAttribute() != null) {
-            checkpoint.put("scoreAttribute", spec.trial().checkpoint().scoreAttribute());
-        }
-        checkpoint.put("scoreMode", spec.trial().checkpoint().scoreMode().name().toLowerCase(java.util.Locale.ROOT));
+        root.set("trial", trial(spec.trial()));
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -52,7 +56,7 @@ public final class SpecJson {
     }
 
     private static ObjectNode domain(ParamDomain domain) {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectNode node = NODES.objectNode();
         ArrayNode args = node.putArray(domain.type());
         if (domain instanceof ParamDomain.Uniform u) {
             args.add(u.low()).add(u.high());
@@ -61,22 +65,83 @@ public final class SpecJson {
         } else if (domain instanceof ParamDomain.RandInt r) {
             args.add(r.low()).add(r.high());
         } else if (domain instanceof ParamDomain.Choice c) {
-            addAll(args, c.values());
+            c.values().forEach(v -> args.add(scalar(v)));
         } else if (domain instanceof ParamDomain.Grid g) {
-            addAll(args, g.values());
+            g.values().forEach(v -> args.add(scalar(v)));
         }
         return node;
     }
 
     private static ObjectNode typed(String type, Map<String, Object> options) {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectNode node = NODES.objectNode();
         node.put("type", type);
+        // Options come from an unordered map: sort them so equal specs give equal text.
         options.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> node.set(e.getKey(), JSON.valueToTree(e.getValue())));
+                .forEach(e -> node.set(e.getKey(), scalar(e.getValue())));
         return node;
     }
 
-    private static void addAll(ArrayNode array, List<Object> values) {
-        values.forEach(v -> array.add(JSON.valueToTree(v)));
+    private static ObjectNode trial(TrialSpec trial) {
+        ObjectNode node = NODES.objectNode();
+        if (trial.trainable() != null) {
+            node.put("trainable", trial.trainable());
+        } else {
+            ArrayNode command = node.putArray("command");
+            trial.command().forEach(command::add);
+        }
+        node.put("maxFailures", trial.maxFailures());
+        ObjectNode checkpoint = node.putObject("checkpoint");
+        checkpoint.put("keep", trial.checkpoint().keep());
+        // Written even when null ("keep the latest"), so the stored spec shows every setting.
+        checkpoint.put("scoreAttribute", trial.checkpoint().scoreAttribute());
+        checkpoint.put("scoreMode", mode(trial.checkpoint().scoreMode()));
+        return node;
+    }
+
+    private static JsonNode scalar(Object value) {
+        if (value instanceof String s) {
+            return NODES.textNode(s);
+        }
+        if (value instanceof Long l) {
+            return NODES.numberNode(l);
+        }
+        if (value instanceof Double d) {
+            return NODES.numberNode(d);
+        }
+        if (value instanceof Boolean b) {
+            return NODES.booleanNode(b);
+        }
+        throw new IllegalArgumentException("expected a String, Long, Double or Boolean value, found "
+                + (value == null ? "null" : value.getClass().getSimpleName() + " " + value));
+    }
+
+    private static String mode(Mode mode) {
+        return mode.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Jackson escapes only what JSON requires, but this JSON is read back by a YAML reader, which refuses
+     * DEL, C1 controls, lone surrogates and U+FFFE/U+FFFF, and reads U+0085 as a line break. So every
+     * character outside YAML's printable set, and U+0085, is written as a JSON unicode escape, which
+     * YAML reads back as that character (an escaped surrogate pair reads back as the pair).
+     */
+    private static final class YamlSafeEscapes extends CharacterEscapes {
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        YamlSafeEscapes() {
+            ascii[0x7F] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        /** Called for characters above ASCII; null writes the character as it is. */
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            boolean printable = (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD);
+            return printable ? null : new SerializedString(String.format("\\u%04X", ch));
+        }
     }
 }

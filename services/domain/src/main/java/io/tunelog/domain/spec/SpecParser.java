@@ -1,379 +1,548 @@
 package io.tunelog.domain.spec;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.JacksonYAMLParseException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads an experiment spec (YAML, or JSON, which is YAML) and validates every field. Each problem is a
- * {@link SpecException} naming the field's dotted path, so a user sees exactly what to fix.
+ * {@link SpecException} naming the field's dotted path (e.g. {@code searchSpace.eta.loguniform}) with a
+ * one-line message saying what was expected and what was found, so a user sees exactly what to fix.
  */
 public final class SpecParser {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** The field named by errors about the document as a whole. */
+    public static final String WHOLE_SPEC = "(spec)";
+
+    // The builder starts with every YAML parser feature off, so both are set explicitly:
+    // - an empty value ("seed:") is null, meaning "not given", not the string "";
+    // - only true and false are booleans, as in YAML 1.2 and JSON: choice: [yes, no] stays two strings.
+    // And YAML forbids duplicate keys; keeping the last one silently would hide a typo or a bad merge.
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL, YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build());
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
-    private static final Set<String> PARAM_TYPES = Set.of("uniform", "loguniform", "randint", "choice", "grid");
+    private static final Pattern CLASS_NAME =
+            Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+    private static final List<String> PARAM_TYPES = List.of("uniform", "loguniform", "randint", "choice", "grid");
+    private static final int MAX_SHOWN = 60;
 
     private SpecParser() {}
 
+    /**
+     * Parses and validates a spec.
+     *
+     * @throws SpecException naming the first offending field; never any other exception for bad input
+     */
     public static ExperimentSpec parse(String text) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (Exception e) {
-            throw new SpecException("(spec)", "not valid YAML or JSON: " + firstLine(e.getMessage()));
-        }
-        if (root == null || !root.isObject()) {
-            throw new SpecException("(spec)", "expected a mapping of fields, found " + describe(root));
-        }
-        allowOnly(root, "", "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial");
+        Field root = new Field(document(text), "");
+        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial");
 
-        String name = requiredText(root, "name");
-        if (!NAME.matcher(name).matches()) {
-            throw new SpecException("name", "use 1 to 64 letters, digits, '.', '_' or '-', found \"" + name + "\"");
-        }
-        Metric metric = metric(required(root, "metric", "metric"));
-        long seed = root.has("seed") ? integer(root.get("seed"), "seed") : 0L;
-        Budget budget = budget(required(root, "budget", "budget"));
-        SearchSpace space = searchSpace(required(root, "searchSpace", "searchSpace"));
-        SearcherSpec searcher = searcher(root.get("searcher"));
-        SchedulerSpec scheduler = scheduler(root.get("scheduler"));
-        TrialSpec trial = trial(required(root, "trial", "trial"), metric);
+        String name = name(required(root.get("name")));
+        Metric metric = metric(required(root.get("metric")));
+        long seed = optional(root.get("seed"), SpecParser::integer, 0L);
+        Budget budget = budget(required(root.get("budget")));
+        SearchSpace space = searchSpace(required(root.get("searchSpace")));
+        SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec("random", Map.of()));
+        SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec("fifo", Map.of()));
+        TrialSpec trial = trial(required(root.get("trial")), metric.mode());
 
-        if (searcher.type().equals("grid") && space.params().values().stream().noneMatch(d -> d instanceof ParamDomain.Grid)) {
-            throw new SpecException("searcher.type", "grid search needs at least one parameter of type grid");
+        boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
+        if (searcher.type().equals("grid") && !hasGrid) {
+            throw root.get("searcher").get("type").error(
+                    "expected at least one parameter of type grid for the grid searcher, found none");
         }
         return new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial);
     }
 
-    private static Metric metric(JsonNode node) {
-        object(node, "metric");
-        allowOnly(node, "metric.", "name", "mode");
-        String name = requiredText(node, "metric.name");
-        String mode = requiredText(node, "metric.mode");
-        return switch (mode.toLowerCase(java.util.Locale.ROOT)) {
-            case "min" -> new Metric(name, Mode.MIN);
-            case "max" -> new Metric(name, Mode.MAX);
-            default -> throw new SpecException("metric.mode", "expected min or max, found \"" + mode + "\"");
+    // ---- the document ----
+
+    private static JsonNode document(String text) {
+        if (text == null) {
+            throw new SpecException(WHOLE_SPEC, "expected spec text, found nothing");
+        }
+        try (JsonParser parser = YAML.createParser(text)) {
+            JsonNode root = YAML.readTree(parser);
+            if (root == null || !root.isObject()) {
+                throw new SpecException(WHOLE_SPEC, "expected a mapping of fields at top level, found " + describe(root));
+            }
+            // readTree stops after the first document; a second one would otherwise be ignored silently.
+            if (parser.nextToken() != null) {
+                throw new SpecException(WHOLE_SPEC, "expected one YAML document, found another starting at line "
+                        + parser.currentLocation().getLineNr());
+            }
+            return root;
+        } catch (JacksonYAMLParseException e) {
+            // SnakeYAML could not read the text at all: a syntax error, which belongs to no one field.
+            throw new SpecException(WHOLE_SPEC, "expected YAML or JSON, found a syntax error" + where(e) + ": " + prose(e));
+        } catch (JsonProcessingException e) {
+            throw unreadableValue(e);
+        } catch (IOException e) {
+            throw new SpecException(WHOLE_SPEC, "could not read the text: " + oneLine(String.valueOf(e.getMessage())));
+        }
+    }
+
+    /**
+     * Well-formed YAML that Jackson still refused, at the value its parser stood on. Jackson reports the two
+     * cases we know (a duplicate key; {@code .inf} or {@code .nan}, which it cannot read as numbers) only by
+     * message, so those are recognised by message and anything else keeps Jackson's wording.
+     */
+    private static SpecException unreadableValue(JsonProcessingException e) {
+        String path = e.getProcessor() instanceof JsonParser p ? pathOf(p.getParsingContext()) : "";
+        String problem = prose(e);
+        String malformedNumber = "Malformed numeric value ";
+        if (problem.startsWith("Duplicate field")) {
+            problem = "expected each key once, found it again" + where(e);
+        } else if (problem.startsWith(malformedNumber)) {
+            problem = "expected a finite number, found " + problem.substring(malformedNumber.length());
+        }
+        return new SpecException(path.isEmpty() ? WHOLE_SPEC : path, problem);
+    }
+
+    /** The dotted path of a position in the document, e.g. {@code searchSpace.eta.loguniform[1]}. */
+    private static String pathOf(JsonStreamContext context) {
+        Deque<String> parts = new ArrayDeque<>();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            if (c.inArray()) {
+                parts.push("[" + Math.max(c.getCurrentIndex(), 0) + "]");
+            } else if (c.getCurrentName() != null) {
+                parts.push("." + oneLine(c.getCurrentName()));
+            }
+        }
+        String path = String.join("", parts);
+        return path.startsWith(".") ? path.substring(1) : path;
+    }
+
+    private static String where(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+
+    /** A parser message as one line: SnakeYAML's span several, quoting the source under a caret. */
+    private static String prose(JsonProcessingException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        String prose = message.lines()
+                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .collect(Collectors.joining("; "));
+        return oneLine(prose.isEmpty() ? message.strip() : prose);
+    }
+
+    // ---- sections ----
+
+    private static String name(Field f) {
+        String name = requiredText(f);
+        if (!NAME.matcher(name).matches()) {
+            throw f.error("expected 1 to 64 letters, digits, '.', '_' or '-', found " + quote(name));
+        }
+        return name;
+    }
+
+    private static Metric metric(Field f) {
+        fields(f, "name", "mode");
+        return new Metric(requiredText(f.get("name")), mode(required(f.get("mode"))));
+    }
+
+    private static Mode mode(Field f) {
+        String mode = f.node().isTextual() ? f.node().asText().toLowerCase(Locale.ROOT) : "";
+        return switch (mode) {
+            case "min" -> Mode.MIN;
+            case "max" -> Mode.MAX;
+            default -> throw f.error("expected min or max, found " + describe(f.node()));
         };
     }
 
-    private static Budget budget(JsonNode node) {
-        object(node, "budget");
-        allowOnly(node, "budget.", "trials", "concurrent");
-        int trials = positiveInt(required(node, "trials", "budget.trials"), "budget.trials");
-        int concurrent = node.has("concurrent") ? positiveInt(node.get("concurrent"), "budget.concurrent") : 1;
+    private static Budget budget(Field f) {
+        fields(f, "trials", "concurrent");
+        int trials = positiveInt(required(f.get("trials")));
+        int concurrent = optional(f.get("concurrent"), SpecParser::positiveInt, 1);
         return new Budget(trials, concurrent);
     }
 
-    private static SearchSpace searchSpace(JsonNode node) {
-        object(node, "searchSpace");
-        if (node.isEmpty()) {
-            throw new SpecException("searchSpace", "needs at least one parameter");
+    private static SearchSpace searchSpace(Field f) {
+        mapping(f);
+        if (f.node().isEmpty()) {
+            throw f.error("expected at least one parameter, found an empty mapping");
         }
         Map<String, ParamDomain> params = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            var entry = it.next();
-            String path = "searchSpace." + entry.getKey();
-            if (!PARAM.matcher(entry.getKey()).matches()) {
-                throw new SpecException(path, "parameter names start with a letter or '_' and use letters, digits, '_', '.', '-'");
+        for (String name : keys(f)) {
+            Field param = f.get(name);
+            if (!PARAM.matcher(name).matches()) {
+                throw param.error("expected a parameter name of letters, digits, '_', '.' or '-' starting with a letter"
+                        + " or '_', found " + quote(name));
             }
-            params.put(entry.getKey(), domain(entry.getValue(), path));
+            params.put(name, domain(param));
         }
         return new SearchSpace(params);
     }
 
-    private static ParamDomain domain(JsonNode node, String path) {
+    private static ParamDomain domain(Field f) {
+        JsonNode node = f.node();
         if (node == null || !node.isObject() || node.size() != 1) {
-            throw new SpecException(path, "expected one of " + sorted(PARAM_TYPES) + " with its arguments, e.g. {uniform: [0, 1]}, found "
-                    + describe(node));
+            throw f.error("expected a mapping with exactly one type, one of " + PARAM_TYPES
+                    + ", e.g. {uniform: [0, 1]}, found " + describe(node));
         }
-        String type = node.fieldNames().next();
-        JsonNode args = node.get(type);
-        String at = path + "." + type;
+        String type = keys(f).get(0);
+        Field args = f.get(type);
         return switch (type) {
             case "uniform" -> {
-                double[] b = bounds(args, at);
+                double[] b = bounds(args);
                 yield new ParamDomain.Uniform(b[0], b[1]);
             }
             case "loguniform" -> {
-                double[] b = bounds(args, at);
+                double[] b = bounds(args);
                 if (b[0] <= 0) {
-                    throw new SpecException(at, "bounds must be > 0 for a log scale, found " + number(b[0]));
+                    throw args.error("expected bounds > 0 for a log scale, found " + pairText(args));
                 }
                 yield new ParamDomain.LogUniform(b[0], b[1]);
             }
-            case "randint" -> {
-                if (args == null || !args.isArray() || args.size() != 2) {
-                    throw new SpecException(at, "expected [low, high] (high exclusive), found " + describe(args));
-                }
-                long low = integer(args.get(0), at + "[0]");
-                long high = integer(args.get(1), at + "[1]");
-                if (low >= high) {
-                    throw new SpecException(at, "low must be below high (high is exclusive), found [" + low + ", " + high + "]");
-                }
-                yield new ParamDomain.RandInt(low, high);
-            }
-            case "choice" -> new ParamDomain.Choice(values(args, at));
-            case "grid" -> new ParamDomain.Grid(values(args, at));
-            default -> throw new SpecException(path, "unknown parameter type \"" + type + "\"; known: " + sorted(PARAM_TYPES));
+            case "randint" -> randInt(args);
+            case "choice" -> new ParamDomain.Choice(values(args));
+            case "grid" -> new ParamDomain.Grid(values(args));
+            default -> throw f.error("expected a parameter type, one of " + PARAM_TYPES + ", found " + quote(type));
         };
     }
 
-    private static double[] bounds(JsonNode args, String at) {
-        if (args == null || !args.isArray() || args.size() != 2) {
-            throw new SpecException(at, "expected [low, high], found " + describe(args));
-        }
-        double low = finite(args.get(0), at + "[0]");
-        double high = finite(args.get(1), at + "[1]");
-        if (low >= high) {
-            throw new SpecException(at, "low must be below high, found [" + number(low) + ", " + number(high) + "]");
+    private static double[] bounds(Field f) {
+        pair(f, "[low, high]");
+        double low = finite(f.get(0));
+        double high = finite(f.get(1));
+        if (!(low < high)) {
+            throw f.error("expected low < high, found " + pairText(f));
         }
         return new double[] {low, high};
     }
 
-    private static List<Object> values(JsonNode args, String at) {
-        if (args == null || !args.isArray()) {
-            throw new SpecException(at, "expected a list of values, found " + describe(args));
+    private static ParamDomain.RandInt randInt(Field f) {
+        pair(f, "[low, high] (high exclusive)");
+        long low = integer(f.get(0));
+        long high = integer(f.get(1));
+        if (low >= high) {
+            throw f.error("expected low < high (high is exclusive), found " + pairText(f));
         }
-        if (args.isEmpty()) {
-            throw new SpecException(at, "needs at least one value");
+        return new ParamDomain.RandInt(low, high);
+    }
+
+    /** The values of a choice or grid: distinct scalars, at least one. */
+    private static List<Object> values(Field f) {
+        if (f.node() == null || !f.node().isArray()) {
+            throw f.error("expected a list of values, found " + describe(f.node()));
+        }
+        if (f.node().isEmpty()) {
+            throw f.error("expected at least one value, found an empty list");
         }
         List<Object> values = new ArrayList<>();
-        Set<Object> seen = new HashSet<>();
-        for (int i = 0; i < args.size(); i++) {
-            Object v = scalar(args.get(i), at + "[" + i + "]");
-            if (!seen.add(v)) {
-                throw new SpecException(at + "[" + i + "]", "duplicate value " + v);
+        Map<Object, Integer> firstIndex = new HashMap<>();
+        for (int i = 0; i < f.node().size(); i++) {
+            Object value = scalar(f.get(i));
+            Integer earlier = firstIndex.putIfAbsent(value, i);
+            if (earlier != null) {
+                throw f.get(i).error("expected distinct values, found " + describe(f.node().get(i))
+                        + " again (first at [" + earlier + "])");
             }
-            values.add(v);
+            values.add(value);
         }
         return values;
     }
 
-    /** A scalar as a config value: String, Long, Double or Boolean. */
-    private static Object scalar(JsonNode node, String at) {
-        if (node == null || node.isNull()) {
-            throw new SpecException(at, "values cannot be null");
-        }
-        if (node.isTextual()) {
-            return node.asText();
-        }
-        if (node.isBoolean()) {
-            return node.asBoolean();
-        }
-        if (node.isIntegralNumber()) {
-            if (!node.canConvertToLong()) {
-                throw new SpecException(at, "integer out of range: " + node.asText());
-            }
-            return node.asLong();
-        }
-        if (node.isNumber()) {
-            return finite(node, at);
-        }
-        throw new SpecException(at, "expected a string, number or boolean, found " + describe(node));
+    private static SearcherSpec searcher(Field f) {
+        return new SearcherSpec(type(f, SearcherSpec.TYPES), options(f));
     }
 
-    private static SearcherSpec searcher(JsonNode node) {
-        if (node == null) {
-            return new SearcherSpec("random", Map.of());
-        }
-        String type = typed(node, "searcher", SearcherSpec.TYPES);
-        return new SearcherSpec(type, options(node, "searcher"));
+    private static SchedulerSpec scheduler(Field f) {
+        return new SchedulerSpec(type(f, SchedulerSpec.TYPES), options(f));
     }
 
-    private static SchedulerSpec scheduler(JsonNode node) {
-        if (node == null) {
-            return new SchedulerSpec("fifo", Map.of());
-        }
-        String type = typed(node, "scheduler", SchedulerSpec.TYPES);
-        return new SchedulerSpec(type, options(node, "scheduler"));
-    }
-
-    private static String typed(JsonNode node, String path, Set<String> known) {
-        object(node, path);
-        String type = requiredText(node, path + ".type");
+    /** The {@code type} of a searcher or scheduler, which must be one this build implements. */
+    private static String type(Field f, Set<String> known) {
+        mapping(f);
+        Field typeField = f.get("type");
+        String type = requiredText(typeField);
         if (!known.contains(type)) {
-            throw new SpecException(path + ".type", "unknown " + path + " \"" + type + "\"; this build has " + sorted(known));
+            throw typeField.error("expected a " + f.path() + " this build has, one of " + sorted(known)
+                    + ", found " + quote(type));
         }
         return type;
     }
 
-    private static Map<String, Object> options(JsonNode node, String path) {
+    /** Every key but {@code type}: options are the searcher's or scheduler's business, so any key goes. */
+    private static Map<String, Object> options(Field f) {
         Map<String, Object> options = new LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> {
-            if (!e.getKey().equals("type")) {
-                options.put(e.getKey(), scalar(e.getValue(), path + "." + e.getKey()));
+        for (String key : keys(f)) {
+            if (!key.equals("type")) {
+                options.put(key, scalar(f.get(key)));
             }
-        });
+        }
         return options;
     }
 
-    private static TrialSpec trial(JsonNode node, Metric metric) {
-        object(node, "trial");
-        allowOnly(node, "trial.", "command", "trainable", "maxFailures", "checkpoint");
-        boolean hasCommand = node.has("command");
-        boolean hasTrainable = node.has("trainable");
-        if (hasCommand == hasTrainable) {
-            throw new SpecException("trial", hasCommand ? "give either command or trainable, not both"
-                    : "needs a command (an argument list) or a trainable (a Java class name)");
+    private static TrialSpec trial(Field f, Mode metricMode) {
+        fields(f, "command", "trainable", "maxFailures", "checkpoint");
+        boolean hasCommand = f.node().has("command");
+        boolean hasTrainable = f.node().has("trainable");
+        if (hasCommand && hasTrainable) {
+            throw f.error("expected either command or trainable, found both");
         }
-        List<String> command = List.of();
-        String trainable = null;
-        if (hasCommand) {
-            JsonNode c = node.get("command");
-            if (c == null || !c.isArray()) {
-                throw new SpecException("trial.command", "expected an argument list such as [python3, train.py], found " + describe(c)
-                        + (c != null && c.isTextual() ? " (a single string would need a shell; list the arguments instead)" : ""));
-            }
-            if (c.isEmpty()) {
-                throw new SpecException("trial.command", "is empty; give the program and its arguments");
-            }
-            List<String> args = new ArrayList<>();
-            for (int i = 0; i < c.size(); i++) {
-                JsonNode a = c.get(i);
-                if (a == null || !(a.isTextual() || a.isNumber()) || a.asText().isEmpty()) {
-                    throw new SpecException("trial.command[" + i + "]", "expected a non-empty string, found " + describe(a));
-                }
-                args.add(a.asText());
-            }
-            command = args;
-        } else {
-            trainable = requiredText(node, "trial.trainable");
-            if (!trainable.matches("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*")) {
-                throw new SpecException("trial.trainable", "expected a Java class name, found \"" + trainable + "\"");
-            }
+        if (!hasCommand && !hasTrainable) {
+            throw f.error("expected a command (an argument list) or a trainable (a Java class name), found neither");
         }
-        int maxFailures = node.has("maxFailures") ? nonNegativeInt(node.get("maxFailures"), "trial.maxFailures") : 0;
-        CheckpointSpec checkpoint = checkpoint(node.get("checkpoint"), metric);
+        List<String> command = hasCommand ? command(f.get("command")) : List.of();
+        String trainable = hasTrainable ? trainable(f.get("trainable")) : null;
+        int maxFailures = optional(f.get("maxFailures"), SpecParser::nonNegativeInt, 0);
+        CheckpointSpec checkpoint = optional(f.get("checkpoint"), c -> checkpoint(c, metricMode),
+                new CheckpointSpec(1, null, metricMode));
         return new TrialSpec(command, trainable, maxFailures, checkpoint);
     }
 
-    private static CheckpointSpec checkpoint(JsonNode node, Metric metric) {
-        if (node == null) {
-            return new CheckpointSpec(1, null, metric.mode());
+    private static List<String> command(Field f) {
+        JsonNode node = f.node();
+        if (node == null || !node.isArray()) {
+            // A single string would need a shell to split it, and trials never run through a shell.
+            String hint = node != null && node.isTextual() ? " (list the arguments instead of one string)" : "";
+            throw f.error("expected an argument list such as [python3, train.py], found " + describe(node) + hint);
         }
-        object(node, "trial.checkpoint");
-        allowOnly(node, "trial.checkpoint.", "keep", "scoreAttribute", "scoreMode");
-        int keep = node.has("keep") ? positiveInt(node.get("keep"), "trial.checkpoint.keep") : 1;
-        String score = node.has("scoreAttribute") && !node.get("scoreAttribute").isNull()
-                ? requiredText(node, "trial.checkpoint.scoreAttribute") : null;
-        Mode mode = metric.mode();
-        if (node.has("scoreMode")) {
-            String m = requiredText(node, "trial.checkpoint.scoreMode");
-            mode = switch (m.toLowerCase(java.util.Locale.ROOT)) {
-                case "min" -> Mode.MIN;
-                case "max" -> Mode.MAX;
-                default -> throw new SpecException("trial.checkpoint.scoreMode", "expected min or max, found \"" + m + "\"");
-            };
+        if (node.isEmpty()) {
+            throw f.error("expected the program and its arguments, found an empty list");
         }
-        return new CheckpointSpec(keep, score, mode);
-    }
-
-    // ---- small checks, each naming the path it checks ----
-
-    private static JsonNode required(JsonNode parent, String field, String path) {
-        JsonNode node = parent.get(field);
-        if (node == null || node.isNull()) {
-            throw new SpecException(path, "is required");
-        }
-        return node;
-    }
-
-    private static String requiredText(JsonNode parent, String path) {
-        String field = path.substring(path.lastIndexOf('.') + 1);
-        JsonNode node = required(parent, field, path);
-        if (!node.isTextual() || node.asText().isBlank()) {
-            throw new SpecException(path, "expected a non-empty string, found " + describe(node));
-        }
-        return node.asText();
-    }
-
-    private static void object(JsonNode node, String path) {
-        if (!node.isObject()) {
-            throw new SpecException(path, "expected a mapping, found " + describe(node));
-        }
-    }
-
-    private static void allowOnly(JsonNode node, String prefix, String... allowed) {
-        Set<String> known = Set.of(allowed);
-        node.fieldNames().forEachRemaining(f -> {
-            if (!known.contains(f)) {
-                throw new SpecException(prefix + f, "unknown field; expected one of " + sorted(known));
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode arg = node.get(i);
+            // Strings only: YAML would turn 1e-5 into 1.0E-5 and 010 into 8, so the program would not get what was written.
+            if (!arg.isTextual()) {
+                String hint = arg.isValueNode() && !arg.isNull() ? " (quote it to pass it as an argument)" : "";
+                throw f.get(i).error("expected a non-empty string, found " + describe(arg) + hint);
             }
-        });
+            if (arg.asText().isEmpty()) {
+                throw f.get(i).error("expected a non-empty string, found \"\"");
+            }
+            args.add(arg.asText());
+        }
+        return args;
     }
 
-    private static long integer(JsonNode node, String path) {
-        if (node == null || !node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw new SpecException(path, "expected an integer, found " + describe(node));
+    private static String trainable(Field f) {
+        String trainable = requiredText(f);
+        if (!CLASS_NAME.matcher(trainable).matches()) {
+            throw f.error("expected a Java class name such as com.example.Train, found " + quote(trainable));
+        }
+        return trainable;
+    }
+
+    private static CheckpointSpec checkpoint(Field f, Mode metricMode) {
+        fields(f, "keep", "scoreAttribute", "scoreMode");
+        int keep = optional(f.get("keep"), SpecParser::positiveInt, 1);
+        String scoreAttribute = optional(f.get("scoreAttribute"), SpecParser::requiredText, null);
+        Mode scoreMode = optional(f.get("scoreMode"), SpecParser::mode, metricMode);
+        return new CheckpointSpec(keep, scoreAttribute, scoreMode);
+    }
+
+    // ---- small checks, each naming the field it checks ----
+
+    /**
+     * A node and the dotted path that names it in errors. {@code node} is null when the field is absent, so
+     * lookups can run ahead of the checks and the checks report the path.
+     */
+    private record Field(JsonNode node, String path) {
+        Field get(String key) {
+            String child = oneLine(key);
+            return new Field(node == null ? null : node.get(key), path.isEmpty() ? child : path + "." + child);
+        }
+
+        Field get(int index) {
+            return new Field(node == null ? null : node.get(index), path + "[" + index + "]");
+        }
+
+        /** Present and not null: YAML's {@code key:} with nothing after it means "not given". */
+        boolean isSet() {
+            return node != null && !node.isNull();
+        }
+
+        SpecException error(String problem) {
+            return new SpecException(path.isEmpty() ? WHOLE_SPEC : path, problem);
+        }
+    }
+
+    private static Field required(Field f) {
+        if (!f.isSet()) {
+            throw f.error("is required, found " + describe(f.node()));
+        }
+        return f;
+    }
+
+    /** The field read by {@code read}, or {@code fallback} when it is absent or null. */
+    private static <T> T optional(Field f, Function<Field, T> read, T fallback) {
+        return f.isSet() ? read.apply(f) : fallback;
+    }
+
+    private static String requiredText(Field f) {
+        required(f);
+        if (!f.node().isTextual() || f.node().asText().isBlank()) {
+            throw f.error("expected a non-empty string, found " + describe(f.node()));
+        }
+        return f.node().asText();
+    }
+
+    private static void mapping(Field f) {
+        if (f.node() == null || !f.node().isObject()) {
+            throw f.error("expected a mapping, found " + describe(f.node()));
+        }
+    }
+
+    /** A mapping whose keys are all among {@code allowed}: a misspelt optional key must not pass as absent. */
+    private static void fields(Field f, String... allowed) {
+        mapping(f);
+        List<String> known = List.of(allowed);
+        for (String key : keys(f)) {
+            if (!known.contains(key)) {
+                throw f.get(key).error("expected a known field, one of " + known + ", found unknown field " + quote(key));
+            }
+        }
+    }
+
+    private static List<String> keys(Field f) {
+        List<String> keys = new ArrayList<>();
+        f.node().properties().forEach(e -> keys.add(e.getKey()));
+        return keys;
+    }
+
+    private static void pair(Field f, String expected) {
+        if (f.node() == null || !f.node().isArray() || f.node().size() != 2) {
+            throw f.error("expected " + expected + ", found " + describe(f.node()));
+        }
+    }
+
+    /** An integer as written: 2.0 is refused, since a count or integer bound written as a float is likely a mistake. */
+    private static long integer(Field f) {
+        JsonNode node = f.node();
+        if (node == null || !node.isIntegralNumber()) {
+            throw f.error("expected an integer, found " + describe(node));
+        }
+        if (!node.canConvertToLong()) {
+            throw f.error("expected an integer within 64 bits, found " + describe(node));
         }
         return node.asLong();
     }
 
-    private static int positiveInt(JsonNode node, String path) {
-        long v = integer(node, path);
-        if (v <= 0 || v > Integer.MAX_VALUE) {
-            throw new SpecException(path, "must be a positive integer, found " + v);
-        }
-        return (int) v;
+    private static int positiveInt(Field f) {
+        return intAtLeast(f, 1);
     }
 
-    private static int nonNegativeInt(JsonNode node, String path) {
-        long v = integer(node, path);
-        if (v < 0 || v > Integer.MAX_VALUE) {
-            throw new SpecException(path, "must be an integer >= 0, found " + v);
-        }
-        return (int) v;
+    private static int nonNegativeInt(Field f) {
+        return intAtLeast(f, 0);
     }
 
-    private static double finite(JsonNode node, String path) {
+    private static int intAtLeast(Field f, int min) {
+        long value = integer(f);
+        if (value < min) {
+            throw f.error("expected an integer >= " + min + ", found " + value);
+        }
+        if (value > Integer.MAX_VALUE) {
+            throw f.error("expected an integer <= " + Integer.MAX_VALUE + ", found " + value);
+        }
+        return (int) value;
+    }
+
+    /** A finite number; booleans are not numbers, and neither are numeric-looking strings such as "1". */
+    private static double finite(Field f) {
+        JsonNode node = f.node();
         if (node == null || !node.isNumber()) {
-            throw new SpecException(path, "expected a number, found " + describe(node));
+            throw f.error("expected a number, found " + describe(node));
         }
-        double v = node.asDouble();
-        if (!Double.isFinite(v)) {
-            throw new SpecException(path, "expected a finite number, found " + node.asText());
+        double value = node.asDouble();
+        if (!Double.isFinite(value)) {
+            throw f.error("expected a finite number, found " + describe(node));
         }
-        return v;
+        return value;
     }
+
+    /** A config value: String, Long (integers), Double (other numbers) or Boolean, as {@link ParamDomain} promises. */
+    private static Object scalar(Field f) {
+        JsonNode node = f.node();
+        if (node != null && node.isTextual()) {
+            return node.asText();
+        }
+        if (node != null && node.isBoolean()) {
+            return node.asBoolean();
+        }
+        if (node != null && node.isIntegralNumber()) {
+            return integer(f);
+        }
+        if (node != null && node.isNumber()) {
+            return finite(f);
+        }
+        throw f.error("expected a string, number or boolean, found " + describe(node));
+    }
+
+    // ---- describing what was found, always on one line ----
 
     private static String describe(JsonNode node) {
         if (node == null || node.isMissingNode()) {
             return "nothing";
         }
-        if (node.isNull()) {
-            return "null";
-        }
         if (node.isTextual()) {
-            return "\"" + node.asText() + "\"";
+            return quote(node.asText());
         }
-        String s = node.toString();
-        String kind = node.isArray() ? "a list " : node.isObject() ? "a mapping " : node.isBoolean() ? "a boolean " : "";
-        return kind + (s.length() > 60 ? s.substring(0, 57) + "..." : s);
+        if (node.isArray()) {
+            return node.isEmpty() ? "an empty list" : "a list " + abbreviate(oneLine(node.toString()));
+        }
+        if (node.isObject()) {
+            return node.isEmpty() ? "an empty mapping" : "a mapping " + abbreviate(oneLine(node.toString()));
+        }
+        return node.toString();
     }
 
-    private static String number(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    private static String pairText(Field f) {
+        return "[" + f.node().get(0) + ", " + f.node().get(1) + "]";
+    }
+
+    private static String quote(String text) {
+        return "\"" + abbreviate(oneLine(text)) + "\"";
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN - 3) + "...";
+    }
+
+    /** Escapes line breaks and other control characters, so a message never spans lines. */
+    private static String oneLine(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.chars().forEach(c -> {
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", c));
+                    } else {
+                        out.append((char) c);
+                    }
+                }
+            }
+        });
+        return out.toString();
     }
 
     private static List<String> sorted(Set<String> set) {
         return set.stream().sorted().toList();
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 }

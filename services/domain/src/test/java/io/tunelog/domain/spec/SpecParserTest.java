@@ -1,16 +1,16 @@
 package io.tunelog.domain.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 class SpecParserTest {
+    /** Every field set, none to its default. Malformed cases are this text with one edit. */
     static final String VALID = """
             name: xgb-digits
             metric: {name: val_accuracy, mode: max}
@@ -22,122 +22,474 @@ class SpecParserTest {
               subsample: {uniform: [0.5, 1.0]}
               booster:   {choice: [gbtree, dart]}
               lr:        {grid: [0.1, 1, true]}
-            searcher:  {type: random}
-            scheduler: {type: fifo}
+            searcher:  {type: random, maxRetries: 3, note: fast}
+            scheduler: {type: fifo, grace: 1.5}
             trial:
               command: [python3, train.py]
               maxFailures: 2
-              checkpoint: {keep: 2, scoreAttribute: val_accuracy}
+              checkpoint: {keep: 2, scoreAttribute: val_loss, scoreMode: min}
             """;
 
-    @Test
-    void shouldParseEveryFieldOfAValidSpec() {
-        ExperimentSpec spec = SpecParser.parse(VALID);
+    /** Only the required fields. */
+    static final String MINIMAL = """
+            name: d
+            metric: {name: loss, mode: min}
+            budget: {trials: 3}
+            searchSpace: {x: {uniform: [0, 1]}}
+            trial: {trainable: com.example.Train}
+            """;
 
-        assertThat(spec.name()).isEqualTo("xgb-digits");
-        assertThat(spec.metric()).isEqualTo(new Metric("val_accuracy", Mode.MAX));
-        assertThat(spec.seed()).isEqualTo(42);
-        assertThat(spec.budget()).isEqualTo(new Budget(64, 8));
-        assertThat(spec.searchSpace().params()).containsExactly(
-                org.assertj.core.api.Assertions.entry("eta", new ParamDomain.LogUniform(0.001, 0.3)),
-                org.assertj.core.api.Assertions.entry("max_depth", new ParamDomain.RandInt(2, 10)),
-                org.assertj.core.api.Assertions.entry("subsample", new ParamDomain.Uniform(0.5, 1.0)),
-                org.assertj.core.api.Assertions.entry("booster", new ParamDomain.Choice(List.of("gbtree", "dart"))),
-                org.assertj.core.api.Assertions.entry("lr", new ParamDomain.Grid(List.of(0.1, 1L, true))));
-        assertThat(spec.searcher().type()).isEqualTo("random");
-        assertThat(spec.scheduler().type()).isEqualTo("fifo");
-        assertThat(spec.trial().command()).containsExactly("python3", "train.py");
-        assertThat(spec.trial().trainable()).isNull();
-        assertThat(spec.trial().maxFailures()).isEqualTo(2);
-        assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(2, "val_accuracy", Mode.MAX));
+    @Nested
+    class ValidSpecs {
+        @Test
+        void shouldReadEveryFieldOfAFullSpec() {
+            ExperimentSpec spec = SpecParser.parse(VALID);
+
+            assertThat(spec.name()).isEqualTo("xgb-digits");
+            assertThat(spec.metric()).isEqualTo(new Metric("val_accuracy", Mode.MAX));
+            assertThat(spec.seed()).isEqualTo(42L);
+            assertThat(spec.budget()).isEqualTo(new Budget(64, 8));
+            assertThat(spec.searchSpace().params()).containsExactly(
+                    entry("eta", new ParamDomain.LogUniform(0.001, 0.3)),
+                    entry("max_depth", new ParamDomain.RandInt(2, 10)),
+                    entry("subsample", new ParamDomain.Uniform(0.5, 1.0)),
+                    entry("booster", new ParamDomain.Choice(List.of("gbtree", "dart"))),
+                    entry("lr", new ParamDomain.Grid(List.of(0.1, 1L, true))));
+            assertThat(spec.searcher()).isEqualTo(new SearcherSpec("random", Map.of("maxRetries", 3L, "note", "fast")));
+            assertThat(spec.scheduler()).isEqualTo(new SchedulerSpec("fifo", Map.of("grace", 1.5)));
+            assertThat(spec.trial().command()).containsExactly("python3", "train.py");
+            assertThat(spec.trial().trainable()).isNull();
+            assertThat(spec.trial().maxFailures()).isEqualTo(2);
+            assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(2, "val_loss", Mode.MIN));
+        }
+
+        @Test
+        void shouldFillEveryDefaultWhenOptionalFieldsAreLeftOut() {
+            ExperimentSpec spec = SpecParser.parse(MINIMAL);
+
+            assertThat(spec.seed()).isZero();
+            assertThat(spec.budget()).isEqualTo(new Budget(3, 1));
+            assertThat(spec.searcher()).isEqualTo(new SearcherSpec("random", Map.of()));
+            assertThat(spec.scheduler()).isEqualTo(new SchedulerSpec("fifo", Map.of()));
+            assertThat(spec.trial().command()).isEmpty();
+            assertThat(spec.trial().trainable()).isEqualTo("com.example.Train");
+            assertThat(spec.trial().maxFailures()).isZero();
+            assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(1, null, Mode.MIN));
+        }
+
+        @Test
+        void shouldTakeTheCheckpointScoreModeFromTheMetricWhenNotGiven() {
+            ExperimentSpec spec = SpecParser.parse(VALID.replace(", scoreMode: min", ""));
+
+            assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(2, "val_loss", Mode.MAX));
+        }
+
+        @Test
+        void shouldTreatAnEmptyValueAsNotGiven() {
+            ExperimentSpec spec = SpecParser.parse(MINIMAL + "seed:\nsearcher:\n");
+
+            assertThat(spec.seed()).isZero();
+            assertThat(spec.searcher().type()).isEqualTo("random");
+        }
+
+        @Test
+        void shouldReadTheModeInAnyCase() {
+            assertThat(SpecParser.parse(VALID.replace("mode: max", "mode: MAX")).metric().mode()).isEqualTo(Mode.MAX);
+            assertThat(SpecParser.parse(VALID.replace("mode: max", "mode: Min")).metric().mode()).isEqualTo(Mode.MIN);
+        }
+
+        @Test
+        void shouldReadJsonToo() {
+            ExperimentSpec spec = SpecParser.parse("""
+                    {"name": "j", "metric": {"name": "m", "mode": "max"}, "budget": {"trials": 2},
+                     "searchSpace": {"x": {"choice": ["a", 2, 2.5, false]}}, "trial": {"command": ["run"]}}
+                    """);
+
+            assertThat(spec.searchSpace().params().get("x")).isEqualTo(new ParamDomain.Choice(List.of("a", 2L, 2.5, false)));
+        }
+
+        @Test
+        void shouldKeepChoiceValuesAsStringLongDoubleOrBoolean() {
+            ExperimentSpec spec = SpecParser.parse(VALID.replace("[gbtree, dart]", "[gbtree, 3, 3.0, true, '3', yes, 1e3]"));
+
+            // 3 and 3.0 are different values (a Long and a Double); yes is a string, as in YAML 1.2.
+            assertThat(spec.searchSpace().params().get("booster"))
+                    .isEqualTo(new ParamDomain.Choice(List.of("gbtree", 3L, 3.0, true, "3", "yes", 1000.0)));
+        }
+
+        @Test
+        void shouldKeepParametersInTheOrderWritten() {
+            ExperimentSpec spec = SpecParser.parse(VALID);
+
+            assertThat(spec.searchSpace().params().keySet()).containsExactly("eta", "max_depth", "subsample", "booster", "lr");
+        }
+
+        @Test
+        void shouldAcceptTheGridSearcherWithAGridParameter() {
+            ExperimentSpec spec = SpecParser.parse(VALID.replace("type: random", "type: grid"));
+
+            assertThat(spec.searcher().type()).isEqualTo("grid");
+        }
+
+        @Test
+        void shouldReadBackItsOwnCanonicalJson() {
+            ExperimentSpec spec = SpecParser.parse(VALID);
+
+            assertThat(SpecParser.parse(SpecJson.toJson(spec))).isEqualTo(spec);
+        }
     }
 
-    @Test
-    void shouldFillDefaults() {
-        ExperimentSpec spec = SpecParser.parse("""
-                name: d
-                metric: {name: loss, mode: MIN}
-                budget: {trials: 3}
-                searchSpace: {x: {uniform: [0, 1]}}
-                trial: {trainable: com.example.Train}
-                """);
+    @Nested
+    class Bounds {
+        @Test
+        void shouldRejectUniformWithInvertedBounds() {
+            assertRejectedAt(VALID.replace("uniform: [0.5, 1.0]", "uniform: [1.0, 0.5]"), "searchSpace.subsample.uniform");
+        }
 
-        assertThat(spec.seed()).isZero();
-        assertThat(spec.budget().concurrent()).isEqualTo(1);
-        assertThat(spec.searcher().type()).isEqualTo("random");
-        assertThat(spec.scheduler().type()).isEqualTo("fifo");
-        assertThat(spec.trial().maxFailures()).isZero();
-        assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(1, null, Mode.MIN));
+        @Test
+        void shouldRejectUniformWithEqualBounds() {
+            assertRejectedAt(VALID.replace("uniform: [0.5, 1.0]", "uniform: [0.5, 0.5]"), "searchSpace.subsample.uniform");
+        }
+
+        @Test
+        void shouldRejectLogUniformWithInvertedBounds() {
+            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[0.3, 0.001]"), "searchSpace.eta.loguniform");
+        }
+
+        @Test
+        void shouldRejectRandIntWithInvertedBounds() {
+            assertRejectedAt(VALID.replace("[2, 10]", "[10, 2]"), "searchSpace.max_depth.randint");
+        }
+
+        @Test
+        void shouldRejectRandIntWithEqualBoundsSinceHighIsExclusive() {
+            assertRejectedAt(VALID.replace("[2, 10]", "[2, 2]"), "searchSpace.max_depth.randint");
+        }
+
+        @Test
+        void shouldRejectLogUniformWithNonPositiveBound() {
+            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[0, 0.3]"), "searchSpace.eta.loguniform");
+            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[-1, 0.3]"), "searchSpace.eta.loguniform");
+        }
+
+        @Test
+        void shouldRejectNonNumericBoundNamingTheBound() {
+            SpecException e = assertRejectedAt(VALID.replace("[0.5, 1.0]", "[abc, 1.0]"), "searchSpace.subsample.uniform[0]");
+
+            assertThat(e.getMessage()).contains("expected a number", "\"abc\"");
+        }
+
+        @Test
+        void shouldRejectNumericLookingStringAsBound() {
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "[0.5, '1.0']"), "searchSpace.subsample.uniform[1]");
+        }
+
+        @Test
+        void shouldRejectBooleanAsBound() {
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "[true, 1.0]"), "searchSpace.subsample.uniform[0]");
+        }
+
+        @Test
+        void shouldRejectInfiniteBound() {
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "[0.5, 1e999]"), "searchSpace.subsample.uniform[1]");
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "[0.5, .inf]"), "searchSpace.subsample.uniform[1]");
+        }
+
+        @Test
+        void shouldRejectNotANumberAsBound() {
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "[.nan, 1.0]"), "searchSpace.subsample.uniform[0]");
+        }
+
+        @Test
+        void shouldRejectFloatAsRandIntBound() {
+            assertRejectedAt(VALID.replace("[2, 10]", "[2.0, 10]"), "searchSpace.max_depth.randint[0]");
+        }
+
+        @Test
+        void shouldRejectBoundsThatAreNotAPair() {
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "[0.5, 1.0, 2.0]"), "searchSpace.subsample.uniform");
+            assertRejectedAt(VALID.replace("[0.5, 1.0]", "0.5"), "searchSpace.subsample.uniform");
+        }
     }
 
-    @Test
-    void shouldReadJsonToo() {
-        ExperimentSpec spec = SpecParser.parse("""
-                {"name": "j", "metric": {"name": "m", "mode": "max"}, "budget": {"trials": 2},
-                 "searchSpace": {"x": {"choice": ["a"]}}, "trial": {"command": ["run"]}}
-                """);
+    @Nested
+    class Parameters {
+        @Test
+        void shouldRejectUnknownParameterTypeListingTheKnownOnes() {
+            SpecException e = assertRejectedAt(VALID.replace("uniform: [0.5, 1.0]", "gaussian: [0.5, 1.0]"), "searchSpace.subsample");
 
-        assertThat(spec.searchSpace().params().get("x")).isEqualTo(new ParamDomain.Choice(List.of("a")));
+            assertThat(e.getMessage()).contains("\"gaussian\"", "uniform", "loguniform", "randint", "choice", "grid");
+        }
+
+        @Test
+        void shouldRejectParameterWithTwoTypes() {
+            assertRejectedAt(VALID.replace("{uniform: [0.5, 1.0]}", "{uniform: [0.5, 1.0], choice: [1]}"), "searchSpace.subsample");
+        }
+
+        @Test
+        void shouldRejectParameterWithNoType() {
+            assertRejectedAt(VALID.replace("{uniform: [0.5, 1.0]}", "{}"), "searchSpace.subsample");
+        }
+
+        @Test
+        void shouldRejectEmptyChoice() {
+            assertRejectedAt(VALID.replace("[gbtree, dart]", "[]"), "searchSpace.booster.choice");
+        }
+
+        @Test
+        void shouldRejectEmptyGrid() {
+            assertRejectedAt(VALID.replace("[0.1, 1, true]", "[]"), "searchSpace.lr.grid");
+        }
+
+        @Test
+        void shouldRejectDuplicateChoiceNamingTheSecond() {
+            assertRejectedAt(VALID.replace("[gbtree, dart]", "[gbtree, dart, gbtree]"), "searchSpace.booster.choice[2]");
+        }
+
+        @Test
+        void shouldRejectNullChoice() {
+            assertRejectedAt(VALID.replace("[gbtree, dart]", "[gbtree, null]"), "searchSpace.booster.choice[1]");
+        }
+
+        @Test
+        void shouldRejectNestedListAsChoice() {
+            assertRejectedAt(VALID.replace("[gbtree, dart]", "[gbtree, [dart]]"), "searchSpace.booster.choice[1]");
+        }
+
+        @Test
+        void shouldRejectEmptySearchSpace() {
+            assertRejectedAt(MINIMAL.replace("{x: {uniform: [0, 1]}}", "{}"), "searchSpace");
+        }
+
+        @Test
+        void shouldRejectParameterNameStartingWithADigit() {
+            assertRejectedAt(MINIMAL.replace("{x: {uniform", "{1x: {uniform"), "searchSpace.1x");
+        }
     }
 
-    @Test
-    void shouldRoundTripThroughCanonicalJson() {
-        ExperimentSpec spec = SpecParser.parse(VALID);
+    @Nested
+    class MetricAndBudget {
+        @Test
+        void shouldRejectMissingMetric() {
+            assertRejectedAt(VALID.replace("metric: {name: val_accuracy, mode: max}\n", ""), "metric");
+        }
 
-        assertThat(SpecParser.parse(SpecJson.toJson(spec))).isEqualTo(spec);
+        @Test
+        void shouldRejectModeOtherThanMinOrMax() {
+            SpecException e = assertRejectedAt(VALID.replace("mode: max", "mode: maximize"), "metric.mode");
+
+            assertThat(e.getMessage()).contains("min or max", "\"maximize\"");
+        }
+
+        @Test
+        void shouldRejectMetricWithoutName() {
+            assertRejectedAt(VALID.replace("name: val_accuracy, ", ""), "metric.name");
+        }
+
+        @Test
+        void shouldRejectBudgetOfZeroTrials() {
+            assertRejectedAt(VALID.replace("trials: 64", "trials: 0"), "budget.trials");
+        }
+
+        @Test
+        void shouldRejectNegativeBudget() {
+            assertRejectedAt(VALID.replace("trials: 64", "trials: -1"), "budget.trials");
+        }
+
+        @Test
+        void shouldRejectBudgetWrittenAsFloat() {
+            assertRejectedAt(VALID.replace("trials: 64", "trials: 2.0"), "budget.trials");
+        }
+
+        @Test
+        void shouldRejectBudgetBeyondIntRange() {
+            assertRejectedAt(VALID.replace("trials: 64", "trials: 3000000000"), "budget.trials");
+        }
+
+        @Test
+        void shouldRejectMissingBudgetTrials() {
+            assertRejectedAt(VALID.replace("trials: 64, ", ""), "budget.trials");
+        }
+
+        @Test
+        void shouldRejectZeroConcurrency() {
+            assertRejectedAt(VALID.replace("concurrent: 8", "concurrent: 0"), "budget.concurrent");
+        }
+
+        @Test
+        void shouldRejectBooleanSeed() {
+            assertRejectedAt(VALID.replace("seed: 42", "seed: true"), "seed");
+        }
     }
 
-    static Stream<Arguments> malformed() {
-        return Stream.of(
-                bad("inverted uniform bounds", VALID.replace("uniform: [0.5, 1.0]", "uniform: [1.0, 0.5]"), "searchSpace.subsample.uniform"),
-                bad("inverted loguniform bounds", VALID.replace("[0.001, 0.3]", "[0.3, 0.001]"), "searchSpace.eta.loguniform"),
-                bad("inverted randint bounds", VALID.replace("[2, 10]", "[10, 2]"), "searchSpace.max_depth.randint"),
-                bad("loguniform bound zero", VALID.replace("[0.001, 0.3]", "[0, 0.3]"), "searchSpace.eta.loguniform"),
-                bad("loguniform bound negative", VALID.replace("[0.001, 0.3]", "[-1, 0.3]"), "searchSpace.eta.loguniform"),
-                bad("missing metric", VALID.replace("metric: {name: val_accuracy, mode: max}\n", ""), "metric"),
-                bad("mode neither min nor max", VALID.replace("mode: max", "mode: maximize"), "metric.mode"),
-                bad("unknown searcher", VALID.replace("type: random", "type: hyperopt"), "searcher.type"),
-                bad("unknown scheduler", VALID.replace("type: fifo", "type: magic"), "scheduler.type"),
-                bad("unknown parameter type", VALID.replace("uniform: [0.5, 1.0]", "gaussian: [0.5, 1.0]"), "searchSpace.subsample"),
-                bad("empty choice", VALID.replace("[gbtree, dart]", "[]"), "searchSpace.booster.choice"),
-                bad("non-numeric bound", VALID.replace("[0.5, 1.0]", "[abc, 1.0]"), "searchSpace.subsample.uniform[0]"),
-                bad("budget of zero trials", VALID.replace("trials: 64", "trials: 0"), "budget.trials"),
-                bad("negative budget", VALID.replace("trials: 64", "trials: -1"), "budget.trials"),
-                bad("fractional budget", VALID.replace("trials: 64", "trials: 2.5"), "budget.trials"),
-                bad("zero concurrency", VALID.replace("concurrent: 8", "concurrent: 0"), "budget.concurrent"),
-                bad("empty command", VALID.replace("[python3, train.py]", "[]"), "trial.command"),
-                bad("command as a shell string", VALID.replace("[python3, train.py]", "\"python3 train.py\""), "trial.command"),
-                bad("empty argument", VALID.replace("[python3, train.py]", "[python3, \"\"]"), "trial.command[1]"),
-                bad("both command and trainable", VALID.replace("maxFailures: 2", "maxFailures: 2\n  trainable: a.B"), "trial"),
-                bad("text that is not YAML", "name: [unclosed\nmetric: {", "(spec)"),
-                bad("a list at top level", "- a\n- b\n", "(spec)"),
-                bad("a bare string", "hello", "(spec)"),
-                bad("unknown top-level field", VALID + "extra: 1\n", "extra"),
-                bad("misspelt nested field", VALID.replace("concurrent: 8", "concurent: 8"), "budget.concurent"),
-                bad("two types for one parameter", VALID.replace("{uniform: [0.5, 1.0]}", "{uniform: [0.5, 1.0], choice: [1]}"), "searchSpace.subsample"),
-                bad("grid searcher without grid parameters",
-                        VALID.replace("type: random", "type: grid").replace("lr:        {grid: [0.1, 1, true]}", "lr: {choice: [1]}"), "searcher.type"),
-                bad("duplicate choice", VALID.replace("[gbtree, dart]", "[gbtree, gbtree]"), "searchSpace.booster.choice[1]"),
-                bad("null choice", VALID.replace("[gbtree, dart]", "[gbtree, null]"), "searchSpace.booster.choice[1]"),
-                bad("missing name", VALID.replace("name: xgb-digits\n", ""), "name"),
-                bad("name with a slash", VALID.replace("name: xgb-digits", "name: a/b"), "name"),
-                bad("negative maxFailures", VALID.replace("maxFailures: 2", "maxFailures: -1"), "trial.maxFailures"),
-                bad("keep zero", VALID.replace("keep: 2", "keep: 0"), "trial.checkpoint.keep"),
-                bad("infinite bound", VALID.replace("[0.5, 1.0]", "[0.5, 1e999]"), "searchSpace.subsample.uniform[1]"),
-                bad("boolean as a bound", VALID.replace("[0.5, 1.0]", "[true, 1.0]"), "searchSpace.subsample.uniform[0]"));
+    @Nested
+    class SearcherAndScheduler {
+        @Test
+        void shouldRejectUnknownSearcher() {
+            SpecException e = assertRejectedAt(VALID.replace("type: random", "type: hyperopt"), "searcher.type");
+
+            assertThat(e.getMessage()).contains("\"hyperopt\"", "random", "grid");
+        }
+
+        @Test
+        void shouldRejectUnknownScheduler() {
+            assertRejectedAt(VALID.replace("type: fifo", "type: magic"), "scheduler.type");
+        }
+
+        @Test
+        void shouldRejectSearcherWithoutType() {
+            assertRejectedAt(VALID.replace("type: random, ", ""), "searcher.type");
+        }
+
+        @Test
+        void shouldRejectGridSearcherWithoutGridParameters() {
+            assertRejectedAt(VALID.replace("type: random", "type: grid").replace("{grid: [0.1, 1, true]}", "{choice: [0.1, 1]}"),
+                    "searcher.type");
+        }
+
+        @Test
+        void shouldRejectOptionThatIsNotAScalar() {
+            assertRejectedAt(VALID.replace("note: fast", "note: [fast]"), "searcher.note");
+        }
     }
 
-    private static Arguments bad(String name, String text, String field) {
-        return Arguments.of(name, text, field);
+    @Nested
+    class Trial {
+        @Test
+        void shouldRejectEmptyCommand() {
+            assertRejectedAt(VALID.replace("[python3, train.py]", "[]"), "trial.command");
+        }
+
+        @Test
+        void shouldRejectCommandWithAnEmptyString() {
+            assertRejectedAt(VALID.replace("[python3, train.py]", "[python3, \"\"]"), "trial.command[1]");
+        }
+
+        @Test
+        void shouldRejectCommandAsOneShellString() {
+            SpecException e = assertRejectedAt(VALID.replace("[python3, train.py]", "\"python3 train.py\""), "trial.command");
+
+            assertThat(e.getMessage()).contains("argument list");
+        }
+
+        @Test
+        void shouldRejectUnquotedNumberInCommandSinceYamlWouldRewriteIt() {
+            SpecException e = assertRejectedAt(VALID.replace("[python3, train.py]", "[python3, train.py, --lr, 1e-5]"),
+                    "trial.command[3]");
+
+            assertThat(e.getMessage()).contains("quote");
+        }
+
+        @Test
+        void shouldRejectBothCommandAndTrainable() {
+            assertRejectedAt(VALID.replace("maxFailures: 2", "maxFailures: 2\n  trainable: a.B"), "trial");
+        }
+
+        @Test
+        void shouldRejectNeitherCommandNorTrainable() {
+            assertRejectedAt(MINIMAL.replace("trainable: com.example.Train", "maxFailures: 1"), "trial");
+        }
+
+        @Test
+        void shouldRejectTrainableThatIsNotAClassName() {
+            assertRejectedAt(MINIMAL.replace("com.example.Train", "\"com.example.Train()\""), "trial.trainable");
+        }
+
+        @Test
+        void shouldRejectNegativeMaxFailures() {
+            assertRejectedAt(VALID.replace("maxFailures: 2", "maxFailures: -1"), "trial.maxFailures");
+        }
+
+        @Test
+        void shouldRejectKeepingZeroCheckpoints() {
+            assertRejectedAt(VALID.replace("keep: 2", "keep: 0"), "trial.checkpoint.keep");
+        }
+
+        @Test
+        void shouldRejectCheckpointScoreModeOtherThanMinOrMax() {
+            assertRejectedAt(VALID.replace("scoreMode: min", "scoreMode: lowest"), "trial.checkpoint.scoreMode");
+        }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("malformed")
-    void shouldRejectMalformedSpecNamingTheField(String name, String text, String field) {
-        assertThatThrownBy(() -> SpecParser.parse(text))
-                .isInstanceOfSatisfying(SpecException.class, e -> {
-                    assertThat(e.field()).isEqualTo(field);
-                    assertThat(e.getMessage()).startsWith(field + ": ").doesNotContain("\n");
-                });
+    @Nested
+    class Document {
+        @Test
+        void shouldRejectTextThatIsNotYaml() {
+            assertRejectedAt("name: [unclosed\nmetric: {", "(spec)");
+        }
+
+        @Test
+        void shouldRejectYamlListAtTopLevel() {
+            assertRejectedAt("- a\n- b\n", "(spec)");
+        }
+
+        @Test
+        void shouldRejectBareStringAtTopLevel() {
+            assertRejectedAt("hello", "(spec)");
+        }
+
+        @Test
+        void shouldRejectEmptyText() {
+            assertRejectedAt("", "(spec)");
+            assertRejectedAt("# only a comment\n", "(spec)");
+        }
+
+        @Test
+        void shouldRejectNullText() {
+            assertRejectedAt(null, "(spec)");
+        }
+
+        @Test
+        void shouldRejectSecondYamlDocument() {
+            assertRejectedAt(VALID + "---\nname: other\n", "(spec)");
+        }
+
+        @Test
+        void shouldRejectUnknownTopLevelKey() {
+            assertRejectedAt(VALID + "extra: 1\n", "extra");
+        }
+
+        @Test
+        void shouldRejectMisspeltNestedKey() {
+            assertRejectedAt(VALID.replace("concurrent: 8", "concurent: 8"), "budget.concurent");
+            assertRejectedAt(VALID.replace("keep: 2", "kept: 2"), "trial.checkpoint.kept");
+        }
+
+        @Test
+        void shouldRejectDuplicateKeyNamingIt() {
+            assertRejectedAt(VALID.replace("concurrent: 8", "concurrent: 8, trials: 3"), "budget.trials");
+        }
+
+        @Test
+        void shouldRejectMissingName() {
+            assertRejectedAt(VALID.replace("name: xgb-digits\n", ""), "name");
+        }
+
+        @Test
+        void shouldRejectNameWithCharactersOutsideTheAllowedSet() {
+            assertRejectedAt(VALID.replace("name: xgb-digits", "name: a/b"), "name");
+            assertRejectedAt(VALID.replace("name: xgb-digits", "name: " + "n".repeat(65)), "name");
+        }
+
+        @Test
+        void shouldKeepMessagesOnOneLineEvenWhenTheValueHasLineBreaks() {
+            SpecException e = assertRejectedAt(VALID.replace("name: xgb-digits", "name: \"a\\nb\""), "name");
+
+            assertThat(e.getMessage()).contains("\"a\\nb\"");
+        }
+    }
+
+    /**
+     * Parses {@code text}, expecting a {@link SpecException} at {@code field} whose message is one line
+     * starting with that field.
+     */
+    private static SpecException assertRejectedAt(String text, String field) {
+        SpecException e = catchThrowableOfType(SpecException.class, () -> SpecParser.parse(text));
+
+        assertThat(e).as("a SpecException for %s", field).isNotNull();
+        assertThat(e.field()).isEqualTo(field);
+        assertThat(e.getMessage()).startsWith(field + ": ").doesNotContain("\n", "\r");
+        assertThat(e.getMessage().substring(field.length() + 2)).as("the problem").isNotBlank();
+        return e;
     }
 }

@@ -1,0 +1,33 @@
+package io.tunelog.replay;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an audit found. It passes only when every check ran and none failed.
+ *
+ * @param events            log records of the experiment
+ * @param decisionsVerified decisions recomputed and found identical, by event type
+ * @param commandsAdmitted  commands (submission, worker reports) found admissible where they stand
+ * @param failures          every problem, in log order
+ */
+public record AuditReport(String experimentId, long events, Map<String, Long> decisionsVerified, long commandsAdmitted,
+                          List<Failure> failures) {
+
+    /** One problem, naming the event and its log position. */
+    public record Failure(long offset, String eventId, String problem, String expected, String logged) {
+        @Override
+        public String toString() {
+            return "offset " + offset + (eventId == null ? "" : " " + eventId) + ": " + problem
+                    + (expected == null ? "" : "\n    expected: " + expected + "\n    logged:   " + logged);
+        }
+    }
+
+    public boolean passed() {
+        return failures.isEmpty() && events > 0;
+    }
+
+    public long decisionsTotal() {
+        return decisionsVerified.values().stream().mapToLong(Long::longValue).sum();
+    }
+}

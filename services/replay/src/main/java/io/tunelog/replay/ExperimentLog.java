@@ -1,0 +1,100 @@
+package io.tunelog.replay;
+
+import io.tunelog.avro.LogRecord;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.log.LogReader;
+import io.tunelog.schema.SchemaHistory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.file.CodecFactory;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * One experiment's log as stored: every record's offset, timestamp, exact value bytes and headers.
+ * It comes from Kafka or from an archive, and is written to archives as an Avro object container file
+ * of {@link LogRecord}s whose metadata also holds every released schema of the events inside.
+ */
+public record ExperimentLog(String experimentId, List<LogRecord> records) {
+    /** Archive metadata: which experiment the file holds. */
+    public static final String META_EXPERIMENT = "tunelog.experiment";
+    /** Archive metadata: JSON array of every released Event schema, so the file explains itself. */
+    public static final String META_EVENT_SCHEMAS = "tunelog.event.schemas";
+
+    public ExperimentLog {
+        records = List.copyOf(records);
+    }
+
+    public static ExperimentLog fromKafka(KafkaClients clients, String experimentId) {
+        List<LogRecord> records = new ArrayList<>();
+        try (LogReader reader = new LogReader(clients, experimentId)) {
+            reader.readRawToEnd(r -> {
+                Map<String, ByteBuffer> headers = new HashMap<>();
+                for (Header h : r.headers()) {
+                    headers.put(h.key(), ByteBuffer.wrap(h.value()));
+                }
+                records.add(new LogRecord(r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(), ByteBuffer.wrap(r.value()), headers));
+            });
+        }
+        return new ExperimentLog(experimentId, records);
+    }
+
+    public static ExperimentLog fromFile(Path file) {
+        try (DataFileReader<LogRecord> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(LogRecord.class))) {
+            String experimentId = reader.getMetaString(META_EXPERIMENT);
+            if (experimentId == null) {
+                throw new IllegalArgumentException(file + " is not a Tunelog archive: no " + META_EXPERIMENT + " metadata");
+            }
+            List<LogRecord> records = new ArrayList<>();
+            reader.forEach(records::add);
+            return new ExperimentLog(experimentId, records);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read archive " + file, e);
+        }
+    }
+
+    /** Writes the archive: written beside the target and renamed, so a reader never sees half a file. */
+    public void writeAvro(Path file) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        String schemas = SchemaHistory.versions("Event").stream().map(Schema::toString)
+                .collect(Collectors.joining(",", "[", "]"));
+        try (DataFileWriter<LogRecord> writer = new DataFileWriter<>(new SpecificDatumWriter<>(LogRecord.class))) {
+            writer.setCodec(CodecFactory.deflateCodec(6));
+            writer.setMeta(META_EXPERIMENT, experimentId);
+            writer.setMeta(META_EVENT_SCHEMAS, schemas.getBytes(StandardCharsets.UTF_8));
+            writer.create(LogRecord.getClassSchema(), tmp.toFile());
+            for (LogRecord r : records) {
+                writer.append(r);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write archive " + file, e);
+        }
+        try {
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move archive into place at " + file, e);
+        }
+    }
+
+    /** The exact bytes a record's value holds. */
+    public static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}
