@@ -17,7 +17,9 @@ final class Outcome {
                         .append(state.spec().metric().name()).append('=').append(best.value())
                         .append(" with ").append(new TreeMap<>(state.trial(best.trialId()).config())).append('\n'),
                 () -> s.append("No trial reported ").append(state.spec() == null ? "the metric" : state.spec().metric().name()).append('\n'));
-        s.append("Results: ").append(resultsDir.toAbsolutePath());
-        return s.toString();
+        if (resultsDir != null) {
+            s.append("Results: ").append(resultsDir.toAbsolutePath());
+        }
+        return s.toString().stripTrailing();
     }
 }
