@@ -1,8 +1,12 @@
 package io.tunelog.log;
 
+import io.tunelog.codec.EventCodec;
+import io.tunelog.domain.event.Event;
+import io.tunelog.kafka.Topics;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * What makes a stored log checkable beyond its decisions. Every event record carries two headers:
@@ -20,6 +24,22 @@ public final class Integrity {
     public static final String BASIS_DIGEST = "tunelog.basis-digest";
 
     private Integrity() {}
+
+    /**
+     * The Kafka record for an event of the log, with its integrity headers. Every writer of the log
+     * builds its records here.
+     *
+     * @param basisDigest the experiment's prefix digest at the event's basis (ignored when it has none)
+     */
+    public static ProducerRecord<String, byte[]> logRecord(Event event, byte[] basisDigest) {
+        byte[] value = EventCodec.encode(event);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, event.experimentId(), value);
+        record.headers().add(HASH, hash(value));
+        if (event.basis() != null) {
+            record.headers().add(BASIS_DIGEST, basisDigest);
+        }
+        return record;
+    }
 
     public static byte[] hash(byte[] value) {
         return sha256().digest(value);

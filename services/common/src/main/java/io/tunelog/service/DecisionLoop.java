@@ -215,13 +215,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
 
     /** Writes an event to the log with its integrity headers (see {@link Integrity}). */
     private void append(Event e, Tracked t) {
-        byte[] value = EventCodec.encode(e);
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, e.experimentId(), value);
-        record.headers().add(Integrity.HASH, Integrity.hash(value));
-        if (e.basis() != null) {
-            record.headers().add(Integrity.BASIS_DIGEST, t.prefix.digest());
-        }
-        producer.send(record);
+        producer.send(Integrity.logRecord(e, t.prefix.digest()));
     }
 
     private Tracked tracked(int partition, String experimentId) {

@@ -23,18 +23,25 @@ public final class LogBuilder {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private final String experimentId;
+    private final long firstOffset;
     private final ExperimentState state;
     private final List<LoggedEvent> events = new ArrayList<>();
     private final Map<String, Long> sequences = new HashMap<>();
 
-    private LogBuilder(String experimentId) {
+    private LogBuilder(String experimentId, long firstOffset) {
         this.experimentId = experimentId;
+        this.firstOffset = firstOffset;
         this.state = new ExperimentState(experimentId);
     }
 
     /** A log whose first event accepts {@code specText} (YAML or JSON). */
     public static LogBuilder submitted(String experimentId, String specText) {
-        LogBuilder log = new LogBuilder(experimentId);
+        return submitted(experimentId, specText, 0);
+    }
+
+    /** As {@link #submitted(String, String)}, with the log starting at {@code firstOffset} (where a real partition is). */
+    public static LogBuilder submitted(String experimentId, String specText, long firstOffset) {
+        LogBuilder log = new LogBuilder(experimentId, firstOffset);
         var spec = SpecParser.parse(specText);
         log.command(null, "submitted", new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), "test"));
         return log;
@@ -67,7 +74,7 @@ public final class LogBuilder {
 
     /** Appends an already built event at the next offset. */
     public LoggedEvent append(Event event) {
-        LoggedEvent logged = new LoggedEvent(events.size(), event);
+        LoggedEvent logged = new LoggedEvent(firstOffset + events.size(), event);
         events.add(logged);
         sequences.merge(event.source().service(), 1L, Long::sum);
         state.apply(logged);
@@ -101,7 +108,7 @@ public final class LogBuilder {
     }
 
     private Long basis() {
-        return events.isEmpty() ? null : (long) events.size() - 1;
+        return events.isEmpty() ? null : firstOffset + events.size() - 1;
     }
 
     private Instant now() {
