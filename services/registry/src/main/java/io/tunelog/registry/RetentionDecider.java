@@ -37,11 +37,8 @@ public final class RetentionDecider implements Decider {
         CheckpointSpec policy = state.spec().trial().checkpoint();
         int maxFailures = state.spec().trial().maxFailures();
         List<Decided> decided = new ArrayList<>();
-        for (TrialState trial : state.trials()) {
+        for (TrialState trial : state.trialsOverCheckpointLimit()) {
             List<Checkpoint> live = trial.checkpoints().stream().filter(c -> !c.deleted()).toList();
-            if (live.size() <= policy.keep()) {
-                continue;
-            }
             Set<String> protectedIds = new HashSet<>();
             if ((trial.status() == TrialStatus.QUEUED || trial.status() == TrialStatus.RUNNING)
                     && trial.restoreFromCheckpointId() != null) {

@@ -36,15 +36,14 @@ public final class FifoScheduler implements Decider {
         ExperimentSpec spec = state.spec();
         int maxFailures = spec.trial().maxFailures();
         List<Decided> decided = new ArrayList<>();
-        for (TrialState trial : state.trials()) {
+        for (TrialState trial : state.openTrials()) {
             if (trial.status() == TrialStatus.CREATED) {
                 decided.add(queue(trial, null));
             } else if (trial.canRetry(maxFailures)) {
                 decided.add(queue(trial, trial.latestLiveCheckpoint().orElse(null)));
             }
         }
-        if (decided.isEmpty() && state.trials().size() == spec.plannedTrials()
-                && state.trials().stream().allMatch(t -> t.isTerminal(maxFailures))) {
+        if (decided.isEmpty() && state.trials().size() == spec.plannedTrials() && state.openTrials().isEmpty()) {
             Optional<ExperimentState.Best> best = state.best();
             decided.add(new Decided(null, "completed", new ExperimentCompleted(
                     "all " + spec.plannedTrials() + " trials ended",

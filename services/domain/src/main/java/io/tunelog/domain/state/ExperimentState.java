@@ -27,6 +27,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 
@@ -47,6 +49,10 @@ public final class ExperimentState {
     private ExperimentCompleted completion;
     private String cancelReason;
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
+    // Indexes kept in step with the trials, so deciders touch only the trials that can need them
+    // (a decision's cost must not grow with the experiment's history). Keyed by trial index: creation order.
+    private final NavigableMap<Integer, TrialState> open = new TreeMap<>();
+    private final NavigableMap<Integer, TrialState> overCheckpointLimit = new TreeMap<>();
     private final Map<String, Long> nextSequence = new HashMap<>();
     private final Set<String> eventIds = new HashSet<>();
     private final List<Anomaly> anomalies = new ArrayList<>();
@@ -89,8 +95,17 @@ public final class ExperimentState {
 
     /** Trials that are not terminal under the spec's failure budget. */
     public long activeTrials() {
-        int maxFailures = spec == null ? 0 : spec.trial().maxFailures();
-        return trials.values().stream().filter(t -> !t.isTerminal(maxFailures)).count();
+        return open.size();
+    }
+
+    /** The trials that are not terminal, in creation order. */
+    public Collection<TrialState> openTrials() {
+        return Collections.unmodifiableCollection(open.values());
+    }
+
+    /** Trials with more live checkpoints than the spec keeps, in creation order. */
+    public Collection<TrialState> trialsOverCheckpointLimit() {
+        return Collections.unmodifiableCollection(overCheckpointLimit.values());
     }
 
     /**
@@ -165,6 +180,22 @@ public final class ExperimentState {
             }
         }
         applyPayload(logged, e);
+        if (e.trialId() != null && trials.containsKey(e.trialId())) {
+            reindex(trials.get(e.trialId()));
+        }
+    }
+
+    private void reindex(TrialState t) {
+        if (t.isTerminal(spec.trial().maxFailures())) {
+            open.remove(t.index());
+        } else {
+            open.put(t.index(), t);
+        }
+        if (t.liveCheckpoints() > spec.trial().checkpoint().keep()) {
+            overCheckpointLimit.put(t.index(), t);
+        } else {
+            overCheckpointLimit.remove(t.index());
+        }
     }
 
     private void applyPayload(LoggedEvent logged, Event e) {

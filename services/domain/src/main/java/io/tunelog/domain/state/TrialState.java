@@ -24,6 +24,7 @@ public final class TrialState {
     private TrialDecision lastDecision;
     private final List<Report> reports = new ArrayList<>();
     private final List<Checkpoint> checkpoints = new ArrayList<>();
+    private int liveCheckpoints;
 
     TrialState(String trialId, int index, Map<String, Object> config, String origin) {
         this.trialId = trialId;
@@ -86,6 +87,11 @@ public final class TrialState {
         return -1;
     }
 
+    /** Checkpoints registered and not deleted. */
+    public int liveCheckpoints() {
+        return liveCheckpoints;
+    }
+
     /** The newest checkpoint not deleted, the one a retry resumes from. */
     public Optional<Checkpoint> latestLiveCheckpoint() {
         for (int i = checkpoints.size() - 1; i >= 0; i--) {
@@ -118,10 +124,17 @@ public final class TrialState {
 
     void checkpointed(Checkpoint checkpoint) {
         checkpoints.add(checkpoint);
+        liveCheckpoints++;
     }
 
     void checkpointDeleted(String checkpointId) {
-        checkpoints.replaceAll(c -> c.checkpointId().equals(checkpointId) ? c.markDeleted() : c);
+        for (int i = 0; i < checkpoints.size(); i++) {
+            Checkpoint c = checkpoints.get(i);
+            if (c.checkpointId().equals(checkpointId) && !c.deleted()) {
+                checkpoints.set(i, c.markDeleted());
+                liveCheckpoints--;
+            }
+        }
     }
 
     void completed() {
