@@ -43,7 +43,7 @@ public final class AvroBytes {
                 c -> new BinaryMessageDecoder<>(SpecificData.getForClass(c), SpecificData.get().getSchema(c),
                         SchemaHistory.store()));
         try {
-            return decoder.decode(bytes);
+            return decoder.decode(bytes, null);
         } catch (IOException | RuntimeException e) {
             throw new UndecodableRecord("not a " + type.getSimpleName() + " of any known schema: " + e.getMessage());
         }

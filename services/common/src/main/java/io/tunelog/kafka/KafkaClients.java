@@ -53,6 +53,11 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> extra) {
 
     /** A read_committed consumer without auto-commit; {@code groupId} may be null for manual assignment. */
     public KafkaConsumer<String, byte[]> consumer(String clientId, String groupId) {
+        return consumer(clientId, groupId, Map.of());
+    }
+
+    /** As {@link #consumer(String, String)}, with some settings overridden. */
+    public KafkaConsumer<String, byte[]> consumer(String clientId, String groupId, Map<String, Object> overrides) {
         Map<String, Object> props = common();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         if (groupId != null) {
@@ -61,6 +66,7 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> extra) {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putAll(overrides);
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -9,6 +9,8 @@ import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,7 +37,8 @@ public final class LogReader implements AutoCloseable {
         int partition = Topics.partitionFor(experimentId, partitions);
         this.events = new TopicPartition(Topics.EVENTS, partition);
         this.rejections = new TopicPartition(Topics.REJECTIONS, partition);
-        this.consumer = clients.consumer("tunelog-reader-" + experimentId, null);
+        // Reading a log is a bulk scan: large polls keep the per-poll overhead out of replay's way.
+        this.consumer = clients.consumer("tunelog-reader-" + experimentId, null, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000));
         consumer.assign(List.of(events, rejections));
         consumer.seekToBeginning(List.of(events, rejections));
     }

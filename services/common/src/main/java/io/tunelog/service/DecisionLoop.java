@@ -171,7 +171,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         Tracked t = tracked(record.partition(), event.experimentId());
         LoggedEvent logged = new LoggedEvent(record.offset(), event);
         t.log.apply(logged);
-        t.prefix.add(record.value());
+        t.prefix.add(Integrity.hash(record.value()));
         if (gate != null) {
             t.gateView.apply(logged);
         }

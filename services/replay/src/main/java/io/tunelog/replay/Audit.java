@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * Replays an experiment's log and checks it: every record decodes and matches its hash; every event
@@ -43,7 +44,7 @@ public final class Audit {
 
     private record Group(String service, long basis) {}
 
-    private record Decoded(long offset, LogRecord record, byte[] value, Event event) {}
+    private record Decoded(long offset, LogRecord record, byte[] hash, Event event) {}
 
     public AuditReport run(ExperimentLog log) {
         List<AuditReport.Failure> failures = new ArrayList<>();
@@ -92,7 +93,7 @@ public final class Audit {
                 }
             }
             state.apply(new LoggedEvent(d.offset(), e));
-            prefix.add(d.value());
+            prefix.add(d.hash());
             for (; anomaliesSeen < state.anomalies().size(); anomaliesSeen++) {
                 Anomaly a = state.anomalies().get(anomaliesSeen);
                 failures.add(new AuditReport.Failure(a.offset(), a.eventId(), a.reason(), null, null));
@@ -116,30 +117,50 @@ public final class Audit {
         return new AuditReport(log.experimentId(), log.records().size(), verified, commands, failures);
     }
 
+    /** Decodes and hash-checks every record; records are independent, so this runs on all cores. */
     private static List<Decoded> decode(ExperimentLog log, List<AuditReport.Failure> failures) {
-        List<Decoded> decoded = new ArrayList<>(log.records().size());
-        for (LogRecord r : log.records()) {
-            byte[] value = ExperimentLog.bytes(r.getValue());
-            byte[] hash = header(r, Integrity.HASH);
-            Event event;
-            try {
-                event = EventCodec.decode(value);
-            } catch (UndecodableRecord ex) {
-                failures.add(new AuditReport.Failure(r.getOffset(), null, "cannot be verified: " + ex.getMessage(), null, null));
-                continue;
+        List<LogRecord> records = log.records();
+        Object[] results = new Object[records.size()];
+        IntStream.range(0, records.size()).parallel().forEach(i -> results[i] = decodeOne(log.experimentId(), records.get(i)));
+        List<Decoded> decoded = new ArrayList<>(records.size());
+        for (Object result : results) {
+            if (result instanceof Decoded d) {
+                decoded.add(d);
+            } else {
+                failures.addAll(((CheckedRecord) result).failures());
+                if (((CheckedRecord) result).decoded() != null) {
+                    decoded.add(((CheckedRecord) result).decoded());
+                }
             }
-            if (hash == null) {
-                failures.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "no content hash header", null, null));
-            } else if (!Arrays.equals(hash, Integrity.hash(value))) {
-                failures.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "content does not match its hash: the event was changed", null, null));
-            }
-            if (!event.experimentId().equals(log.experimentId())) {
-                failures.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "belongs to experiment " + event.experimentId(), null, null));
-                continue;
-            }
-            decoded.add(new Decoded(r.getOffset(), r, value, event));
         }
         return decoded;
+    }
+
+    /** A record with problems: what was found, and the event if it still belongs in the fold. */
+    private record CheckedRecord(Decoded decoded, List<AuditReport.Failure> failures) {}
+
+    private static Object decodeOne(String experimentId, LogRecord r) {
+        byte[] value = ExperimentLog.bytes(r.getValue());
+        Event event;
+        try {
+            event = EventCodec.decode(value);
+        } catch (UndecodableRecord ex) {
+            return new CheckedRecord(null, List.of(new AuditReport.Failure(r.getOffset(), null, "cannot be verified: " + ex.getMessage(), null, null)));
+        }
+        List<AuditReport.Failure> problems = new ArrayList<>(0);
+        byte[] recorded = header(r, Integrity.HASH);
+        byte[] hash = Integrity.hash(value);
+        if (recorded == null) {
+            problems.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "no content hash header", null, null));
+        } else if (!Arrays.equals(recorded, hash)) {
+            problems.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "content does not match its hash: the event was changed", null, null));
+        }
+        if (!event.experimentId().equals(experimentId)) {
+            problems.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "belongs to experiment " + event.experimentId(), null, null));
+            return new CheckedRecord(null, problems);
+        }
+        Decoded d = new Decoded(r.getOffset(), r, hash, event);
+        return problems.isEmpty() ? d : new CheckedRecord(d, problems);
     }
 
     private static void compare(Group group, List<Decoded> logged, List<Event> expected, Map<String, Long> verified,

@@ -90,8 +90,11 @@ public record ExperimentLog(String experimentId, List<LogRecord> records) {
         }
     }
 
-    /** The exact bytes a record's value holds. */
+    /** The exact bytes a record's value holds; callers must not change them. */
     public static byte[] bytes(ByteBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0 && buffer.remaining() == buffer.array().length) {
+            return buffer.array(); // the common case: the buffer wraps exactly the record's bytes
+        }
         ByteBuffer b = buffer.duplicate();
         byte[] out = new byte[b.remaining()];
         b.get(out);
