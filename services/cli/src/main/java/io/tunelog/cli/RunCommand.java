@@ -1,13 +1,9 @@
 package io.tunelog.cli;
 
 import io.tunelog.domain.state.ExperimentState;
-import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.broker.LocalBroker;
-import io.tunelog.results.Json;
-import io.tunelog.results.ResultsWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,14 +26,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "2", description = "Local worker agents, one slot each (default: ${DEFAULT-VALUE})")
     int workers;
 
-    @Option(names = "--results-dir", description = "Where experiment directories go (default: ~/tunelog_results)")
-    Path resultsRoot;
-
-    @Option(names = "--json", description = "Print one JSON summary at the end instead of text")
-    boolean json;
-
-    @Option(names = "--idle-timeout", defaultValue = "300", description = "Give up after this many seconds without a new event (default: ${DEFAULT-VALUE})")
-    long idleTimeoutSeconds;
+    @Mixin
+    FollowOptions follow;
 
     @Spec
     CommandSpec command;
@@ -49,8 +39,8 @@ final class RunCommand implements Callable<Integer> {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--workers must be at least 1, got " + workers);
         }
         String experimentId = spec.newExperimentId();
-        Path root = resultsRoot != null ? resultsRoot : Path.of(System.getProperty("user.home"), "tunelog_results");
-        Path resultsDir = root.resolve(experimentId).toAbsolutePath();
+        Path root = follow.root();
+        Path resultsDir = root.resolve(experimentId);
         var err = command.commandLine().getErr();
         LocalBroker broker = null;
         String bootstrap = kafka.bootstrapOrNull();
@@ -71,24 +61,12 @@ final class RunCommand implements Callable<Integer> {
             platform.awaitServicesReady(60_000);
             ExperimentFollower.submit(clients, experimentId, spec);
             err.println("experiment " + experimentId + " submitted; results in " + resultsDir);
-            state = new ExperimentFollower(clients, err).follow(experimentId, Duration.ofSeconds(idleTimeoutSeconds));
+            state = new ExperimentFollower(clients, err).follow(experimentId, follow.idleTimeout());
         } finally {
             if (broker != null) {
                 broker.close();
             }
         }
-        ResultsWriter.write(state, resultsDir);
-        printOutcome(state, resultsDir);
-        return state.status() == ExperimentStatus.COMPLETED ? 0 : 1;
-    }
-
-    private void printOutcome(ExperimentState state, Path resultsDir) throws Exception {
-        var out = command.commandLine().getOut();
-        if (json) {
-            out.println(Json.MAPPER.writeValueAsString(Json.summary(state, resultsDir)));
-        } else {
-            out.println(Outcome.text(state, resultsDir));
-        }
-        out.flush();
+        return follow.finish(state, command.commandLine().getOut());
     }
 }

@@ -1,13 +1,10 @@
 package io.tunelog.cli;
 
+import io.tunelog.domain.event.Event;
 import io.tunelog.domain.state.ExperimentState;
-import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
-import io.tunelog.results.Json;
-import io.tunelog.results.ResultsWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -29,17 +26,11 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--id", description = "Experiment id (default: name, time and a random suffix)")
     String experimentId;
 
-    @Option(names = "--wait", description = "Follow the experiment to its end, then write results")
+    @Option(names = "--wait", description = "Follow the experiment to its end, then write results (the options below apply)")
     boolean waitForEnd;
 
-    @Option(names = "--results-dir", description = "With --wait: where experiment directories go (default: ~/tunelog_results)")
-    Path resultsRoot;
-
-    @Option(names = "--json", description = "With --wait: print one JSON summary at the end")
-    boolean json;
-
-    @Option(names = "--idle-timeout", defaultValue = "300", description = "With --wait: give up after this many seconds without a new event")
-    long idleTimeoutSeconds;
+    @Mixin
+    FollowOptions follow;
 
     @Spec
     CommandSpec command;
@@ -49,6 +40,9 @@ final class SubmitCommand implements Callable<Integer> {
         SpecFile spec = SpecFile.read(specPath);
         KafkaClients clients = kafka.requiredClients();
         String id = experimentId != null ? experimentId : spec.newExperimentId();
+        if (Event.experimentIdProblem(id) != null) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--id: " + Event.experimentIdProblem(id));
+        }
         try (Admin admin = clients.admin()) {
             Topics.ensure(admin, kafka.layout());
         }
@@ -59,11 +53,7 @@ final class SubmitCommand implements Callable<Integer> {
             return 0;
         }
         command.commandLine().getErr().println("experiment " + id + " submitted");
-        ExperimentState state = new ExperimentFollower(clients, command.commandLine().getErr()).follow(id, Duration.ofSeconds(idleTimeoutSeconds));
-        Path root = resultsRoot != null ? resultsRoot : Path.of(System.getProperty("user.home"), "tunelog_results");
-        Path dir = root.resolve(id);
-        ResultsWriter.write(state, dir);
-        out.println(json ? Json.MAPPER.writeValueAsString(Json.summary(state, dir)) : Outcome.text(state, dir));
-        return state.status() == ExperimentStatus.COMPLETED ? 0 : 1;
+        ExperimentState state = new ExperimentFollower(clients, command.commandLine().getErr()).follow(id, follow.idleTimeout());
+        return follow.finish(state, out);
     }
 }

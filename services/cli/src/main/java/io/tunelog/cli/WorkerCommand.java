@@ -32,7 +32,7 @@ final class WorkerCommand implements Callable<Integer> {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--slots must be at least 1, got " + slots);
         }
         var clients = kafka.requiredClients();
-        Path store = storage != null ? storage : Path.of(System.getProperty("user.home"), "tunelog_results");
+        Path store = storage != null ? storage : FollowOptions.defaultRoot();
         String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {

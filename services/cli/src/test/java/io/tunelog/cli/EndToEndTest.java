@@ -149,6 +149,40 @@ class EndToEndTest {
         }
     }
 
+    @Test
+    void shouldRejectUnsafeExperimentIdsAndReusedOnes() throws Exception {
+        SpecFile spec = spec("""
+                name: e2e-gate
+                metric: {name: score, mode: max}
+                budget: {trials: 1}
+                searchSpace: {x: {uniform: [0, 1]}}
+                trial: {trainable: io.tunelog.cli.QuadraticTrainable}
+                """.replace("{x: {uniform: [0, 1]}}", "{x: {uniform: [0, 1]}, y: {uniform: [0, 1]}}"));
+        String unsafe = "../escape";
+        ExperimentFollower.submit(clients, unsafe, spec);
+        assertThat(firstRejection(unsafe)).contains("experiment id \"../escape\" must be");
+
+        String id = "reused-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+        new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(60));
+        ExperimentFollower.submit(clients, id, spec);
+        assertThat(firstRejection(id)).contains("experiment " + id + " already exists");
+        assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id)).passed()).isTrue();
+    }
+
+    private static String firstRejection(String experimentId) {
+        List<CommandRejected> rejections = new CopyOnWriteArrayList<>();
+        try (LogReader reader = new LogReader(clients, experimentId)) {
+            reader.follow(e -> {}, rejections::add, e -> false, Duration.ofSeconds(3));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (rejections.isEmpty() && System.currentTimeMillis() < deadline) {
+                reader.follow(e -> {}, rejections::add, e -> false, Duration.ofSeconds(1));
+            }
+        }
+        assertThat(rejections).as("a rejection for " + experimentId).isNotEmpty();
+        return rejections.get(0).getReason();
+    }
+
     /**
      * Every experiment the end-to-end tests run must pass the audit, from Kafka and from its archive,
      * and replaying either must give the state the follower folded live.

@@ -68,6 +68,9 @@ final class CommandGate {
         if (keyProblem.isPresent()) {
             return reject(record, experimentId, null, keyProblem.get());
         }
+        if (Event.experimentIdProblem(experimentId) != null) {
+            return reject(record, experimentId, null, Event.experimentIdProblem(experimentId));
+        }
         ExperimentSpec spec;
         try {
             spec = SpecParser.parse(cmd.getSpec());
@@ -107,14 +110,14 @@ final class CommandGate {
 
     private Outcome accept(ConsumerRecord<String, byte[]> record, ExperimentState view, String trialId, String key,
                            EventPayload.Command payload, Function<String, Long> basis, Instant now) {
-        String eventId = Event.id(view.experimentId(), key);
-        if (view.hasEvent(eventId)) {
-            // A worker or producer sent the same command twice; the log already has it.
-            return reject(record, view.experimentId(), trialId, "duplicate of " + eventId);
-        }
         Optional<String> refusal = Admission.refusal(view, trialId, payload);
         if (refusal.isPresent()) {
             return reject(record, view.experimentId(), trialId, refusal.get());
+        }
+        String eventId = Event.id(view.experimentId(), key);
+        if (view.hasEvent(eventId)) {
+            // The same command twice that the rules would admit again (a resent failure, say): the log has it.
+            return reject(record, view.experimentId(), trialId, "duplicate of " + eventId);
         }
         Event event = new Event(eventId, view.experimentId(), trialId, view.nextSequence(SOURCE), now,
                 new Event.Source(SOURCE, instance), basis.apply(view.experimentId()), payload);

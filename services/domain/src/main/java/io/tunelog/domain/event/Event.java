@@ -34,6 +34,17 @@ public record Event(
     /** The writer of an event. */
     public record Source(String service, String instance) {}
 
+    private static final java.util.regex.Pattern EXPERIMENT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    /**
+     * Why {@code id} cannot name an experiment, or null when it can. Ids become Kafka keys and directory
+     * names, so they are kept to a safe alphabet.
+     */
+    public static String experimentIdProblem(String id) {
+        return id != null && EXPERIMENT_ID.matcher(id).matches() ? null
+                : "experiment id \"" + id + "\" must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+    }
+
     /** The id for an event decided under {@code key} in an experiment. */
     public static String id(String experimentId, String key) {
         return experimentId + "/" + key;
