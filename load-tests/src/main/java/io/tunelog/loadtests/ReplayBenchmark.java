@@ -9,6 +9,7 @@ import io.tunelog.log.Integrity;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.ExperimentLog;
+import io.tunelog.replay.LogSource;
 import io.tunelog.replay.Replay;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,10 +72,10 @@ public final class ReplayBenchmark {
             System.out.println("--- round " + (round + 1) + (round == 0 ? " (warm-up)" : ""));
             consumer[round] = consumerPerformance(bootstrap, events + first);
             System.out.printf("  %-48s %,12.0f events/s%n", "Kafka ConsumerPerformance (raw records)", consumer[round]);
-            fromFile[round] = audited("replay + audit from the archive file", events, () -> ExperimentLog.fromFile(archive));
-            fromKafka[round] = audited("replay + audit from Kafka", events, () -> ExperimentLog.fromKafka(clients, id));
+            fromFile[round] = audited("replay + audit from the archive file", events, () -> LogSource.archive(archive));
+            fromKafka[round] = audited("replay + audit from Kafka", events, () -> LogSource.kafka(clients, id));
             long t = System.nanoTime();
-            Replay.state(ExperimentLog.fromFile(archive));
+            Replay.state(LogSource.archive(archive));
             replayOnly[round] = rate(events, System.nanoTime() - t);
             System.out.printf("  %-48s %,12.0f events/s%n", "replay (decode + fold) from the archive file", replayOnly[round]);
         }
@@ -89,7 +90,7 @@ public final class ReplayBenchmark {
         }
     }
 
-    private static double audited(String name, long events, Supplier<ExperimentLog> source) {
+    private static double audited(String name, long events, Supplier<LogSource> source) {
         long t = System.nanoTime();
         AuditReport report = Audit.withAllServices().run(source.get());
         double rate = rate(events, System.nanoTime() - t);

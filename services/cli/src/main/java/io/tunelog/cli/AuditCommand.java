@@ -33,7 +33,7 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AuditReport report = Audit.withAllServices().run(source.load(experimentId));
+        AuditReport report = Audit.withAllServices().run(source.source(experimentId));
         var out = command.commandLine().getOut();
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(toJson(report)));

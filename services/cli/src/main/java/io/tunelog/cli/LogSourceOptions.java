@@ -1,6 +1,7 @@
 package io.tunelog.cli;
 
 import io.tunelog.replay.ExperimentLog;
+import io.tunelog.replay.LogSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
@@ -14,19 +15,24 @@ final class LogSourceOptions {
     @Option(names = "--from", description = "An Avro archive of the log (from `tunelog export --format avro`) instead of Kafka")
     Path from;
 
-    ExperimentLog load(String experimentId) {
-        ExperimentLog log;
-        if (from != null) {
-            if (!Files.isRegularFile(from)) {
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "no archive at " + from);
-            }
-            log = ExperimentLog.fromFile(from);
-            if (!log.experimentId().equals(experimentId)) {
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, from + " holds experiment " + log.experimentId() + ", not " + experimentId);
-            }
-        } else {
-            log = ExperimentLog.fromKafka(kafka.requiredClients(), experimentId);
+    /** The log, streamed: for commands that read it once, however large it is. */
+    LogSource source(String experimentId) {
+        if (from == null) {
+            return LogSource.kafka(kafka.requiredClients(), experimentId);
         }
+        if (!Files.isRegularFile(from)) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "no archive at " + from);
+        }
+        LogSource archive = LogSource.archive(from);
+        if (!archive.experimentId().equals(experimentId)) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, from + " holds experiment " + archive.experimentId() + ", not " + experimentId);
+        }
+        return archive;
+    }
+
+    /** The whole log in memory: for commands that need it more than once. */
+    ExperimentLog load(String experimentId) {
+        ExperimentLog log = ExperimentLog.of(source(experimentId));
         if (log.records().isEmpty()) {
             throw new Tunelog.UserError(1, "no events for experiment " + experimentId);
         }

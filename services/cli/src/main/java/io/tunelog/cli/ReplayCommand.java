@@ -33,7 +33,10 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentState state = Replay.state(source.load(experimentId));
+        ExperimentState state = Replay.state(source.source(experimentId));
+        if (state.eventCount() == 0) {
+            throw new Tunelog.UserError(1, "no events for experiment " + experimentId);
+        }
         Path dir = null;
         if (resultsRoot != null) {
             dir = resultsRoot.resolve(experimentId);

@@ -12,6 +12,7 @@ import io.tunelog.domain.state.Anomaly;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.log.Integrity;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.IntStream;
 
 /**
  * Replays an experiment's log and checks it: every record decodes and matches its hash; every event
@@ -30,12 +30,26 @@ import java.util.stream.IntStream;
  * command admissible and every sequence unbroken; and every decision, recomputed by the same decider
  * on the state at its basis, equals what was logged, field by field (all but the write time and the
  * writer's instance name, which are not part of a decision).
+ *
+ * <p>The log is streamed, not held: one thread reads and decodes while another folds ({@link Pipeline}). To stop at a
+ * decision's basis, the fold trails the decoder by a window, so it learns of each basis before it
+ * passes it; a decision logged further than that after its basis is checked in a second pass.
  */
 public final class Audit {
+    /** How far the fold trails the decoder; decisions land long before this many events after their basis. */
+    static final int WINDOW = 100_000;
+
     private final Map<String, Decider> deciders;
+    private final int window;
 
     public Audit(Map<String, Decider> deciders) {
+        this(deciders, WINDOW);
+    }
+
+    /** With a smaller window, more decisions take the second pass; tests use it to exercise that path. */
+    Audit(Map<String, Decider> deciders, int window) {
         this.deciders = Map.copyOf(deciders);
+        this.window = window;
     }
 
     public static Audit withAllServices() {
@@ -44,56 +58,123 @@ public final class Audit {
 
     private record Group(String service, long basis) {}
 
-    private record Decoded(long offset, LogRecord record, byte[] hash, Event event) {}
+    /** A decoded record: what the fold needs of it, and no more (the bytes are not kept). */
+    private record Decoded(long offset, byte[] hash, byte[] basisDigest, Event event) {}
 
-    public AuditReport run(ExperimentLog log) {
-        List<AuditReport.Failure> failures = new ArrayList<>();
-        List<Decoded> decoded = decode(log, failures);
+    /** A record with problems: what was found, and the event if it still belongs in the fold. */
+    private record Checked(Decoded decoded, List<AuditReport.Failure> failures) {}
 
-        // Which bases to stop at, and for which services; and what was logged there.
-        Map<Group, List<Decoded>> logged = new LinkedHashMap<>();
-        Set<Long> bases = new HashSet<>();
-        for (Decoded d : decoded) {
-            Event e = d.event();
-            if (e.basis() != null) {
-                bases.add(e.basis());
+    public AuditReport run(LogSource source) {
+        Pass pass = new Pass(source.experimentId());
+        Pipeline.run(source, record -> check(source.experimentId(), record), pass::accept);
+        pass.drain();
+        if (!pass.lateBases.isEmpty()) {
+            pass.checkLate(source);
+        }
+        return pass.report();
+    }
+
+    /** Decodes one record and checks its hash; runs on the reader thread. */
+    private static Checked check(String experimentId, LogRecord r) {
+        byte[] value = ExperimentLog.bytes(r.getValue());
+        Event event;
+        try {
+            event = EventCodec.decode(value);
+        } catch (UndecodableRecord ex) {
+            return new Checked(null, List.of(new AuditReport.Failure(r.getOffset(), null, "cannot be verified: " + ex.getMessage(), null, null)));
+        }
+        List<AuditReport.Failure> problems = List.of();
+        byte[] recorded = header(r, Integrity.HASH);
+        byte[] hash = Integrity.hash(value);
+        if (recorded == null) {
+            problems = List.of(new AuditReport.Failure(r.getOffset(), event.eventId(), "no content hash header", null, null));
+        } else if (!Arrays.equals(recorded, hash)) {
+            problems = List.of(new AuditReport.Failure(r.getOffset(), event.eventId(), "content does not match its hash: the event was changed", null, null));
+        }
+        if (!event.experimentId().equals(experimentId)) {
+            return new Checked(null, List.of(new AuditReport.Failure(r.getOffset(), event.eventId(), "belongs to experiment " + event.experimentId(), null, null)));
+        }
+        return new Checked(new Decoded(r.getOffset(), hash, header(r, Integrity.BASIS_DIGEST), event), problems);
+    }
+
+    /** The sequential part: fold, digests and decisions, trailing the reader by the window. */
+    private final class Pass {
+        private final String experimentId;
+        private final List<AuditReport.Failure> failures = new ArrayList<>();
+        private final ArrayDeque<Decoded> window = new ArrayDeque<>();
+        private final Map<Group, List<Decoded>> logged = new LinkedHashMap<>();
+        private final Map<Long, List<String>> servicesAt = new HashMap<>();
+        private final Set<Long> bases = new HashSet<>();
+        private final Set<Long> lateBases = new HashSet<>();
+        private final List<Decoded> lateDigestChecks = new ArrayList<>();
+        private final Map<Long, byte[]> digestAt = new HashMap<>();
+        private final Map<Group, List<Event>> expected = new HashMap<>();
+        private ExperimentState state;
+        private Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
+        private long records;
+        private long commands;
+        private long foldedUpTo = -1;
+        private int anomaliesSeen;
+
+        Pass(String experimentId) {
+            this.experimentId = experimentId;
+            this.state = new ExperimentState(experimentId);
+        }
+
+        void accept(Checked c) {
+            records++;
+            failures.addAll(c.failures());
+            Decoded d = c.decoded();
+            if (d == null) {
+                return;
             }
-            if (e.payload() instanceof EventPayload.Decision) {
-                if (!deciders.containsKey(e.source().service())) {
-                    failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decision from unknown service "
-                            + e.source().service() + "; no decider to verify it", null, null));
-                } else if (e.basis() == null) {
-                    failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decision without a basis", null, null));
-                } else {
-                    logged.computeIfAbsent(new Group(e.source().service(), e.basis()), g -> new ArrayList<>()).add(d);
-                }
+            register(d);
+            window.add(d);
+            while (window.size() > Audit.this.window) {
+                fold(window.poll());
             }
         }
-        Map<Long, List<String>> servicesAt = new HashMap<>();
-        logged.keySet().forEach(g -> servicesAt.computeIfAbsent(g.basis(), b -> new ArrayList<>()).add(g.service()));
 
-        ExperimentState state = new ExperimentState(log.experimentId());
-        Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
-        Map<Long, byte[]> digestAt = new HashMap<>();
-        Map<Group, List<Event>> expected = new HashMap<>();
-        long commands = 0;
-        int anomaliesSeen = 0;
-        for (Decoded d : decoded) {
+        void drain() {
+            while (!window.isEmpty()) {
+                fold(window.poll());
+            }
+        }
+
+        private void register(Decoded d) {
             Event e = d.event();
             if (e.basis() != null) {
-                byte[] recorded = header(d.record(), Integrity.BASIS_DIGEST);
-                byte[] actual = digestAt.get(e.basis());
-                if (recorded == null) {
-                    failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "no basis digest header", null, null));
-                } else if (actual == null || !Arrays.equals(recorded, actual)) {
-                    failures.add(new AuditReport.Failure(d.offset(), e.eventId(), actual == null
-                            ? "basis " + e.basis() + " is not an event of this experiment before it"
-                            : "the history up to its basis (offset " + e.basis() + ") is not the one it was made on:"
-                              + " an event before it was changed, removed, inserted or moved", null, null));
+                (e.basis() <= foldedUpTo ? lateBases : bases).add(e.basis());
+            }
+            if (!(e.payload() instanceof EventPayload.Decision)) {
+                return;
+            }
+            if (!deciders.containsKey(e.source().service())) {
+                failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decision from unknown service "
+                        + e.source().service() + "; no decider to verify it", null, null));
+            } else if (e.basis() == null) {
+                failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decision without a basis", null, null));
+            } else {
+                Group group = new Group(e.source().service(), e.basis());
+                if (!logged.containsKey(group)) {
+                    servicesAt.computeIfAbsent(e.basis(), b -> new ArrayList<>()).add(group.service());
+                }
+                logged.computeIfAbsent(group, g -> new ArrayList<>()).add(d);
+            }
+        }
+
+        private void fold(Decoded d) {
+            Event e = d.event();
+            if (e.basis() != null) {
+                if (digestAt.containsKey(e.basis())) {
+                    checkBasisDigest(d);
+                } else {
+                    lateDigestChecks.add(d);
                 }
             }
             state.apply(new LoggedEvent(d.offset(), e));
             prefix.add(d.hash());
+            foldedUpTo = d.offset();
             for (; anomaliesSeen < state.anomalies().size(); anomaliesSeen++) {
                 Anomaly a = state.anomalies().get(anomaliesSeen);
                 failures.add(new AuditReport.Failure(a.offset(), a.eventId(), a.reason(), null, null));
@@ -102,65 +183,57 @@ public final class Audit {
                 commands++;
             }
             if (bases.contains(d.offset())) {
-                digestAt.put(d.offset(), prefix.digest());
-                for (String service : servicesAt.getOrDefault(d.offset(), List.of())) {
-                    Decider decider = deciders.get(service);
-                    expected.put(new Group(service, d.offset()),
-                            Decisions.toEvents(state, service, "audit", decider.decide(state), e.timestamp()));
-                }
+                atBasis(d.offset(), e);
             }
         }
 
-        Map<String, Long> verified = new TreeMap<>();
-        logged.forEach((group, events) -> compare(group, events, expected.getOrDefault(group, List.of()), verified, failures));
-        failures.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-        return new AuditReport(log.experimentId(), log.records().size(), verified, commands, failures);
-    }
-
-    /** Decodes and hash-checks every record; records are independent, so this runs on all cores. */
-    private static List<Decoded> decode(ExperimentLog log, List<AuditReport.Failure> failures) {
-        List<LogRecord> records = log.records();
-        Object[] results = new Object[records.size()];
-        IntStream.range(0, records.size()).parallel().forEach(i -> results[i] = decodeOne(log.experimentId(), records.get(i)));
-        List<Decoded> decoded = new ArrayList<>(records.size());
-        for (Object result : results) {
-            if (result instanceof Decoded d) {
-                decoded.add(d);
-            } else {
-                failures.addAll(((CheckedRecord) result).failures());
-                if (((CheckedRecord) result).decoded() != null) {
-                    decoded.add(((CheckedRecord) result).decoded());
-                }
+        private void atBasis(long offset, Event e) {
+            digestAt.put(offset, prefix.digest());
+            for (String service : servicesAt.getOrDefault(offset, List.of())) {
+                expected.put(new Group(service, offset),
+                        Decisions.toEvents(state, service, "audit", deciders.get(service).decide(state), e.timestamp()));
             }
         }
-        return decoded;
-    }
 
-    /** A record with problems: what was found, and the event if it still belongs in the fold. */
-    private record CheckedRecord(Decoded decoded, List<AuditReport.Failure> failures) {}
+        private void checkBasisDigest(Decoded d) {
+            Event e = d.event();
+            byte[] actual = digestAt.get(e.basis());
+            if (d.basisDigest() == null) {
+                failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "no basis digest header", null, null));
+            } else if (actual == null || !Arrays.equals(d.basisDigest(), actual)) {
+                failures.add(new AuditReport.Failure(d.offset(), e.eventId(), actual == null
+                        ? "basis " + e.basis() + " is not an event of this experiment before it"
+                        : "the history up to its basis (offset " + e.basis() + ") is not the one it was made on:"
+                          + " an event before it was changed, removed, inserted or moved", null, null));
+            }
+        }
 
-    private static Object decodeOne(String experimentId, LogRecord r) {
-        byte[] value = ExperimentLog.bytes(r.getValue());
-        Event event;
-        try {
-            event = EventCodec.decode(value);
-        } catch (UndecodableRecord ex) {
-            return new CheckedRecord(null, List.of(new AuditReport.Failure(r.getOffset(), null, "cannot be verified: " + ex.getMessage(), null, null)));
+        /** A second fold, stopping only at the bases that decisions named after the first fold had passed them. */
+        void checkLate(LogSource source) {
+            ExperimentState first = state;
+            state = new ExperimentState(experimentId);
+            prefix = new Integrity.PrefixDigest();
+            source.forEach(record -> {
+                Checked c = check(experimentId, record);
+                if (c.decoded() == null) {
+                    return;
+                }
+                state.apply(new LoggedEvent(c.decoded().offset(), c.decoded().event()));
+                prefix.add(c.decoded().hash());
+                if (lateBases.contains(c.decoded().offset())) {
+                    atBasis(c.decoded().offset(), c.decoded().event());
+                }
+            });
+            state = first;
         }
-        List<AuditReport.Failure> problems = new ArrayList<>(0);
-        byte[] recorded = header(r, Integrity.HASH);
-        byte[] hash = Integrity.hash(value);
-        if (recorded == null) {
-            problems.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "no content hash header", null, null));
-        } else if (!Arrays.equals(recorded, hash)) {
-            problems.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "content does not match its hash: the event was changed", null, null));
+
+        AuditReport report() {
+            lateDigestChecks.forEach(this::checkBasisDigest);
+            Map<String, Long> verified = new TreeMap<>();
+            logged.forEach((group, events) -> compare(group, events, expected.getOrDefault(group, List.of()), verified, failures));
+            failures.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+            return new AuditReport(experimentId, records, verified, commands, failures);
         }
-        if (!event.experimentId().equals(experimentId)) {
-            problems.add(new AuditReport.Failure(r.getOffset(), event.eventId(), "belongs to experiment " + event.experimentId(), null, null));
-            return new CheckedRecord(null, problems);
-        }
-        Decoded d = new Decoded(r.getOffset(), r, hash, event);
-        return problems.isEmpty() ? d : new CheckedRecord(d, problems);
     }
 
     private static void compare(Group group, List<Decoded> logged, List<Event> expected, Map<String, Long> verified,

@@ -2,7 +2,6 @@ package io.tunelog.replay;
 
 import io.tunelog.avro.LogRecord;
 import io.tunelog.kafka.KafkaClients;
-import io.tunelog.log.LogReader;
 import io.tunelog.schema.SchemaHistory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,11 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.file.CodecFactory;
@@ -22,14 +18,13 @@ import org.apache.avro.file.DataFileReader;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
-import org.apache.kafka.common.header.Header;
 
 /**
  * One experiment's log as stored: every record's offset, timestamp, exact value bytes and headers.
  * It comes from Kafka or from an archive, and is written to archives as an Avro object container file
  * of {@link LogRecord}s whose metadata also holds every released schema of the events inside.
  */
-public record ExperimentLog(String experimentId, List<LogRecord> records) {
+public record ExperimentLog(String experimentId, List<LogRecord> records) implements LogSource {
     /** Archive metadata: which experiment the file holds. */
     public static final String META_EXPERIMENT = "tunelog.experiment";
     /** Archive metadata: JSON array of every released Event schema, so the file explains itself. */
@@ -39,29 +34,35 @@ public record ExperimentLog(String experimentId, List<LogRecord> records) {
         records = List.copyOf(records);
     }
 
+    /** Reads the whole log into memory; for large logs, stream it with {@link LogSource#kafka}. */
     public static ExperimentLog fromKafka(KafkaClients clients, String experimentId) {
-        List<LogRecord> records = new ArrayList<>();
-        try (LogReader reader = new LogReader(clients, experimentId)) {
-            reader.readRawToEnd(r -> {
-                Map<String, ByteBuffer> headers = new HashMap<>();
-                for (Header h : r.headers()) {
-                    headers.put(h.key(), ByteBuffer.wrap(h.value()));
-                }
-                records.add(new LogRecord(r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(), ByteBuffer.wrap(r.value()), headers));
-            });
-        }
-        return new ExperimentLog(experimentId, records);
+        return of(LogSource.kafka(clients, experimentId));
     }
 
+    /** Reads a whole archive into memory; for large logs, stream it with {@link LogSource#archive}. */
     public static ExperimentLog fromFile(Path file) {
+        return of(LogSource.archive(file));
+    }
+
+    public static ExperimentLog of(LogSource source) {
+        List<LogRecord> records = new ArrayList<>();
+        source.forEach(records::add);
+        return new ExperimentLog(source.experimentId(), records);
+    }
+
+    @Override
+    public void forEach(java.util.function.Consumer<LogRecord> action) {
+        records.forEach(action);
+    }
+
+    /** The experiment an archive holds, from its metadata. */
+    static String archivedExperimentId(Path file) {
         try (DataFileReader<LogRecord> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(LogRecord.class))) {
             String experimentId = reader.getMetaString(META_EXPERIMENT);
             if (experimentId == null) {
                 throw new IllegalArgumentException(file + " is not a Tunelog archive: no " + META_EXPERIMENT + " metadata");
             }
-            List<LogRecord> records = new ArrayList<>();
-            reader.forEach(records::add);
-            return new ExperimentLog(experimentId, records);
+            return experimentId;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read archive " + file, e);
         }

@@ -18,19 +18,23 @@ public final class Replay {
     /** Every event of the log, decoded, in log order; a record that does not decode stops the replay. */
     public static List<LoggedEvent> events(ExperimentLog log) {
         List<LoggedEvent> events = new ArrayList<>(log.records().size());
-        for (LogRecord r : log.records()) {
-            try {
-                events.add(new LoggedEvent(r.getOffset(), EventCodec.decode(ExperimentLog.bytes(r.getValue()))));
-            } catch (UndecodableRecord e) {
-                throw new IllegalStateException("record at offset " + r.getOffset() + " cannot be replayed: " + e.getMessage(), e);
-            }
-        }
+        log.records().forEach(r -> events.add(decode(r)));
         return events;
     }
 
     /** The state after the whole log. */
-    public static ExperimentState state(ExperimentLog log) {
-        return stateWhile(log, e -> true);
+    public static ExperimentState state(LogSource log) {
+        ExperimentState state = new ExperimentState(log.experimentId());
+        Pipeline.run(log, Replay::decode, state::apply);
+        return state;
+    }
+
+    private static LoggedEvent decode(LogRecord r) {
+        try {
+            return new LoggedEvent(r.getOffset(), EventCodec.decode(ExperimentLog.bytes(r.getValue())));
+        } catch (UndecodableRecord e) {
+            throw new IllegalStateException("record at offset " + r.getOffset() + " cannot be replayed: " + e.getMessage(), e);
+        }
     }
 
     /** The state after every event up to and including log position {@code offset}. */

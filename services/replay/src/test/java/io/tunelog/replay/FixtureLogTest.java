@@ -29,8 +29,16 @@ class FixtureLogTest {
 
     @Test
     void shouldAuditTheFirstSchemaVersionsLogWithTodaysDeciders() {
-        AuditReport report = Audit.withAllServices().run(ExperimentLog.fromFile(V1));
+        assertFullyVerified(Audit.withAllServices().run(LogSource.archive(V1)));
+    }
 
+    @Test
+    void shouldVerifyDecisionsLoggedFarAfterTheirBasisInASecondPass() {
+        // A window of one event: every decision arrives after the fold passed its basis.
+        assertFullyVerified(new Audit(ServiceCatalog.deciders(), 1).run(ExperimentLog.fromFile(V1)));
+    }
+
+    private static void assertFullyVerified(AuditReport report) {
         assertThat(report.failures()).isEmpty();
         assertThat(report.events()).isEqualTo(125);
         assertThat(report.commandsAdmitted()).isEqualTo(83);

@@ -44,11 +44,13 @@ class TamperTest {
         EventPayload.TrialReported r = (EventPayload.TrialReported) report.payload();
         Event forged = withPayload(report, new EventPayload.TrialReported(r.attempt(), r.step(), Map.of("score", 99.0), r.workerTimeMs()));
 
-        AuditReport result = audit.run(replace(i, forged, true));
+        for (Audit auditor : List.of(audit, new Audit(ServiceCatalog.deciders(), 1))) {
+            AuditReport result = auditor.run(replace(i, forged, true));
 
-        assertThat(result.passed()).isFalse();
-        assertThat(result.failures()).allSatisfy(f -> assertThat(f.offset()).isGreaterThan(offset(i)));
-        assertThat(result.failures().get(0).problem()).contains("history up to its basis");
+            assertThat(result.passed()).isFalse();
+            assertThat(result.failures()).allSatisfy(f -> assertThat(f.offset()).isGreaterThan(offset(i)));
+            assertThat(result.failures().get(0).problem()).contains("history up to its basis");
+        }
     }
 
     @Test
