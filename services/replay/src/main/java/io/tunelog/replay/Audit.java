@@ -175,11 +175,11 @@ public final class Audit {
             state.apply(new LoggedEvent(d.offset(), e));
             prefix.add(d.hash());
             foldedUpTo = d.offset();
-            for (; anomaliesSeen < state.anomalies().size(); anomaliesSeen++) {
+            for (; anomaliesSeen < state.anomalyCount(); anomaliesSeen++) {
                 Anomaly a = state.anomalies().get(anomaliesSeen);
                 failures.add(new AuditReport.Failure(a.offset(), a.eventId(), a.reason(), null, null));
             }
-            if (e.payload() instanceof EventPayload.Command && anomaliesSeen == state.anomalies().size()) {
+            if (e.payload() instanceof EventPayload.Command && anomaliesSeen == state.anomalyCount()) {
                 commands++;
             }
             if (bases.contains(d.offset())) {

@@ -76,6 +76,7 @@ public final class ExperimentState {
     public Collection<TrialState> trials() { return Collections.unmodifiableCollection(trials.values()); }
     public TrialState trial(String trialId) { return trials.get(trialId); }
     public List<Anomaly> anomalies() { return Collections.unmodifiableList(anomalies); }
+    public int anomalyCount() { return anomalies.size(); }
     /** Offset of the last event folded, or -1 before any. */
     public long lastOffset() { return lastOffset; }
     public Instant lastTimestamp() { return lastTimestamp; }
