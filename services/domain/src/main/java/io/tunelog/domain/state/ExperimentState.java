@@ -236,7 +236,7 @@ public final class ExperimentState {
             }
             trial.queued(q.attempt(), q.restoreFromCheckpointId());
         } else if (payload instanceof TrialStarted s) {
-            trial.started(s.workerId(), s.host());
+            trial.started(s.workerId(), s.host(), e.timestamp());
         } else if (payload instanceof TrialReported r) {
             trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
         } else if (payload instanceof CheckpointRegistered c) {

@@ -21,6 +21,7 @@ public final class TrialState {
     private String restoreFromCheckpointId;
     private String workerId;
     private String host;
+    private java.time.Instant firstStartedAt;
     private TrialDecision lastDecision;
     private final List<Report> reports = new ArrayList<>();
     private final List<Checkpoint> checkpoints = new ArrayList<>();
@@ -45,6 +46,8 @@ public final class TrialState {
     public String restoreFromCheckpointId() { return restoreFromCheckpointId; }
     public String workerId() { return workerId; }
     public String host() { return host; }
+    /** When the first attempt started, by the log's timestamps; null before. */
+    public java.time.Instant firstStartedAt() { return firstStartedAt; }
     public Optional<TrialDecision> lastDecision() { return Optional.ofNullable(lastDecision); }
     public List<Report> reports() { return Collections.unmodifiableList(reports); }
     public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
@@ -112,8 +115,11 @@ public final class TrialState {
         host = null;
     }
 
-    void started(String worker, String workerHost) {
+    void started(String worker, String workerHost, java.time.Instant at) {
         status = TrialStatus.RUNNING;
+        if (firstStartedAt == null) {
+            firstStartedAt = at;
+        }
         workerId = worker;
         host = workerHost;
     }
