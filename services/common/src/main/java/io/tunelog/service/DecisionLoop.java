@@ -112,10 +112,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         try {
             while (running.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-                updateCatchUp();
                 if (!records.isEmpty()) {
                     process(records);
                 }
+                // Only after folding what this poll returned: the position already counts those records.
+                updateCatchUp();
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -228,6 +229,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         if (catchingUp.isEmpty()) {
             return;
         }
+        List<Tracked> caughtUp = new ArrayList<>();
         catchingUp.entrySet().removeIf(e -> {
             TopicPartition tp = new TopicPartition(Topics.EVENTS, e.getKey());
             if (consumer.position(tp) < e.getValue()) {
@@ -237,23 +239,22 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 consumer.resume(commandPartitions(List.of(e.getKey())));
             }
             // Everything folded during catch-up may need a decision now.
-            partitions.getOrDefault(e.getKey(), Map.of()).values().forEach(t -> pendingCatchUpDecisions.add(t));
+            caughtUp.addAll(partitions.getOrDefault(e.getKey(), Map.of()).values());
             return true;
         });
-        if (!pendingCatchUpDecisions.isEmpty()) {
+        if (!caughtUp.isEmpty()) {
             producer.beginTransaction();
             List<Map.Entry<Event, ExperimentState>> decided = new ArrayList<>();
-            for (Tracked t : pendingCatchUpDecisions) {
-                decide(t, decided);
+            for (Tracked t : caughtUp) {
+                if (t.pendingDecisions.isEmpty()) {
+                    decide(t, decided);
+                }
             }
-            pendingCatchUpDecisions.clear();
             producer.commitTransaction();
             afterCommit(decided);
         }
         ready = catchingUp.isEmpty();
     }
-
-    private final List<Tracked> pendingCatchUpDecisions = new ArrayList<>();
 
     private List<TopicPartition> commandPartitions(Collection<Integer> logPartitions) {
         List<TopicPartition> result = new ArrayList<>();

@@ -52,6 +52,10 @@ public final class TrialState {
     public List<Report> reports() { return Collections.unmodifiableList(reports); }
     public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
 
+    public boolean isCompleted() {
+        return status == TrialStatus.COMPLETED;
+    }
+
     /** Whether the trial can still change: a failed trial stays open while it has retries left. */
     public boolean isTerminal(int maxFailures) {
         return switch (status) {
