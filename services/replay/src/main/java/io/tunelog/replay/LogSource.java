@@ -25,8 +25,8 @@ public interface LogSource {
 
     void forEach(Consumer<LogRecord> action);
 
-    /** The log partition of a Kafka cluster, read to the end committed when the reading starts. */
-    static LogSource kafka(KafkaClients clients, String experimentId) {
+    /** A source named {@code experimentId} whose records {@code reading} delivers, from the start, each time. */
+    static LogSource of(String experimentId, Consumer<Consumer<LogRecord>> reading) {
         return new LogSource() {
             @Override
             public String experimentId() {
@@ -35,39 +35,37 @@ public interface LogSource {
 
             @Override
             public void forEach(Consumer<LogRecord> action) {
-                try (LogReader reader = new LogReader(clients, experimentId)) {
-                    reader.readRawToEnd(r -> {
-                        Map<String, ByteBuffer> headers = new HashMap<>(4);
-                        for (Header h : r.headers()) {
-                            headers.put(h.key(), ByteBuffer.wrap(h.value()));
-                        }
-                        action.accept(new LogRecord(r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(),
-                                ByteBuffer.wrap(r.value()), headers));
-                    });
-                }
+                reading.accept(action);
             }
         };
     }
 
+    /** The log partition of a Kafka cluster, read to the end committed when the reading starts. */
+    static LogSource kafka(KafkaClients clients, String experimentId) {
+        return of(experimentId, action -> {
+            try (LogReader reader = new LogReader(clients, experimentId)) {
+                reader.readRawToEnd(r -> {
+                    Map<String, ByteBuffer> headers = new HashMap<>(4);
+                    for (Header h : r.headers()) {
+                        headers.put(h.key(), ByteBuffer.wrap(h.value()));
+                    }
+                    action.accept(new LogRecord(r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(),
+                            ByteBuffer.wrap(r.value()), headers));
+                });
+            }
+        });
+    }
+
     /** An archive written by {@link ExperimentLog#writeAvro}. */
     static LogSource archive(Path file) {
-        String experimentId = ExperimentLog.archivedExperimentId(file);
-        return new LogSource() {
-            @Override
-            public String experimentId() {
-                return experimentId;
-            }
-
-            @Override
-            public void forEach(Consumer<LogRecord> action) {
-                try (DataFileReader<LogRecord> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(LogRecord.class))) {
-                    while (reader.hasNext()) {
-                        action.accept(reader.next());
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read archive " + file, e);
+        return of(ExperimentLog.archivedExperimentId(file), action -> {
+            try (DataFileReader<LogRecord> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(LogRecord.class))) {
+                while (reader.hasNext()) {
+                    action.accept(reader.next());
                 }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read archive " + file, e);
             }
-        };
+        });
     }
 }
