@@ -25,6 +25,8 @@ grep -q "broker ready" "$work/broker.log" || { cat "$work/broker.log"; echo "bro
 echo "broker (pid ${pids[0]}) at $bootstrap"
 
 "$tunelog" services -b "$bootstrap" > "$work/services.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 120); do grep -q "ready on" "$work/services.log" && break; sleep 0.5; done
+grep -q "ready on" "$work/services.log" || { cat "$work/services.log"; echo "services did not start" >&2; exit 1; }
 for i in 1 2; do
   "$tunelog" worker -b "$bootstrap" --slots 2 --worker-id "worker-$i" --storage "$work/storage" > "$work/worker-$i.log" 2>&1 & pids+=($!)
 done
@@ -32,7 +34,7 @@ echo "services (pid ${pids[1]}) and workers (pids ${pids[2]} ${pids[3]}) started
 
 sed -e 's/^name: .*/name: multi-process/' -e 's/trials: 12, concurrent: 2/trials: 20, concurrent: 4/' \
     services/examples/xgboost-digits.yaml > "$work/spec.yaml"
-summary=$("$tunelog" submit "$work/spec.yaml" -b "$bootstrap" --wait --json --results-dir "$work/results")
+summary=$("$tunelog" submit "$work/spec.yaml" -b "$bootstrap" --wait --json --idle-timeout 120 --results-dir "$work/results")
 echo "$summary"
 id=$(echo "$summary" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["experimentId"])')
 "$tunelog" events "$id" -b "$bootstrap" > "$work/events.jsonl"

@@ -77,7 +77,40 @@ public final class Topics {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("cannot create topics: " + String.join("; ", failures));
         }
+        await(admin, wanted.stream().map(NewTopic::name).toList(), java.time.Duration.ofSeconds(60));
         checkCoPartitioned(admin);
+    }
+
+    /**
+     * Waits until every topic is known to the cluster with a leader for each partition: a topic just
+     * created is not usable at once, and a worker may start before the services have created them.
+     */
+    public static void await(Admin admin, java.util.Collection<String> topics, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                Map<String, TopicDescription> found = admin.describeTopics(topics).allTopicNames().get();
+                boolean led = found.values().stream().allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null));
+                if (led) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                // not there yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for topics " + topics, e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + topics + " are not available after " + timeout.toSeconds()
+                        + " s; the services create them (tunelog services), or create them with the same layout");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for topics " + topics, e);
+            }
+        }
     }
 
     /** The partition Kafka's default partitioner picks for a key: where an experiment's records live. */

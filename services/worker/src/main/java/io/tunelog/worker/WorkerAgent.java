@@ -23,10 +23,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -75,6 +77,8 @@ public final class WorkerAgent implements AutoCloseable {
 
     public WorkerAgent start() {
         try (Admin admin = clients.admin()) {
+            // A worker may start before the services have created the topics: wait for them.
+            Topics.await(admin, List.of(Topics.ASSIGNMENTS, Topics.CONTROL, Topics.REPORTS, Topics.HEARTBEATS), Duration.ofSeconds(120));
             WorkQueue.configure(admin, WorkQueue.WORKERS_GROUP);
         }
         // Listen for STOP before taking any work, so no stop for our attempts can be missed.
@@ -165,7 +169,18 @@ public final class WorkerAgent implements AutoCloseable {
     private void listenForControl() {
         try {
             while (open.get()) {
-                for (ConsumerRecord<String, byte[]> record : control.poll(Duration.ofMillis(200))) {
+                ConsumerRecords<String, byte[]> records;
+                try {
+                    records = control.poll(Duration.ofMillis(200));
+                } catch (WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    // Missing a STOP would leave a trial running: keep listening through transient errors.
+                    LOG.warn("{}: control topic unavailable, retrying: {}", settings.workerId(), e.getMessage());
+                    pause(Duration.ofSeconds(1));
+                    continue;
+                }
+                for (ConsumerRecord<String, byte[]> record : records) {
                     try {
                         TrialControl c = AvroBytes.decode(TrialControl.class, record.value());
                         TrialAttempt attempt = running.get(TrialAttempt.key(c.getExperimentId(), c.getTrialId(), c.getAttempt()));
@@ -182,6 +197,14 @@ public final class WorkerAgent implements AutoCloseable {
             // closing
         } finally {
             control.close();
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
