@@ -2,6 +2,7 @@ package io.tunelog.cli;
 
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.results.Json;
 import io.tunelog.results.ResultsWriter;
 import java.io.PrintWriter;
@@ -33,12 +34,22 @@ final class FollowOptions {
         return Duration.ofSeconds(idleTimeoutSeconds);
     }
 
-    /** Writes the results directory, prints the outcome, and returns the exit code. */
-    int finish(ExperimentState state, PrintWriter out) throws Exception {
+    /**
+     * Writes the results directory, prints the outcome, and returns the exit code: 0 only when the
+     * experiment completed and no trial failed for good (as Ray Tune raises on failed trials).
+     */
+    int finish(ExperimentState state, PrintWriter out, PrintWriter err) throws Exception {
         Path dir = root().resolve(state.experimentId());
         ResultsWriter.write(state, dir);
         out.println(json ? Json.MAPPER.writeValueAsString(Json.summary(state, dir)) : Outcome.text(state, dir));
         out.flush();
-        return state.status() == ExperimentStatus.COMPLETED ? 0 : 1;
+        var failed = state.trials().stream().filter(t -> t.status() == TrialStatus.FAILED).toList();
+        failed.stream().limit(5).forEach(t -> err.println("tunelog: " + t.trialId() + " failed after " + t.attempt()
+                + " attempt(s): " + t.lastError()));
+        if (!failed.isEmpty()) {
+            err.println("tunelog: " + failed.size() + " trial(s) failed; each attempt's output is in " + dir + "/<trial>/attempt-*/");
+            err.flush();
+        }
+        return state.status() == ExperimentStatus.COMPLETED && failed.isEmpty() ? 0 : 1;
     }
 }

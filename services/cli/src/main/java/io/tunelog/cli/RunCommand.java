@@ -67,6 +67,6 @@ final class RunCommand implements Callable<Integer> {
                 broker.close();
             }
         }
-        return follow.finish(state, command.commandLine().getOut());
+        return follow.finish(state, command.commandLine().getOut(), command.commandLine().getErr());
     }
 }

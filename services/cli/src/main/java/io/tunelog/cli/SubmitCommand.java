@@ -54,6 +54,6 @@ final class SubmitCommand implements Callable<Integer> {
         }
         command.commandLine().getErr().println("experiment " + id + " submitted");
         ExperimentState state = new ExperimentFollower(clients, command.commandLine().getErr()).follow(id, follow.idleTimeout());
-        return follow.finish(state, out);
+        return follow.finish(state, out, command.commandLine().getErr());
     }
 }
