@@ -104,10 +104,14 @@ public final class Audit {
         private final ArrayDeque<Decoded> window = new ArrayDeque<>();
         private final Map<Group, List<Decoded>> logged = new LinkedHashMap<>();
         private final Map<Long, List<String>> servicesAt = new HashMap<>();
-        private final Set<Long> bases = new HashSet<>();
+        /** Bases the fold has yet to reach, each with how many registered events name it. */
+        private final Map<Long, Integer> pendingBases = new HashMap<>();
+        /** Digests at bases the fold passed, kept while a registered event still needs one. */
+        private final Map<Long, byte[]> digestAt = new HashMap<>();
+        /** Events registered after the fold had passed their basis: their checks wait for the second pass. */
+        private final Set<Long> lateEvents = new HashSet<>();
         private final Set<Long> lateBases = new HashSet<>();
         private final List<Decoded> lateDigestChecks = new ArrayList<>();
-        private final Map<Long, byte[]> digestAt = new HashMap<>();
         private final Map<Group, List<Event>> expected = new HashMap<>();
         private ExperimentState state;
         private Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
@@ -144,7 +148,12 @@ public final class Audit {
         private void register(Decoded d) {
             Event e = d.event();
             if (e.basis() != null) {
-                (e.basis() <= foldedUpTo ? lateBases : bases).add(e.basis());
+                if (e.basis() <= foldedUpTo) {
+                    lateBases.add(e.basis());
+                    lateEvents.add(d.offset());
+                } else {
+                    pendingBases.merge(e.basis(), 1, Integer::sum);
+                }
             }
             if (!(e.payload() instanceof EventPayload.Decision)) {
                 return;
@@ -166,10 +175,11 @@ public final class Audit {
         private void fold(Decoded d) {
             Event e = d.event();
             if (e.basis() != null) {
-                if (digestAt.containsKey(e.basis())) {
-                    checkBasisDigest(d);
-                } else {
+                if (lateEvents.remove(d.offset())) {
                     lateDigestChecks.add(d);
+                } else {
+                    checkBasisDigest(d);
+                    release(e.basis());
                 }
             }
             state.apply(new LoggedEvent(d.offset(), e));
@@ -182,14 +192,24 @@ public final class Audit {
             if (e.payload() instanceof EventPayload.Command && anomaliesSeen == state.anomalyCount()) {
                 commands++;
             }
-            if (bases.contains(d.offset())) {
+            if (pendingBases.containsKey(d.offset())) {
                 atBasis(d.offset(), e);
+            }
+        }
+
+        /** One registered event no longer needs the digest at {@code basis}; drop it when none does. */
+        private void release(long basis) {
+            Integer left = pendingBases.merge(basis, -1, Integer::sum);
+            if (left != null && left == 0) {
+                pendingBases.remove(basis);
+                digestAt.remove(basis);
             }
         }
 
         private void atBasis(long offset, Event e) {
             digestAt.put(offset, prefix.digest());
-            for (String service : servicesAt.getOrDefault(offset, List.of())) {
+            List<String> services = servicesAt.remove(offset);
+            for (String service : services == null ? List.<String>of() : services) {
                 expected.put(new Group(service, offset),
                         Decisions.toEvents(state, service, "audit", deciders.get(service).decide(state), e.timestamp()));
             }
