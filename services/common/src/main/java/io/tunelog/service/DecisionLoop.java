@@ -181,7 +181,15 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     private void decide(Tracked t, List<Map.Entry<Event, ExperimentState>> decided) {
-        List<Decided> decisions = logic.decider().decide(t.log);
+        List<Decided> decisions;
+        try {
+            decisions = logic.decider().decide(t.log);
+        } catch (RuntimeException e) {
+            // One experiment's state must not stop every other experiment of the partition: this one
+            // waits (it is retried on its next event) and the error is reported.
+            LOG.error("{}: cannot decide for experiment {} at offset {}", logic.service(), t.log.experimentId(), t.log.lastOffset(), e);
+            return;
+        }
         if (decisions.isEmpty()) {
             return;
         }
