@@ -49,7 +49,9 @@ public final class Replay {
 
     private static ExperimentState stateWhile(ExperimentLog log, Predicate<LoggedEvent> include) {
         ExperimentState state = new ExperimentState(log.experimentId());
-        for (LoggedEvent e : events(log)) {
+        for (LogRecord r : log.records()) {
+            // Decoded one at a time: nothing after the point asked for is decoded.
+            LoggedEvent e = decode(r);
             if (!include.test(e)) {
                 break;
             }
