@@ -1,6 +1,5 @@
 package io.tunelog.loadtests;
 
-import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
@@ -16,9 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -101,23 +98,10 @@ public final class ReplayBenchmark {
         return rate;
     }
 
-    private static void write(KafkaClients clients, LogBuilder log) throws Exception {
+    private static void write(KafkaClients clients, LogBuilder log) {
         try (KafkaProducer<String, byte[]> producer = clients.producer("bench-writer", null)) {
-            Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
-            Map<Long, byte[]> digestAt = new HashMap<>();
-            long lastBasis = -1;
-            for (LoggedEvent e : log.events()) {
-                Long basis = e.event().basis();
-                byte[] basisDigest = basis == null ? null : digestAt.get(basis);
-                producer.send(Integrity.logRecord(e.event(), basisDigest));
-                prefix.add(Integrity.hash(io.tunelog.codec.EventCodec.encode(e.event())));
-                digestAt.put(e.offset(), prefix.digest());
-                if (basis != null && basis > lastBasis) {
-                    // Bases only move forward: older digests are no longer needed.
-                    digestAt.keySet().removeIf(o -> o < basis);
-                    lastBasis = basis;
-                }
-            }
+            Integrity.SequentialWriter writer = new Integrity.SequentialWriter();
+            log.events().forEach(e -> producer.send(writer.next(e)));
             producer.flush();
         }
     }

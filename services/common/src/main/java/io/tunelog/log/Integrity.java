@@ -2,9 +2,12 @@ package io.tunelog.log;
 
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.kafka.Topics;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -32,13 +35,35 @@ public final class Integrity {
      * @param basisDigest the experiment's prefix digest at the event's basis (ignored when it has none)
      */
     public static ProducerRecord<String, byte[]> logRecord(Event event, byte[] basisDigest) {
-        byte[] value = EventCodec.encode(event);
+        return logRecord(event, EventCodec.encode(event), basisDigest);
+    }
+
+    private static ProducerRecord<String, byte[]> logRecord(Event event, byte[] value, byte[] basisDigest) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, event.experimentId(), value);
         record.headers().add(HASH, hash(value));
         if (event.basis() != null) {
             record.headers().add(BASIS_DIGEST, basisDigest);
         }
         return record;
+    }
+
+    /**
+     * Records for a whole experiment log written from its start by one writer, each event at the offset
+     * it names (as a lone producer's records land in a fresh stretch of a partition): benchmarks and tests
+     * use it to write logs made outside the services, with the headers the services would have written.
+     */
+    public static final class SequentialWriter {
+        private final PrefixDigest prefix = new PrefixDigest();
+        private final Map<Long, byte[]> digestAt = new HashMap<>();
+
+        public ProducerRecord<String, byte[]> next(LoggedEvent logged) {
+            Event event = logged.event();
+            byte[] value = EventCodec.encode(event);
+            ProducerRecord<String, byte[]> record = logRecord(event, value, event.basis() == null ? null : digestAt.get(event.basis()));
+            prefix.add(hash(value));
+            digestAt.put(logged.offset(), prefix.digest());
+            return record;
+        }
     }
 
     public static byte[] hash(byte[] value) {

@@ -11,7 +11,6 @@ import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.Integrity;
 import io.tunelog.results.Json;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -83,14 +82,10 @@ class ReplayPropertyTest {
         LogBuilder log = RandomExperiments.generate(random, id, first);
         // Without transactions, a lone producer's records take consecutive offsets.
         try (KafkaProducer<String, byte[]> producer = clients.producer("prop-writer", null)) {
-            Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
-            Map<Long, byte[]> digestAt = new HashMap<>();
+            Integrity.SequentialWriter writer = new Integrity.SequentialWriter();
             Map<LoggedEvent, Future<RecordMetadata>> sent = new LinkedHashMap<>();
             for (LoggedEvent e : log.events()) {
-                byte[] basisDigest = e.event().basis() == null ? null : digestAt.get(e.event().basis());
-                sent.put(e, producer.send(Integrity.logRecord(e.event(), basisDigest)));
-                prefix.add(Integrity.hash(io.tunelog.codec.EventCodec.encode(e.event())));
-                digestAt.put(e.offset(), prefix.digest());
+                sent.put(e, producer.send(writer.next(e)));
             }
             for (var s : sent.entrySet()) {
                 assertThat(s.getValue().get().offset()).as("offset of %s", s.getKey().event().eventId()).isEqualTo(s.getKey().offset());
