@@ -16,7 +16,7 @@ import java.util.function.Function;
  */
 final class Pipeline {
     private static final int CHUNK = 1024;
-    private static final int CHUNKS_IN_FLIGHT = 256;
+    private static final int CHUNKS_IN_FLIGHT = 8;
 
     private Pipeline() {}
 

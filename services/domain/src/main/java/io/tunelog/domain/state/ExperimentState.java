@@ -23,14 +23,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * An experiment as folded from its log, event by event, in log order.
@@ -54,7 +52,7 @@ public final class ExperimentState {
     private final NavigableMap<Integer, TrialState> open = new TreeMap<>();
     private final NavigableMap<Integer, TrialState> overCheckpointLimit = new TreeMap<>();
     private final Map<String, Long> nextSequence = new HashMap<>();
-    private final Set<String> eventIds = new HashSet<>();
+    private final EventIdSet eventIds = new EventIdSet();
     private final List<Anomaly> anomalies = new ArrayList<>();
     private long lastOffset = -1;
     private Instant lastTimestamp;
