@@ -10,6 +10,8 @@ import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.suggestion.search.GridSearcher;
 import io.tunelog.suggestion.search.RandomSearcher;
 import io.tunelog.suggestion.search.Searcher;
+import io.tunelog.suggestion.search.SobolSearcher;
+import io.tunelog.suggestion.search.SuggestionRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,8 @@ public final class SuggestionDecider implements Decider {
 
     private static final Map<String, Searcher> SEARCHERS = Map.of(
             "random", new RandomSearcher(),
-            "grid", new GridSearcher());
+            "grid", new GridSearcher(),
+            "sobol", new SobolSearcher());
 
     @Override
     public String service() {
@@ -44,10 +47,13 @@ public final class SuggestionDecider implements Decider {
             throw new IllegalStateException("no searcher " + spec.searcher().type() + " in this build");
         }
         List<Decided> decided = new ArrayList<>();
+        List<Map<String, Object>> batch = new ArrayList<>();
         for (int i = 0; i < toCreate; i++) {
             int index = created + i;
             String trialId = trialId(index);
-            var config = searcher.suggest(spec, state, index, SeededRandom.forDecision(spec.seed(), "suggest/" + index));
+            var config = searcher.suggest(new SuggestionRequest(spec, state, batch, index,
+                    SeededRandom.forDecision(spec.seed(), "suggest/" + index)));
+            batch.add(config);
             decided.add(new Decided(trialId, trialId + "/created", new TrialCreated(config, "suggested", index)));
         }
         return decided;

@@ -43,7 +43,16 @@ public final class SpecJson {
         budget.put("trials", spec.budget().trials());
         budget.put("concurrent", spec.budget().concurrent());
         ObjectNode space = root.putObject("searchSpace");
-        spec.searchSpace().params().forEach((name, domain) -> space.set(name, domain(domain)));
+        // Nested groups were flattened to dotted names; written flat, they parse back to the same space.
+        spec.searchSpace().params().forEach((name, domain) -> {
+            ObjectNode param = domain(domain);
+            SearchSpace.Condition when = spec.searchSpace().conditions().get(name);
+            if (when != null) {
+                ArrayNode values = param.putObject("when").putArray(when.parent());
+                when.values().forEach(v -> values.add(scalar(v)));
+            }
+            space.set(name, param);
+        });
         root.set("searcher", typed(spec.searcher().type(), spec.searcher().options()));
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));
         root.set("trial", trial(spec.trial()));
@@ -59,10 +68,19 @@ public final class SpecJson {
         ArrayNode args = node.putArray(domain.type());
         if (domain instanceof ParamDomain.Uniform u) {
             args.add(u.low()).add(u.high());
-        } else if (domain instanceof ParamDomain.LogUniform l) {
-            args.add(l.low()).add(l.high());
-        } else if (domain instanceof ParamDomain.RandInt r) {
+            if (u.q() > 0) {
+                args.add(u.q());
+            }
+        } else if (domain instanceof ParamDomain.Normal n) {
+            args.add(n.mean()).add(n.sd());
+            if (n.q() > 0) {
+                args.add(n.q());
+            }
+        } else if (domain instanceof ParamDomain.IntRange r) {
             args.add(r.low()).add(r.high());
+            if (r.q() > 0) {
+                args.add(r.q());
+            }
         } else if (domain instanceof ParamDomain.Choice c) {
             c.values().forEach(v -> args.add(scalar(v)));
         } else if (domain instanceof ParamDomain.Grid g) {

@@ -45,7 +45,8 @@ public final class SpecParser {
     private static final Pattern PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
-    private static final List<String> PARAM_TYPES = List.of("uniform", "loguniform", "randint", "choice", "grid");
+    private static final List<String> PARAM_TYPES = List.of("uniform", "quniform", "loguniform", "qloguniform",
+            "normal", "qnormal", "randint", "qrandint", "lograndint", "choice", "grid");
     private static final int MAX_SHOWN = 60;
 
     private SpecParser() {}
@@ -179,67 +180,152 @@ public final class SpecParser {
     }
 
     private static SearchSpace searchSpace(Field f) {
+        Map<String, ParamDomain> params = new LinkedHashMap<>();
+        Map<String, SearchSpace.Condition> conditions = new LinkedHashMap<>();
+        group(f, "", params, conditions);
+        return new SearchSpace(params, conditions);
+    }
+
+    /**
+     * A mapping of parameters and nested groups. A parameter is a mapping with one type key (and
+     * maybe {@code when}); any other mapping is a group, whose parameters get dotted names.
+     */
+    private static void group(Field f, String prefix, Map<String, ParamDomain> params,
+                              Map<String, SearchSpace.Condition> conditions) {
         mapping(f);
         if (f.node().isEmpty()) {
             throw f.error("expected at least one parameter, found an empty mapping");
         }
-        Map<String, ParamDomain> params = new LinkedHashMap<>();
-        for (String name : keys(f)) {
-            Field param = f.get(name);
-            if (!PARAM.matcher(name).matches()) {
+        for (String key : keys(f)) {
+            Field param = f.get(key);
+            if (!PARAM.matcher(key).matches()) {
                 throw param.error("expected a parameter name of letters, digits, '_', '.' or '-' starting with a letter"
-                        + " or '_', found " + quote(name));
+                        + " or '_', found " + quote(key));
+            }
+            String name = prefix + key;
+            if (params.containsKey(name) || params.keySet().stream().anyMatch(n -> n.startsWith(name + "."))) {
+                throw param.error("expected each parameter once, found " + quote(name) + " again (a dotted name and a nested group name the same parameter)");
+            }
+            if (param.node() != null && param.node().isObject() && !isParameter(param)) {
+                group(param, name + ".", params, conditions);
+                continue;
             }
             params.put(name, domain(param));
+            if (param.node().has("when")) {
+                conditions.put(name, condition(param.get("when"), params));
+            }
         }
-        return new SearchSpace(params);
+    }
+
+    /** A mapping holding a type, a condition, or anything but mappings, is a parameter (maybe a bad one). */
+    private static boolean isParameter(Field f) {
+        for (String key : keys(f)) {
+            if (PARAM_TYPES.contains(key) || key.equals("when") || !f.node().get(key).isObject()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code when: {parent: [values]}}: the parent is an earlier choice or grid, the values among its own. */
+    private static SearchSpace.Condition condition(Field f, Map<String, ParamDomain> earlier) {
+        mapping(f);
+        if (f.node().size() != 1) {
+            throw f.error("expected one parent parameter and its values, e.g. {booster: [gbtree]}, found " + describe(f.node()));
+        }
+        String parent = keys(f).get(0);
+        Field values = f.get(parent);
+        ParamDomain domain = earlier.get(parent);
+        if (domain == null) {
+            throw values.error("expected a parameter declared before this one, found " + quote(parent));
+        }
+        List<Object> allowed = domain instanceof ParamDomain.Choice c ? c.values()
+                : domain instanceof ParamDomain.Grid g ? g.values() : null;
+        if (allowed == null) {
+            throw values.error("expected a parent of type choice or grid, found " + quote(parent) + " of type " + domain.type());
+        }
+        List<Object> when = values.node() != null && values.node().isArray() ? values(values) : List.of(scalar(values));
+        for (int i = 0; i < when.size(); i++) {
+            if (!allowed.contains(when.get(i))) {
+                Field bad = values.node().isArray() ? values.get(i) : values;
+                throw bad.error("expected one of " + parent + "'s values " + allowed + ", found " + describe(bad.node()));
+            }
+        }
+        return new SearchSpace.Condition(parent, when);
     }
 
     private static ParamDomain domain(Field f) {
         JsonNode node = f.node();
-        if (node == null || !node.isObject() || node.size() != 1) {
+        List<String> types = node == null || !node.isObject() ? List.of()
+                : keys(f).stream().filter(k -> !k.equals("when")).toList();
+        if (types.size() != 1) {
             throw f.error("expected a mapping with exactly one type, one of " + PARAM_TYPES
                     + ", e.g. {uniform: [0, 1]}, found " + describe(node));
         }
-        String type = keys(f).get(0);
+        String type = types.get(0);
         Field args = f.get(type);
         return switch (type) {
-            case "uniform" -> {
-                double[] b = bounds(args);
-                yield new ParamDomain.Uniform(b[0], b[1]);
-            }
-            case "loguniform" -> {
-                double[] b = bounds(args);
-                if (b[0] <= 0) {
-                    throw args.error("expected bounds > 0 for a log scale, found " + pairText(args));
+            case "uniform", "loguniform", "quniform", "qloguniform" -> {
+                boolean q = type.startsWith("q");
+                boolean log = type.contains("log");
+                double[] b = bounds(args, q ? 3 : 2, q ? "[low, high, q]" : "[low, high]");
+                if (log && b[0] <= 0) {
+                    throw args.get(0).error("expected low > 0 for a log scale, found " + describe(args.node().get(0)));
                 }
-                yield new ParamDomain.LogUniform(b[0], b[1]);
+                yield new ParamDomain.Uniform(b[0], b[1], log, q ? positive(args.get(2), b[2]) : 0);
             }
-            case "randint" -> randInt(args);
+            case "normal", "qnormal" -> {
+                boolean q = type.startsWith("q");
+                tuple(args, q ? 3 : 2, q ? "[mean, sd, q]" : "[mean, sd]");
+                double mean = finite(args.get(0));
+                double sd = positive(args.get(1), finite(args.get(1)));
+                yield new ParamDomain.Normal(mean, sd, q ? positive(args.get(2), finite(args.get(2))) : 0);
+            }
+            case "randint", "lograndint", "qrandint" -> intRange(args, type);
             case "choice" -> new ParamDomain.Choice(values(args));
             case "grid" -> new ParamDomain.Grid(values(args));
             default -> throw f.error("expected a parameter type, one of " + PARAM_TYPES + ", found " + quote(type));
         };
     }
 
-    private static double[] bounds(Field f) {
-        pair(f, "[low, high]");
-        double low = finite(f.get(0));
-        double high = finite(f.get(1));
-        if (!(low < high)) {
-            throw f.error("expected low < high, found " + pairText(f));
+    private static double[] bounds(Field f, int size, String expected) {
+        tuple(f, size, expected);
+        double[] b = new double[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = finite(f.get(i));
         }
-        return new double[] {low, high};
+        if (!(b[0] < b[1])) {
+            throw f.error("expected low < high, found " + describe(f.node()));
+        }
+        return b;
     }
 
-    private static ParamDomain.RandInt randInt(Field f) {
-        pair(f, "[low, high] (high exclusive)");
+    private static double positive(Field f, double value) {
+        if (!(value > 0)) {
+            throw f.error("expected a number > 0, found " + describe(f.node()));
+        }
+        return value;
+    }
+
+    private static ParamDomain.IntRange intRange(Field f, String type) {
+        boolean q = type.equals("qrandint");
+        tuple(f, q ? 3 : 2, q ? "[low, high, q] (high inclusive)" : "[low, high] (high exclusive)");
         long low = integer(f.get(0));
         long high = integer(f.get(1));
         if (low >= high) {
-            throw f.error("expected low < high (high is exclusive), found " + pairText(f));
+            throw f.error("expected low < high" + (q ? "" : " (high is exclusive)") + ", found " + describe(f.node()));
         }
-        return new ParamDomain.RandInt(low, high);
+        if (type.equals("lograndint") && low < 1) {
+            throw f.get(0).error("expected low >= 1 for a log scale, found " + low);
+        }
+        long step = 0;
+        if (q) {
+            step = integer(f.get(2));
+            if (step < 1) {
+                throw f.get(2).error("expected q >= 1, found " + step);
+            }
+        }
+        return new ParamDomain.IntRange(low, high, type.equals("lograndint"), step);
     }
 
     /** The values of a choice or grid: distinct scalars, at least one. */
@@ -424,8 +510,8 @@ public final class SpecParser {
         return keys;
     }
 
-    private static void pair(Field f, String expected) {
-        if (f.node() == null || !f.node().isArray() || f.node().size() != 2) {
+    private static void tuple(Field f, int size, String expected) {
+        if (f.node() == null || !f.node().isArray() || f.node().size() != size) {
             throw f.error("expected " + expected + ", found " + describe(f.node()));
         }
     }
@@ -508,10 +594,6 @@ public final class SpecParser {
             return node.isEmpty() ? "an empty mapping" : "a mapping " + abbreviate(oneLine(node.toString()));
         }
         return node.toString();
-    }
-
-    private static String pairText(Field f) {
-        return "[" + f.node().get(0) + ", " + f.node().get(1) + "]";
     }
 
     private static String quote(String text) {

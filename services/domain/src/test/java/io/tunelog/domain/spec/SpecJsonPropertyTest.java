@@ -45,8 +45,8 @@ class SpecJsonPropertyTest {
         ExperimentSpec spec = SpecParser.parse(SpecParserTest.MINIMAL);
         ExperimentSpec extreme = new ExperimentSpec(spec.name(), spec.metric(), spec.seed(), spec.budget(),
                 new SearchSpace(Map.of("x", new ParamDomain.Choice(values),
-                        "y", new ParamDomain.Uniform(-Double.MAX_VALUE, Double.MAX_VALUE),
-                        "z", new ParamDomain.LogUniform(Double.MIN_VALUE, Double.MIN_NORMAL))),
+                        "y", new ParamDomain.Uniform(-Double.MAX_VALUE, Double.MAX_VALUE, false, 0),
+                        "z", new ParamDomain.Uniform(Double.MIN_VALUE, Double.MIN_NORMAL, true, 0))),
                 spec.searcher(), spec.scheduler(), spec.trial());
 
         assertThat(SpecParser.parse(SpecJson.toJson(extreme))).isEqualTo(extreme);
@@ -100,10 +100,22 @@ class SpecJsonPropertyTest {
         private SearchSpace searchSpace() {
             Map<String, ParamDomain> params = new LinkedHashMap<>();
             int count = 1 + r.nextInt(6);
+            Map<String, SearchSpace.Condition> conditions = new LinkedHashMap<>();
             while (params.size() < count) {
-                params.put(paramName(), domain());
+                String name = paramName();
+                if (params.containsKey(name) || params.keySet().stream().anyMatch(n -> n.startsWith(name + ".") || name.startsWith(n + "."))) {
+                    continue;
+                }
+                // Now and then, make the parameter conditional on an earlier choice.
+                params.values().stream().filter(d -> d instanceof ParamDomain.Choice).reduce((a, b) -> b).ifPresent(parent -> {
+                    if (r.nextBoolean()) {
+                        String parentName = params.entrySet().stream().filter(e -> e.getValue() == parent).findFirst().orElseThrow().getKey();
+                        conditions.put(name, new SearchSpace.Condition(parentName, List.of(((ParamDomain.Choice) parent).values().get(0))));
+                    }
+                });
+                params.put(name, domain());
             }
-            return new SearchSpace(params);
+            return new SearchSpace(params, conditions);
         }
 
         private String paramName() {
@@ -111,24 +123,30 @@ class SpecJsonPropertyTest {
         }
 
         private ParamDomain domain() {
-            return switch (r.nextInt(5)) {
+            return switch (r.nextInt(6)) {
                 case 0 -> {
                     double[] b = increasingPair(false);
-                    yield new ParamDomain.Uniform(b[0], b[1]);
+                    yield new ParamDomain.Uniform(b[0], b[1], false, r.nextBoolean() ? 0 : Math.abs(anyDouble()) + Double.MIN_VALUE);
                 }
                 case 1 -> {
                     double[] b = increasingPair(true);
-                    yield new ParamDomain.LogUniform(b[0], b[1]);
+                    yield new ParamDomain.Uniform(b[0], b[1], true, r.nextBoolean() ? 0 : Math.abs(anyDouble()) + Double.MIN_VALUE);
                 }
                 case 2 -> {
                     long a = anyLong();
                     long b = anyLong();
-                    while (a == b) {
+                    while (a == b || (Math.max(a, b) < 1)) {
                         b = anyLong();
                     }
-                    yield new ParamDomain.RandInt(Math.min(a, b), Math.max(a, b));
+                    int kind = r.nextInt(3);
+                    long low = kind == 1 ? Math.max(1, Math.min(a, b)) : Math.min(a, b);
+                    if (low >= Math.max(a, b)) {
+                        yield new ParamDomain.IntRange(Math.min(a, b), Math.max(a, b), false, 0);
+                    }
+                    yield new ParamDomain.IntRange(low, Math.max(a, b), kind == 1, kind == 2 ? 1 + r.nextInt(1000) : 0);
                 }
-                case 3 -> new ParamDomain.Choice(values());
+                case 3 -> new ParamDomain.Normal(anyDouble(), Math.abs(anyDouble()) + Double.MIN_VALUE, r.nextBoolean() ? 0 : 0.5);
+                case 4 -> new ParamDomain.Choice(values());
                 default -> new ParamDomain.Grid(values());
             };
         }

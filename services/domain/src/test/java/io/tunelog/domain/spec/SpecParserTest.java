@@ -50,9 +50,9 @@ class SpecParserTest {
             assertThat(spec.seed()).isEqualTo(42L);
             assertThat(spec.budget()).isEqualTo(new Budget(64, 8));
             assertThat(spec.searchSpace().params()).containsExactly(
-                    entry("eta", new ParamDomain.LogUniform(0.001, 0.3)),
-                    entry("max_depth", new ParamDomain.RandInt(2, 10)),
-                    entry("subsample", new ParamDomain.Uniform(0.5, 1.0)),
+                    entry("eta", new ParamDomain.Uniform(0.001, 0.3, true, 0)),
+                    entry("max_depth", new ParamDomain.IntRange(2, 10, false, 0)),
+                    entry("subsample", new ParamDomain.Uniform(0.5, 1.0, false, 0)),
                     entry("booster", new ParamDomain.Choice(List.of("gbtree", "dart"))),
                     entry("lr", new ParamDomain.Grid(List.of(0.1, 1L, true))));
             assertThat(spec.searcher()).isEqualTo(new SearcherSpec("random", Map.of("maxRetries", 3L, "note", "fast")));
@@ -168,8 +168,8 @@ class SpecParserTest {
 
         @Test
         void shouldRejectLogUniformWithNonPositiveBound() {
-            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[0, 0.3]"), "searchSpace.eta.loguniform");
-            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[-1, 0.3]"), "searchSpace.eta.loguniform");
+            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[0, 0.3]"), "searchSpace.eta.loguniform[0]");
+            assertRejectedAt(VALID.replace("[0.001, 0.3]", "[-1, 0.3]"), "searchSpace.eta.loguniform[0]");
         }
 
         @Test

@@ -1,25 +1,34 @@
 package io.tunelog.suggestion.search;
 
 import io.tunelog.domain.spec.ParamDomain;
+import io.tunelog.domain.spec.SearchSpace;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.math3.random.RandomGenerator;
 
-/** Draws one value from a parameter's domain. */
+/** Draws values from parameters' domains. */
 public final class Sampling {
 
     private Sampling() {}
 
+    /**
+     * One value: a uniform coordinate through {@link UnitSpace#value}, or a uniform index for a
+     * categorical domain. (These draws are in every recorded log: changing them breaks audits.)
+     */
     public static Object sample(ParamDomain domain, RandomGenerator random) {
-        if (domain instanceof ParamDomain.Uniform u) {
-            return u.low() + random.nextDouble() * (u.high() - u.low());
-        }
-        if (domain instanceof ParamDomain.LogUniform l) {
-            return Math.exp(Math.log(l.low()) + random.nextDouble() * (Math.log(l.high()) - Math.log(l.low())));
-        }
-        if (domain instanceof ParamDomain.RandInt r) {
-            return r.low() + (long) Math.floor(random.nextDouble() * (r.high() - r.low()));
-        }
-        List<Object> values = domain instanceof ParamDomain.Choice c ? c.values() : ((ParamDomain.Grid) domain).values();
-        return values.get(random.nextInt(values.size()));
+        List<Object> values = UnitSpace.categoricalValues(domain);
+        return values != null ? values.get(random.nextInt(values.size())) : UnitSpace.value(domain, random.nextDouble());
+    }
+
+    /** A whole configuration, in spec order; parameters whose condition fails get no value and no draw. */
+    public static Map<String, Object> sample(SearchSpace space, RandomGenerator random) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        space.params().forEach((name, domain) -> {
+            if (space.isActive(name, config)) {
+                config.put(name, sample(domain, random));
+            }
+        });
+        return config;
     }
 }
