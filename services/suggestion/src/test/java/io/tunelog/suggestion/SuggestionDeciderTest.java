@@ -60,9 +60,7 @@ class SuggestionDeciderTest {
 
     /** Queues, starts and completes a trial, as scheduler and worker would. */
     static void finish(LogBuilder log, String trial) {
-        log.append(new Event(Event.id(log.experimentId(), trial + "/queued-1"), log.experimentId(), trial,
-                log.state().nextSequence("scheduler"), LogBuilder.T0, new Event.Source("scheduler", "t"), log.state().lastOffset(),
-                new io.tunelog.domain.event.EventPayload.TrialQueued(1, null, null)));
+        log.queued(trial, 1);
         log.started(trial, 1);
         log.completed(trial, 1);
     }

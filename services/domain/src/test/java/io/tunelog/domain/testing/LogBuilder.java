@@ -81,6 +81,13 @@ public final class LogBuilder {
         return logged;
     }
 
+    /** The scheduler's decision to queue an attempt, as the FIFO scheduler would log it. */
+    public LoggedEvent queued(String trialId, int attempt) {
+        return append(new Event(Event.id(experimentId, trialId + "/queued-" + attempt), experimentId, trialId,
+                nextSequence("scheduler"), now(), new Event.Source("scheduler", "test"), state.lastOffset(),
+                new EventPayload.TrialQueued(attempt, null, null)));
+    }
+
     public LoggedEvent started(String trialId, int attempt) {
         return command(trialId, trialId + "/a" + attempt + "/started", new EventPayload.TrialStarted(attempt, "w1", "host", null));
     }

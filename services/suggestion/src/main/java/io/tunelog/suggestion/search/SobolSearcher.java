@@ -1,13 +1,16 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.decide.SeededRandom;
 import java.util.Map;
+import org.apache.commons.math3.random.RandomGenerator;
 import org.apache.commons.math3.random.SobolSequenceGenerator;
 
 /**
- * Quasi-random points that fill the space evenly: trial i gets point i + 1 of the Sobol sequence
- * (the first, the origin, is skipped), scrambled by a random digital shift (an XOR of each coordinate's
- * bits) drawn from the experiment seed, so that seeds give different but equally even designs. The
- * shift is drawn under one fixed key, so every trial of an experiment shares it.
+ * Quasi-random points that fill the space evenly: trial i gets point i of the Sobol sequence,
+ * scrambled by a random digital shift (an XOR of each coordinate's bits) drawn from the experiment
+ * seed, so that seeds give different but equally even designs, and the first point is not the corner.
+ * The shift is drawn under one fixed key, so every trial of an experiment shares it; a digital shift
+ * keeps the net property (every 2^m aligned points spread over every elementary box).
  */
 public final class SobolSearcher implements Searcher {
     /** commons-math3's direction numbers cover this many dimensions. */
@@ -22,10 +25,8 @@ public final class SobolSearcher implements Searcher {
 
     /** The scrambled point of trial {@code index}. */
     static double[] point(int dimensions, int index, long seed) {
-        SobolSequenceGenerator sobol = new SobolSequenceGenerator(dimensions);
-        sobol.skipTo(index + 1);
-        double[] u = sobol.nextVector();
-        var shift = io.tunelog.domain.decide.SeededRandom.forDecision(seed, "sobol/shift");
+        double[] u = new SobolSequenceGenerator(dimensions).skipTo(index);
+        RandomGenerator shift = SeededRandom.forDecision(seed, "sobol/shift");
         for (int d = 0; d < dimensions; d++) {
             long bits = (long) (u[d] * (1L << BITS));
             long mask = shift.nextLong() & ((1L << BITS) - 1);

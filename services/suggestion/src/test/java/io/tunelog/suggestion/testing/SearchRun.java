@@ -1,0 +1,82 @@
+package io.tunelog.suggestion.testing;
+
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.testing.LogBuilder;
+import io.tunelog.suggestion.SuggestionDecider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Minimises a test function with a searcher through the real decider and fold: each suggested trial
+ * is started, reports the function's value once, and completes, in the order suggested.
+ */
+public final class SearchRun {
+
+    /** The best value after each trial, and the time the decider spent suggesting. */
+    public record Result(List<Double> bestSoFar, long suggestNanos, int suggestions) {
+        public double best() {
+            return bestSoFar.get(bestSoFar.size() - 1);
+        }
+
+        public double msPerSuggestion() {
+            return suggestNanos / 1e6 / suggestions;
+        }
+    }
+
+    private SearchRun() {}
+
+    /**
+     * @param searcher the spec's searcher mapping in flow YAML, e.g. {@code {type: tpe}}
+     * @param concurrent trials suggested before any result comes back
+     */
+    public static Result minimize(String searcher, TestFunction fn, int trials, int concurrent, long seed) {
+        StringBuilder space = new StringBuilder();
+        for (int d = 0; d < fn.dimensions(); d++) {
+            space.append("  x").append(d).append(": {uniform: [").append(fn.low()[d]).append(", ").append(fn.high()[d]).append("]}\n");
+        }
+        String spec = """
+                name: bench
+                metric: {name: loss, mode: min}
+                seed: %d
+                budget: {trials: %d, concurrent: %d}
+                searchSpace:
+                %s
+                searcher: %s
+                trial: {command: [x]}
+                """.formatted(seed, trials, concurrent, space.toString().stripTrailing(), searcher);
+        LogBuilder log = LogBuilder.submitted("bench", spec);
+        SuggestionDecider decider = new SuggestionDecider();
+        List<Double> best = new ArrayList<>();
+        long nanos = 0;
+        int suggestions = 0;
+        double incumbent = Double.POSITIVE_INFINITY;
+        while (log.state().trials().size() < trials || log.state().activeTrials() > 0) {
+            long t0 = System.nanoTime();
+            List<Event> created = log.decide(decider);
+            nanos += System.nanoTime() - t0;
+            suggestions += created.size();
+            if (created.isEmpty() && log.state().activeTrials() == 0) {
+                break;
+            }
+            // Finish the oldest open trial: with concurrency, the others stay pending for the next suggestion.
+            String trialId = log.state().openTrials().iterator().next().trialId();
+            Map<String, Object> config = log.state().trial(trialId).config();
+            double[] x = new double[fn.dimensions()];
+            for (int d = 0; d < x.length; d++) {
+                x[d] = ((Number) config.get("x" + d)).doubleValue();
+            }
+            double y = fn.value(x);
+            log.queued(trialId, 1);
+            log.started(trialId, 1);
+            log.reported(trialId, 1, 1, Map.of("loss", y));
+            log.completed(trialId, 1);
+            if (log.state().anomalyCount() > 0) {
+                throw new IllegalStateException("the fold refused an event: " + log.state().anomalies());
+            }
+            incumbent = Math.min(incumbent, y);
+            best.add(incumbent);
+        }
+        return new Result(best, nanos, Math.max(suggestions, 1));
+    }
+}
