@@ -203,12 +203,13 @@ public final class SpecParser {
                         + " or '_', found " + quote(key));
             }
             String name = prefix + key;
-            if (params.containsKey(name) || params.keySet().stream().anyMatch(n -> n.startsWith(name + "."))) {
-                throw param.error("expected each parameter once, found " + quote(name) + " again (a dotted name and a nested group name the same parameter)");
-            }
             if (param.node() != null && param.node().isObject() && !isParameter(param)) {
                 group(param, name + ".", params, conditions);
                 continue;
+            }
+            if (params.containsKey(name) || params.keySet().stream().anyMatch(n -> n.startsWith(name + "."))) {
+                throw param.error("expected each parameter once, found " + quote(name)
+                        + " again (a dotted name and a nested group name the same parameter)");
             }
             params.put(name, domain(param));
             if (param.node().has("when")) {
