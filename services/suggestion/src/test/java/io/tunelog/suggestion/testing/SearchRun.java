@@ -13,14 +13,19 @@ import java.util.Map;
  */
 public final class SearchRun {
 
-    /** The best value after each trial, and the time the decider spent suggesting. */
-    public record Result(List<Double> bestSoFar, long suggestNanos, int suggestions) {
+    /** The best value after each trial, and the time the decider spent suggesting, in all and per trial. */
+    public record Result(List<Double> bestSoFar, long suggestNanos, int suggestions, List<Long> nanosPerTrial) {
         public double best() {
             return bestSoFar.get(bestSoFar.size() - 1);
         }
 
         public double msPerSuggestion() {
             return suggestNanos / 1e6 / suggestions;
+        }
+
+        /** Mean ms per suggestion over trials [from, to) in creation order. */
+        public double msPerSuggestion(int from, int to) {
+            return nanosPerTrial.subList(from, to).stream().mapToLong(Long::longValue).sum() / 1e6 / (to - from);
         }
     }
 
@@ -48,14 +53,19 @@ public final class SearchRun {
         LogBuilder log = LogBuilder.submitted("bench", spec);
         SuggestionDecider decider = new SuggestionDecider();
         List<Double> best = new ArrayList<>();
+        List<Long> perTrial = new ArrayList<>();
         long nanos = 0;
         int suggestions = 0;
         double incumbent = Double.POSITIVE_INFINITY;
         while (log.state().trials().size() < trials || log.state().activeTrials() > 0) {
             long t0 = System.nanoTime();
             List<Event> created = log.decide(decider);
-            nanos += System.nanoTime() - t0;
+            long spent = System.nanoTime() - t0;
+            nanos += spent;
             suggestions += created.size();
+            for (int i = 0; i < created.size(); i++) {
+                perTrial.add(spent / created.size());
+            }
             if (created.isEmpty() && log.state().activeTrials() == 0) {
                 break;
             }
@@ -77,6 +87,6 @@ public final class SearchRun {
             incumbent = Math.min(incumbent, y);
             best.add(incumbent);
         }
-        return new Result(best, nanos, Math.max(suggestions, 1));
+        return new Result(best, nanos, Math.max(suggestions, 1), perTrial);
     }
 }
