@@ -4,6 +4,7 @@ import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.RobustStage;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.KafkaClients;
@@ -87,7 +88,7 @@ final class ExperimentFollower {
                 .orElse("no result yet");
         long secs = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
         String line = String.format("[%s] %d/%d trials: %d running, %d completed, %d stopped, %d failed | %s | %02d:%02d",
-                state.spec().name(), state.trials().size(), state.spec().plannedTrials(), running, done, stopped, failed, best, secs / 60, secs % 60);
+                state.spec().name(), state.trials().size(), RobustStage.plannedTrials(state), running, done, stopped, failed, best, secs / 60, secs % 60);
         progress.print(interactive ? "\r" + line + "   " : line + System.lineSeparator());
         progress.flush();
     }

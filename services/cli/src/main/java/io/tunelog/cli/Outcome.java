@@ -1,6 +1,7 @@
 package io.tunelog.cli;
 
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.suggestion.RobustReport;
 import java.nio.file.Path;
 import java.util.TreeMap;
 
@@ -17,6 +18,14 @@ final class Outcome {
                         .append(state.spec().metric().name()).append('=').append(best.value())
                         .append(" with ").append(new TreeMap<>(state.trial(best.trialId()).config())).append('\n'),
                 () -> s.append("No trial reported ").append(state.spec() == null ? "the metric" : state.spec().metric().name()).append('\n'));
+        RobustReport.of(state).ifPresent(report -> {
+            s.append("Robust check of the best ").append(report.checked().size()).append(" (mean ± sd over runs; Lipschitz per unit of the search cube):\n");
+            for (RobustReport.Checked c : report.checked()) {
+                s.append(String.format("  %s  %s=%.4f ± %.4f over %d runs, Lipschitz %.3g over %d probes%n", c.trialId(),
+                        state.spec().metric().name(), c.mean(), c.standardDeviation(), c.runs(), c.lipschitz(), c.probes()));
+            }
+            s.append("Robust best: ").append(report.best().trialId()).append('\n');
+        });
         if (resultsDir != null) {
             s.append("Results: ").append(resultsDir.toAbsolutePath());
         }

@@ -40,7 +40,7 @@ class SpecErrorsTest {
     static Stream<Arguments> badSpecs() {
         return Stream.of(
                 Arguments.of("inverted bounds", GOOD.replace("[2, 8]", "[8, 2]"), "searchSpace.depth.randint"),
-                Arguments.of("loguniform bound <= 0", GOOD.replace("[0.001, 0.1]", "[0, 0.1]"), "searchSpace.lr.loguniform"),
+                Arguments.of("loguniform bound <= 0", GOOD.replace("[0.001, 0.1]", "[0, 0.1]"), "searchSpace.lr.loguniform[0]"),
                 Arguments.of("missing metric", GOOD.replace("metric: {name: acc, mode: max}\n", ""), "metric"),
                 Arguments.of("mode not min/max", GOOD.replace("mode: max", "mode: up"), "metric.mode"),
                 Arguments.of("unknown searcher", GOOD.replace("type: random", "type: bogus"), "searcher.type"),

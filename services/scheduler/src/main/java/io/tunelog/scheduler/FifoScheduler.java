@@ -8,6 +8,7 @@ import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.Checkpoint;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.RobustStage;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import java.util.ArrayList;
@@ -43,10 +44,11 @@ public final class FifoScheduler implements Decider {
                 decided.add(queue(trial, trial.latestLiveCheckpoint().orElse(null)));
             }
         }
-        if (decided.isEmpty() && state.trials().size() == spec.plannedTrials() && state.openTrials().isEmpty()) {
+        int planned = RobustStage.plannedTrials(state);
+        if (decided.isEmpty() && state.trials().size() == planned && state.openTrials().isEmpty()) {
             Optional<ExperimentState.Best> best = state.best();
             decided.add(new Decided(null, "completed", new ExperimentCompleted(
-                    "all " + spec.plannedTrials() + " trials ended",
+                    "all " + planned + " trials ended",
                     best.map(ExperimentState.Best::trialId).orElse(null),
                     best.map(ExperimentState.Best::value).orElse(null))));
         }

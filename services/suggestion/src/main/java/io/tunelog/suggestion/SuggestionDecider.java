@@ -7,6 +7,7 @@ import io.tunelog.domain.event.EventPayload.TrialCreated;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.RobustStage;
 import io.tunelog.suggestion.search.GridSearcher;
 import io.tunelog.suggestion.search.RandomSearcher;
 import io.tunelog.suggestion.search.Searcher;
@@ -15,10 +16,12 @@ import io.tunelog.suggestion.search.SuggestionRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.math3.random.RandomGenerator;
 
 /**
  * Creates trials while the budget allows: never more than {@code budget.concurrent} unfinished at
- * once, never more than the planned total.
+ * once, never more than the planned total. The searcher suggests the search's trials; the robust
+ * stage's trials, if the spec asks for it, follow from the search's best ({@link RobustTrials}).
  */
 public final class SuggestionDecider implements Decider {
     public static final String SERVICE = "suggestion";
@@ -41,7 +44,7 @@ public final class SuggestionDecider implements Decider {
         ExperimentSpec spec = state.spec();
         int created = state.trials().size();
         long free = spec.budget().concurrent() - state.activeTrials();
-        int toCreate = (int) Math.min(free, spec.plannedTrials() - created);
+        int toCreate = (int) Math.min(free, RobustStage.plannedTrials(state) - created);
         Searcher searcher = SEARCHERS.get(spec.searcher().type());
         if (searcher == null) {
             throw new IllegalStateException("no searcher " + spec.searcher().type() + " in this build");
@@ -51,10 +54,12 @@ public final class SuggestionDecider implements Decider {
         for (int i = 0; i < toCreate; i++) {
             int index = created + i;
             String trialId = trialId(index);
-            var config = searcher.suggest(new SuggestionRequest(spec, state, batch, index,
-                    SeededRandom.forDecision(spec.seed(), "suggest/" + index)));
-            batch.add(config);
-            decided.add(new Decided(trialId, trialId + "/created", new TrialCreated(config, "suggested", index)));
+            RandomGenerator random = SeededRandom.forDecision(spec.seed(), "suggest/" + index);
+            TrialCreated trial = index < spec.plannedTrials()
+                    ? new TrialCreated(searcher.suggest(new SuggestionRequest(spec, state, batch, index, random)), "suggested", index)
+                    : RobustTrials.create(state, index, random);
+            batch.add(trial.config());
+            decided.add(new Decided(trialId, trialId + "/created", trial));
         }
         return decided;
     }

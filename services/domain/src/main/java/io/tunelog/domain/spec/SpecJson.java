@@ -56,6 +56,11 @@ public final class SpecJson {
         root.set("searcher", typed(spec.searcher().type(), spec.searcher().options()));
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));
         root.set("trial", trial(spec.trial()));
+        if (spec.robust() != null) {
+            ObjectNode robust = root.putObject("robust");
+            robust.put("top", spec.robust().top()).put("seeds", spec.robust().seeds()).put("probes", spec.robust().probes())
+                    .put("radius", spec.robust().radius()).put("seedParam", spec.robust().seedParam());
+        }
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {

@@ -58,7 +58,7 @@ public final class SpecParser {
      */
     public static ExperimentSpec parse(String text) {
         Field root = new Field(document(text), "");
-        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial");
+        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust");
 
         String name = name(required(root.get("name")));
         Metric metric = metric(required(root.get("metric")));
@@ -68,13 +68,37 @@ public final class SpecParser {
         SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec("random", Map.of()));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec("fifo", Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
+        RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
         if (searcher.type().equals("grid") && !hasGrid) {
             throw root.get("searcher").get("type").error(
                     "expected at least one parameter of type grid for the grid searcher, found none");
         }
-        return new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial);
+        if (robust != null && space.params().containsKey(robust.seedParam())) {
+            throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
+                    + quote(robust.seedParam()) + ", which the searcher already sets");
+        }
+        return new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust);
+    }
+
+    private static RobustSpec robust(Field f) {
+        fields(f, "top", "seeds", "probes", "radius", "seedParam");
+        int top = optional(f.get("top"), SpecParser::positiveInt, 3);
+        int seeds = optional(f.get("seeds"), SpecParser::nonNegativeInt, 3);
+        int probes = optional(f.get("probes"), SpecParser::nonNegativeInt, 2);
+        double radius = optional(f.get("radius"), SpecParser::finite, 0.05);
+        if (!(radius > 0 && radius <= 0.5)) {
+            throw f.get("radius").error("expected a radius in (0, 0.5] of the unit cube, found " + radius);
+        }
+        String seedParam = optional(f.get("seedParam"), SpecParser::requiredText, "seed");
+        if (!PARAM.matcher(seedParam).matches()) {
+            throw f.get("seedParam").error("expected a parameter name, found " + quote(seedParam));
+        }
+        if (seeds + probes == 0) {
+            throw f.error("expected seeds or probes > 0, found both 0");
+        }
+        return new RobustSpec(top, seeds, probes, radius, seedParam);
     }
 
     // ---- the document ----

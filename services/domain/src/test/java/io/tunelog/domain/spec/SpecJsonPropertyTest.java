@@ -90,7 +90,9 @@ class SpecJsonPropertyTest {
             SearchSpace space = searchSpace();
             Budget budget = new Budget(positiveInt(), positiveInt());
             Metric metric = new Metric(nonBlankText(), mode());
-            return new ExperimentSpec(name(), metric, r.nextLong(), budget, space, searcher(space), scheduler(), trial());
+            RobustSpec robust = r.nextBoolean() ? null
+                    : new RobustSpec(1 + r.nextInt(5), 1 + r.nextInt(5), r.nextInt(5), 0.5 * Math.max(Double.MIN_VALUE, r.nextDouble()), "seed_" + r.nextInt(1000));
+            return new ExperimentSpec(name(), metric, r.nextLong(), budget, space, searcher(space), scheduler(), trial(), robust);
         }
 
         private String name() {
