@@ -112,7 +112,11 @@ public final class DigitsTrainable implements Trainable {
         params.put("booster", booster);
         params.put("tree_method", "hist");
         params.put("nthread", 1);
-        params.put("seed", 0);
+        // The robust stage reruns a configuration with seed 1, 2, ...: subsampling then draws other rows.
+        params.put("seed", config.containsKey("seed") ? positiveInt(config, "seed", 1) : 0);
+        if (booster.equals("dart")) {
+            params.put("rate_drop", number(config, "rate_drop", 0.0));
+        }
         params.put("verbosity", 0);
         return params;
     }
