@@ -35,6 +35,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +104,38 @@ class EndToEndTest {
         assertThat(state.completion().orElseThrow().bestTrialId()).isEqualTo(best.trialId());
         assertThat(state.completion().orElseThrow().bestMetric())
                 .isEqualTo(QuadraticTrainable.finalScore((Double) best.config().get("x"), (Double) best.config().get("y")));
+        assertAuditPasses(id, state, storage);
+    }
+
+    /** Every searcher, with four concurrent trials and the robust stage, passes the audit suggestion by suggestion. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sobol"})
+    void shouldRunEverySearcherWithTheRobustStageAndPassTheAudit(String searcher) throws Exception {
+        SpecFile spec = spec("""
+                name: e2e-%s
+                metric: {name: score, mode: max}
+                seed: 5
+                budget: {trials: 14, concurrent: 4}
+                searchSpace:
+                  x: {uniform: [-1, 1]}
+                  y: {uniform: [-1, 1]}
+                  kind: {choice: [plain, shifted]}
+                  shift: {quniform: [0, 0.5, 0.1], when: {kind: [shifted]}}
+                searcher: {type: %s}
+                robust: {top: 2, seeds: 1, probes: 1}
+                trial:
+                  trainable: io.tunelog.cli.QuadraticTrainable
+                """.formatted(searcher, searcher));
+        String id = "e2e-" + searcher + "-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+
+        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(180));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.trials()).hasSize(14 + 2 * 2).allSatisfy(t -> assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED));
+        assertThat(state.trials()).allSatisfy(t ->
+                assertThat(t.config().containsKey("shift")).as(t.trialId() + " " + t.config()).isEqualTo("shifted".equals(t.config().get("kind"))));
+        assertThat(state.trials()).filteredOn(t -> t.origin().startsWith("robust-")).hasSize(4);
         assertAuditPasses(id, state, storage);
     }
 
