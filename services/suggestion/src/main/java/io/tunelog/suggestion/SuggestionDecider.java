@@ -13,6 +13,7 @@ import io.tunelog.suggestion.search.RandomSearcher;
 import io.tunelog.suggestion.search.Searcher;
 import io.tunelog.suggestion.search.SobolSearcher;
 import io.tunelog.suggestion.search.SuggestionRequest;
+import io.tunelog.suggestion.search.TpeSearcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ public final class SuggestionDecider implements Decider {
     private static final Map<String, Searcher> SEARCHERS = Map.of(
             "random", new RandomSearcher(),
             "grid", new GridSearcher(),
-            "sobol", new SobolSearcher());
+            "sobol", new SobolSearcher(),
+            "tpe", new TpeSearcher());
 
     @Override
     public String service() {

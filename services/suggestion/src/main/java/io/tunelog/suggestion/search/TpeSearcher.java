@@ -1,0 +1,322 @@
+package io.tunelog.suggestion.search;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.math3.random.RandomGenerator;
+import org.apache.commons.math3.special.Erf;
+
+/**
+ * Tree-structured Parzen Estimator (Bergstra et al. 2011), in the unit cube, after Optuna's choices:
+ * the best γ(n) = min(⌈0.1·n⌉, 25) finished trials are "good", the rest (and every pending
+ * configuration, as a pessimistic guess) "bad"; each side is a Parzen estimator of truncated Gaussian
+ * kernels plus a prior kernel over the whole range, with bandwidths from the distances to neighbouring
+ * points; {@code candidates} points drawn from the good estimator l(x) are scored by log l(x) − log g(x)
+ * and the best is suggested.
+ *
+ * <p>Univariate (the default) models each parameter on its own. {@code multivariate: true} models the
+ * joint density: a candidate is drawn from one good trial's kernel in every dimension at once, and
+ * densities are mixtures of product kernels. Parameters inactive in some trials (conditional spaces) are
+ * modelled from the trials in which they were active, on their own.
+ *
+ * <p>Options: {@code startupTrials} (10, random before the model), {@code candidates} (24),
+ * {@code multivariate} (false), {@code priorWeight} (1.0).
+ */
+public final class TpeSearcher implements Searcher {
+    private static final double SQRT2 = Math.sqrt(2);
+    private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+    @Override
+    public Map<String, Object> suggest(SuggestionRequest request) {
+        Options options = new Options("tpe", request.spec().searcher().options());
+        int startup = options.positiveInt("startupTrials", 10);
+        int candidates = options.positiveInt("candidates", 24);
+        boolean multivariate = options.flag("multivariate", false);
+        double priorWeight = options.positiveDouble("priorWeight", 1.0);
+        History history = request.history();
+        UnitSpace space = new UnitSpace(request.spec().searchSpace());
+        if (history.observations().size() < startup) {
+            return Sampling.sample(request.spec().searchSpace(), request.random());
+        }
+
+        // Good: the γ(n) lowest losses (ties to the earlier trial); bad: the rest and everything pending.
+        List<History.Observation> sorted = new ArrayList<>(history.observations());
+        sorted.sort(Comparator.comparingDouble(History.Observation::loss));
+        int n = sorted.size();
+        int good = Math.min((int) Math.ceil(0.1 * n), 25);
+        List<double[]> below = new ArrayList<>();
+        List<double[]> above = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            (i < good ? below : above).add(space.unit(sorted.get(i).config()));
+        }
+        history.pending().forEach(config -> above.add(space.unit(config)));
+
+        int dims = space.dimensions();
+        double[] best = new double[dims];
+        boolean[] joint = new boolean[dims];
+        if (multivariate) {
+            // The joint model covers the dimensions every trial has; the others are modelled one by one.
+            for (int d = 0; d < dims; d++) {
+                joint[d] = allPresent(below, d) && allPresent(above, d);
+            }
+            sampleJointly(space, joint, below, above, candidates, priorWeight, request.random(), best);
+        }
+        for (int d = 0; d < dims; d++) {
+            if (!joint[d]) {
+                best[d] = sampleOne(space, d, present(below, d), present(above, d), candidates, priorWeight, request.random());
+            }
+        }
+        return space.config(best);
+    }
+
+    /** The coordinate of dimension d with the highest l/g among candidates drawn from l. */
+    private static double sampleOne(UnitSpace space, int d, double[] below, double[] above, int candidates,
+                                    double priorWeight, RandomGenerator random) {
+        int k = space.categories(d);
+        if (k > 0) {
+            double[] l = categorical(below, k, priorWeight);
+            double[] g = categorical(above, k, priorWeight);
+            int bestCategory = 0;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < candidates; c++) {
+                int category = draw(l, random);
+                double score = Math.log(l[category]) - Math.log(g[category]);
+                if (score > bestScore) {
+                    bestScore = score;
+                    bestCategory = category;
+                }
+            }
+            return (bestCategory + 0.5) / k;
+        }
+        Parzen l = Parzen.of(below, priorWeight);
+        Parzen g = Parzen.of(above, priorWeight);
+        double best = 0.5;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < candidates; c++) {
+            double x = l.sample(random);
+            double score = l.logDensity(x) - g.logDensity(x);
+            if (score > bestScore) {
+                bestScore = score;
+                best = x;
+            }
+        }
+        return best;
+    }
+
+    /** Fills the joint dimensions of {@code best} with the candidate of highest l/g under product kernels. */
+    private static void sampleJointly(UnitSpace space, boolean[] joint, List<double[]> below, List<double[]> above,
+                                      int candidates, double priorWeight, RandomGenerator random, double[] best) {
+        int dims = space.dimensions();
+        Parzen[] l = new Parzen[dims];
+        Parzen[] g = new Parzen[dims];
+        for (int d = 0; d < dims; d++) {
+            if (joint[d] && space.categories(d) == 0) {
+                l[d] = Parzen.of(present(below, d), priorWeight);
+                g[d] = Parzen.of(present(above, d), priorWeight);
+            }
+        }
+        double bestScore = Double.NEGATIVE_INFINITY;
+        double[] x = new double[dims];
+        for (int c = 0; c < candidates; c++) {
+            // One component of l (a good trial, or the prior) for every dimension.
+            int component = l.length == 0 ? 0 : Parzen.drawComponent(below.size(), priorWeight, random);
+            for (int d = 0; d < dims; d++) {
+                if (!joint[d]) {
+                    continue;
+                }
+                int k = space.categories(d);
+                if (k > 0) {
+                    x[d] = component < below.size() && random.nextDouble() < 1 - 1.0 / (below.size() + 1)
+                            ? below.get(component)[d] : (random.nextInt(k) + 0.5) / k;
+                } else {
+                    x[d] = l[d].sampleComponent(component, random);
+                }
+            }
+            double score = jointLogDensity(space, joint, l, below, priorWeight, x) - jointLogDensity(space, joint, g, above, priorWeight, x);
+            if (score > bestScore) {
+                bestScore = score;
+                System.arraycopy(x, 0, best, 0, dims);
+            }
+        }
+    }
+
+    /** log of the mixture over components (observations and the prior) of product kernels. */
+    private static double jointLogDensity(UnitSpace space, boolean[] joint, Parzen[] kernels, List<double[]> points,
+                                          double priorWeight, double[] x) {
+        int components = points.size() + 1;
+        double[] logTerms = new double[components];
+        double total = points.size() + priorWeight;
+        for (int i = 0; i < components; i++) {
+            double sum = Math.log((i < points.size() ? 1.0 : priorWeight) / total);
+            for (int d = 0; d < x.length; d++) {
+                if (!joint[d]) {
+                    continue;
+                }
+                int k = space.categories(d);
+                if (k > 0) {
+                    double eta = 1.0 / (points.size() + 1);
+                    boolean same = i < points.size() && (int) (points.get(i)[d] * k) == (int) (x[d] * k);
+                    sum += Math.log(i < points.size() ? (same ? 1 - eta : 0) + eta / k : 1.0 / k);
+                } else {
+                    sum += kernels[d].logKernel(i, x[d]);
+                }
+            }
+            logTerms[i] = sum;
+        }
+        return logSumExp(logTerms);
+    }
+
+    private static double[] categorical(double[] points, int k, double priorWeight) {
+        double[] p = new double[k];
+        Arrays.fill(p, priorWeight / k);
+        for (double u : points) {
+            p[Math.min((int) (u * k), k - 1)] += 1;
+        }
+        double total = points.length + priorWeight;
+        for (int c = 0; c < k; c++) {
+            p[c] /= total;
+        }
+        return p;
+    }
+
+    private static int draw(double[] p, RandomGenerator random) {
+        double r = random.nextDouble();
+        for (int c = 0; c < p.length - 1; c++) {
+            r -= p[c];
+            if (r < 0) {
+                return c;
+            }
+        }
+        return p.length - 1;
+    }
+
+    private static boolean allPresent(List<double[]> points, int d) {
+        for (double[] p : points) {
+            if (Double.isNaN(p[d])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double[] present(List<double[]> points, int d) {
+        return points.stream().mapToDouble(p -> p[d]).filter(v -> !Double.isNaN(v)).toArray();
+    }
+
+    static double logSumExp(double[] values) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : values) {
+            max = Math.max(max, v);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (double v : values) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    /**
+     * A one-dimensional Parzen estimator on [0, 1]: truncated Gaussian kernels at the points with equal
+     * weights, and a prior kernel (mean 0.5, sigma 1) of weight {@code priorWeight}. A kernel's sigma is
+     * the larger distance to its neighbours (among the points, the prior mean and the bounds), clipped to
+     * [1 / min(100, n + 1), 1], as Optuna's "magic clip".
+     */
+    static final class Parzen {
+        private final double[] mus;
+        private final double[] sigmas;
+        private final double[] logWeights;
+        private final double[] logMass;
+        private final double[] lowCdf;
+        private final double[] highCdf;
+
+        private Parzen(double[] mus, double[] sigmas, double[] weights) {
+            this.mus = mus;
+            this.sigmas = sigmas;
+            int m = mus.length;
+            logWeights = new double[m];
+            logMass = new double[m];
+            lowCdf = new double[m];
+            highCdf = new double[m];
+            double total = Arrays.stream(weights).sum();
+            for (int i = 0; i < m; i++) {
+                logWeights[i] = Math.log(weights[i] / total);
+                lowCdf[i] = phi((0 - mus[i]) / sigmas[i]);
+                highCdf[i] = phi((1 - mus[i]) / sigmas[i]);
+                logMass[i] = Math.log(Math.max(highCdf[i] - lowCdf[i], 1e-300));
+            }
+        }
+
+        /** Points first, then the prior as the last component. */
+        static Parzen of(double[] points, double priorWeight) {
+            int n = points.length;
+            double[] mus = Arrays.copyOf(points, n + 1);
+            mus[n] = 0.5;
+            double[] weights = new double[n + 1];
+            Arrays.fill(weights, 0, n, 1.0);
+            weights[n] = priorWeight;
+            double[] sigmas = new double[n + 1];
+            double[] order = mus.clone();
+            Arrays.sort(order);
+            double minSigma = 1.0 / Math.min(100, n + 1);
+            for (int i = 0; i < n; i++) {
+                int at = Arrays.binarySearch(order, mus[i]);
+                double left = at > 0 ? mus[i] - order[at - 1] : mus[i];
+                double right = at < order.length - 1 ? order[at + 1] - mus[i] : 1 - mus[i];
+                sigmas[i] = Math.min(Math.max(Math.max(left, right), minSigma), 1.0);
+            }
+            sigmas[n] = 1.0;
+            return new Parzen(mus, sigmas, weights);
+        }
+
+        static int drawComponent(int points, double priorWeight, RandomGenerator random) {
+            double r = random.nextDouble() * (points + priorWeight);
+            return r < points ? (int) r : points;
+        }
+
+        double sample(RandomGenerator random) {
+            double total = 0;
+            double[] w = new double[mus.length];
+            for (int i = 0; i < mus.length; i++) {
+                w[i] = Math.exp(logWeights[i]);
+                total += w[i];
+            }
+            double r = random.nextDouble() * total;
+            int i = 0;
+            while (i < mus.length - 1 && (r -= w[i]) >= 0) {
+                i++;
+            }
+            return sampleComponent(i, random);
+        }
+
+        /** A draw from component i, truncated to [0, 1], by inverting its CDF. */
+        double sampleComponent(int i, RandomGenerator random) {
+            double p = lowCdf[i] + random.nextDouble() * (highCdf[i] - lowCdf[i]);
+            p = Math.min(Math.max(p, 1e-300), 1 - 1e-16);
+            double x = mus[i] + sigmas[i] * SQRT2 * Erf.erfInv(2 * p - 1);
+            return Math.min(Math.max(x, 0), 1);
+        }
+
+        /** log of component i's truncated density at x, without its weight. */
+        double logKernel(int i, double x) {
+            double z = (x - mus[i]) / sigmas[i];
+            return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigmas[i]) - logMass[i];
+        }
+
+        double logDensity(double x) {
+            double[] terms = new double[mus.length];
+            for (int i = 0; i < mus.length; i++) {
+                terms[i] = logWeights[i] + logKernel(i, x);
+            }
+            return logSumExp(terms);
+        }
+
+        private static double phi(double z) {
+            return 0.5 * Erf.erfc(-z / SQRT2);
+        }
+    }
+}
