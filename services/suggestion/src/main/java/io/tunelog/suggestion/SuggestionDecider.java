@@ -8,6 +8,7 @@ import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
+import io.tunelog.suggestion.search.GpSearcher;
 import io.tunelog.suggestion.search.GridSearcher;
 import io.tunelog.suggestion.search.RandomSearcher;
 import io.tunelog.suggestion.search.Searcher;
@@ -31,7 +32,8 @@ public final class SuggestionDecider implements Decider {
             "random", new RandomSearcher(),
             "grid", new GridSearcher(),
             "sobol", new SobolSearcher(),
-            "tpe", new TpeSearcher());
+            "tpe", new TpeSearcher(),
+            "gp", new GpSearcher());
 
     @Override
     public String service() {

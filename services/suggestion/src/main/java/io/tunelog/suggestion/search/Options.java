@@ -53,6 +53,17 @@ final class Options {
         return b;
     }
 
+    String choice(String name, java.util.List<String> allowed, String fallback) {
+        Object v = options.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (!allowed.contains(v)) {
+            throw bad(name, "one of " + allowed, v);
+        }
+        return (String) v;
+    }
+
     private IllegalArgumentException bad(String name, String expected, Object found) {
         return new IllegalArgumentException("searcher." + name + ": expected " + expected + " for the " + searcher
                 + " searcher, found " + found);

@@ -30,14 +30,14 @@ class SearcherQualityTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"{type: tpe}", "{type: tpe, multivariate: true}"})
+    @ValueSource(strings = {"{type: tpe}", "{type: tpe, multivariate: true}", "{type: gp}", "{type: gp, warp: log}"})
     void shouldBeatRandomSearchOnBraninAndHartmann6(String searcher) {
         assertThat(medianRegret(searcher, TestFunction.BRANIN, 60)).isLessThan(medianRegret("{type: random}", TestFunction.BRANIN, 60));
         assertThat(medianRegret(searcher, TestFunction.HARTMANN6, 60)).isLessThan(medianRegret("{type: random}", TestFunction.HARTMANN6, 60));
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"{type: tpe}", "{type: tpe, multivariate: true}"})
+    @ValueSource(strings = {"{type: tpe}", "{type: tpe, multivariate: true}", "{type: gp}"})
     void shouldSuggestTheSameAgainFromTheSameLog(String searcher) {
         SearchRun.Result a = SearchRun.minimize(searcher, TestFunction.HARTMANN6, 30, 3, 9);
         SearchRun.Result b = SearchRun.minimize(searcher, TestFunction.HARTMANN6, 30, 3, 9);
@@ -58,7 +58,8 @@ class SearcherQualityTest {
             """;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"{type: tpe, startupTrials: 4}", "{type: tpe, multivariate: true, startupTrials: 4}"})
+    @ValueSource(strings = {"{type: tpe, startupTrials: 4}", "{type: tpe, multivariate: true, startupTrials: 4}",
+            "{type: gp, startupTrials: 4}"})
     void shouldSpreadABatchAndLeaveInactiveParametersOut(String searcher) {
         LogBuilder log = LogBuilder.submitted("e", CONDITIONAL.formatted(searcher));
         SuggestionDecider decider = new SuggestionDecider();
@@ -87,7 +88,8 @@ class SearcherQualityTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"{type: tpe, candidates: 0}", "{type: tpe, multivariate: yes}", "{type: tpe, priorWeight: -1}"})
+    @ValueSource(strings = {"{type: tpe, candidates: 0}", "{type: tpe, multivariate: yes}", "{type: tpe, priorWeight: -1}",
+            "{type: gp, warp: sqrt}", "{type: gp, maxObservations: 0}"})
     void shouldNameABadOption(String searcher) {
         String option = searcher.replaceAll(".*, (\\w+):.*", "$1");
         assertThatThrownBy(() -> SearchRun.minimize(searcher, TestFunction.BRANIN, 12, 1, 1))
