@@ -109,7 +109,7 @@ class EndToEndTest {
 
     /** Every searcher, with four concurrent trials and the robust stage, passes the audit suggestion by suggestion. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sobol"})
+    @ValueSource(strings = {"sobol", "tpe", "gp", "cmaes", "evolution"})
     void shouldRunEverySearcherWithTheRobustStageAndPassTheAudit(String searcher) throws Exception {
         SpecFile spec = spec("""
                 name: e2e-%s

@@ -8,6 +8,8 @@ import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
+import io.tunelog.suggestion.search.CmaEsSearcher;
+import io.tunelog.suggestion.search.EvolutionSearcher;
 import io.tunelog.suggestion.search.GpSearcher;
 import io.tunelog.suggestion.search.GridSearcher;
 import io.tunelog.suggestion.search.RandomSearcher;
@@ -33,7 +35,9 @@ public final class SuggestionDecider implements Decider {
             "grid", new GridSearcher(),
             "sobol", new SobolSearcher(),
             "tpe", new TpeSearcher(),
-            "gp", new GpSearcher());
+            "gp", new GpSearcher(),
+            "cmaes", new CmaEsSearcher(),
+            "evolution", new EvolutionSearcher());
 
     @Override
     public String service() {

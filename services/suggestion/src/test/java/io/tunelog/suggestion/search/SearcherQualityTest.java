@@ -36,8 +36,24 @@ class SearcherQualityTest {
         assertThat(medianRegret(searcher, TestFunction.HARTMANN6, 60)).isLessThan(medianRegret("{type: random}", TestFunction.HARTMANN6, 60));
     }
 
+    /** CMA-ES spends its first generations learning a shape: it needs a bigger budget to pull ahead. */
+    @org.junit.jupiter.api.Test
+    void cmaesShouldBeatRandomSearchWithABiggerBudget() {
+        assertThat(medianRegret("{type: cmaes}", TestFunction.HARTMANN6, 100))
+                .isLessThan(medianRegret("{type: random}", TestFunction.HARTMANN6, 100));
+        assertThat(medianRegret("{type: cmaes}", TestFunction.ROSENBROCK4, 150))
+                .isLessThan(medianRegret("{type: random}", TestFunction.ROSENBROCK4, 150));
+    }
+
+    @org.junit.jupiter.api.Test
+    void evolutionShouldBeatRandomSearchOnHartmann6WithABiggerBudget() {
+        assertThat(medianRegret("{type: evolution}", TestFunction.HARTMANN6, 150))
+                .isLessThan(medianRegret("{type: random}", TestFunction.HARTMANN6, 150));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"{type: tpe}", "{type: tpe, multivariate: true}", "{type: gp}"})
+    @ValueSource(strings = {"{type: tpe}", "{type: tpe, multivariate: true}", "{type: gp}", "{type: cmaes}", "{type: evolution}",
+            "{type: sobol}"})
     void shouldSuggestTheSameAgainFromTheSameLog(String searcher) {
         SearchRun.Result a = SearchRun.minimize(searcher, TestFunction.HARTMANN6, 30, 3, 9);
         SearchRun.Result b = SearchRun.minimize(searcher, TestFunction.HARTMANN6, 30, 3, 9);
@@ -59,7 +75,7 @@ class SearcherQualityTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"{type: tpe, startupTrials: 4}", "{type: tpe, multivariate: true, startupTrials: 4}",
-            "{type: gp, startupTrials: 4}"})
+            "{type: gp, startupTrials: 4}", "{type: cmaes, populationSize: 4}", "{type: evolution, population: 8}"})
     void shouldSpreadABatchAndLeaveInactiveParametersOut(String searcher) {
         LogBuilder log = LogBuilder.submitted("e", CONDITIONAL.formatted(searcher));
         SuggestionDecider decider = new SuggestionDecider();
@@ -89,7 +105,8 @@ class SearcherQualityTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"{type: tpe, candidates: 0}", "{type: tpe, multivariate: yes}", "{type: tpe, priorWeight: -1}",
-            "{type: gp, warp: sqrt}", "{type: gp, maxObservations: 0}"})
+            "{type: gp, warp: sqrt}", "{type: gp, maxObservations: 0}", "{type: cmaes, sigma0: 2}",
+            "{type: cmaes, populationSize: 1}", "{type: evolution, mutationRate: 1.5}"})
     void shouldNameABadOption(String searcher) {
         String option = searcher.replaceAll(".*, (\\w+):.*", "$1");
         assertThatThrownBy(() -> SearchRun.minimize(searcher, TestFunction.BRANIN, 12, 1, 1))
