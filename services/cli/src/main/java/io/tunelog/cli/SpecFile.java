@@ -3,6 +3,7 @@ package io.tunelog.cli;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecParser;
+import io.tunelog.suggestion.SuggestionDecider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,9 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read spec " + path + ": " + e.getMessage());
         }
         try {
-            return new SpecFile(path, text, SpecParser.parse(text));
+            ExperimentSpec spec = SpecParser.parse(text);
+            SuggestionDecider.check(spec);
+            return new SpecFile(path, text, spec);
         } catch (SpecException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "invalid spec " + path + " at " + e.getMessage());
         }

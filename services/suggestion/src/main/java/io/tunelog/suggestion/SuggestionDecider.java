@@ -5,6 +5,7 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.decide.SeededRandom;
 import io.tunelog.domain.event.EventPayload.TrialCreated;
 import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
@@ -70,6 +71,19 @@ public final class SuggestionDecider implements Decider {
             decided.add(new Decided(trialId, trialId + "/created", trial));
         }
         return decided;
+    }
+
+    /**
+     * Refuses a spec whose searcher options this build cannot use, naming the option; the CLI calls it
+     * before submitting, so a typo fails at once instead of at the first suggestion.
+     */
+    public static void check(ExperimentSpec spec) {
+        Searcher searcher = SEARCHERS.get(spec.searcher().type());
+        if (searcher == null) {
+            throw new SpecException("searcher.type", "expected a searcher this build has, one of "
+                    + new java.util.TreeSet<>(SEARCHERS.keySet()) + ", found \"" + spec.searcher().type() + "\"");
+        }
+        searcher.check(spec);
     }
 
     /** Trial ids sort in creation order. */

@@ -1,5 +1,8 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.Mode;
+import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.TrialState;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,20 +30,36 @@ import org.apache.commons.math3.linear.RealVector;
  */
 public final class CmaEsSearcher implements Searcher {
 
+    private record Settings(int lambda, double sigma0) {
+        static Settings of(ExperimentSpec spec) {
+            Options options = new Options("cmaes", spec.searcher().options());
+            int n = spec.searchSpace().params().size();
+            int lambda = options.positiveInt("populationSize", 4 + (int) Math.floor(3 * Math.log(n)));
+            if (lambda < 2) {
+                throw new SpecException("searcher.populationSize", "expected at least 2 for the cmaes searcher, found " + lambda);
+            }
+            Settings settings = new Settings(lambda, options.fraction("sigma0", 0.3));
+            options.refuseUnknown();
+            return settings;
+        }
+    }
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        Settings.of(spec);
+    }
+
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {
-        Options options = new Options("cmaes", request.spec().searcher().options());
+        Settings settings = Settings.of(request.spec());
         UnitSpace space = new UnitSpace(request.spec().searchSpace());
         int n = space.dimensions();
-        int lambda = options.positiveInt("populationSize", 4 + (int) Math.floor(3 * Math.log(n)));
-        if (lambda < 2) {
-            throw new IllegalArgumentException("searcher.populationSize: expected at least 2 for the cmaes searcher, found " + lambda);
-        }
-        double sigma0 = options.fraction("sigma0", 0.3);
+        int lambda = settings.lambda();
+        double sigma0 = settings.sigma0();
         Strategy strategy = new Strategy(n, lambda, sigma0);
         List<TrialState> trials = new ArrayList<>(request.state().trials());
         String metric = request.spec().metric().name();
-        boolean max = request.spec().metric().mode() == io.tunelog.domain.spec.Mode.MAX;
+        boolean max = request.spec().metric().mode() == Mode.MAX;
         int maxFailures = request.spec().trial().maxFailures();
         for (int generation = 0; (generation + 1) * lambda <= Math.min(trials.size(), request.index()); generation++) {
             List<TrialState> members = trials.subList(generation * lambda, (generation + 1) * lambda);

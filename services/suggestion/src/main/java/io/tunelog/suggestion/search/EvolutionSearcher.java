@@ -1,5 +1,6 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -18,12 +19,27 @@ import org.apache.commons.math3.random.RandomGenerator;
  */
 public final class EvolutionSearcher implements Searcher {
 
+    private record Settings(int population, double mutationRate, double mutationScale) {
+        static Settings of(ExperimentSpec spec) {
+            Options options = new Options("evolution", spec.searcher().options());
+            Settings settings = new Settings(options.positiveInt("population", 20), options.fraction("mutationRate", 0.2),
+                    options.positiveDouble("mutationScale", 0.1));
+            options.refuseUnknown();
+            return settings;
+        }
+    }
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        Settings.of(spec);
+    }
+
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {
-        Options options = new Options("evolution", request.spec().searcher().options());
-        int population = options.positiveInt("population", 20);
-        double mutationRate = options.fraction("mutationRate", 0.2);
-        double mutationScale = options.positiveDouble("mutationScale", 0.1);
+        Settings settings = Settings.of(request.spec());
+        int population = settings.population();
+        double mutationRate = settings.mutationRate();
+        double mutationScale = settings.mutationScale();
         History history = request.history();
         RandomGenerator random = request.random();
         if (history.observations().size() < population) {

@@ -1,5 +1,6 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,14 +30,30 @@ import org.apache.commons.math3.random.RandomGenerator;
 public final class GpSearcher implements Searcher {
     private static final NormalDistribution STANDARD_NORMAL = new NormalDistribution(null, 0, 1);
 
+    private record Settings(int startup, int maxObservations, int candidates, int fitSteps, boolean logWarp) {
+        static Settings of(ExperimentSpec spec) {
+            Options options = new Options("gp", spec.searcher().options());
+            Settings settings = new Settings(options.positiveInt("startupTrials", 10), options.positiveInt("maxObservations", 150),
+                    options.positiveInt("candidates", 1000), options.positiveInt("fitSteps", 60),
+                    options.choice("warp", List.of("none", "log"), "none").equals("log"));
+            options.refuseUnknown();
+            return settings;
+        }
+    }
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        Settings.of(spec);
+    }
+
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {
-        Options options = new Options("gp", request.spec().searcher().options());
-        int startup = options.positiveInt("startupTrials", 10);
-        int maxObservations = options.positiveInt("maxObservations", 150);
-        int candidates = options.positiveInt("candidates", 1000);
-        int fitSteps = options.positiveInt("fitSteps", 60);
-        boolean logWarp = options.choice("warp", List.of("none", "log"), "none").equals("log");
+        Settings settings = Settings.of(request.spec());
+        int startup = settings.startup();
+        int maxObservations = settings.maxObservations();
+        int candidates = settings.candidates();
+        int fitSteps = settings.fitSteps();
+        boolean logWarp = settings.logWarp();
         UnitSpace space = new UnitSpace(request.spec().searchSpace());
         History history = request.history();
         if (history.observations().size() < startup) {

@@ -14,6 +14,11 @@ import java.util.Map;
 public final class GridSearcher implements Searcher {
 
     @Override
+    public void check(ExperimentSpec spec) {
+        new Options("grid", spec.searcher().options()).refuseUnknown();
+    }
+
+    @Override
     public Map<String, Object> suggest(SuggestionRequest request) {
         ExperimentSpec spec = request.spec();
         List<String> gridNames = new ArrayList<>();

@@ -1,18 +1,36 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.SpecException;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
-/** A searcher's options from the spec, read with defaults; a bad value names the option. */
+/**
+ * A searcher's options from the spec, read with defaults. A bad value, or an option the searcher does
+ * not read, is a {@link SpecException} naming {@code searcher.<option>}.
+ */
 final class Options {
     private final String searcher;
     private final Map<String, Object> options;
+    private final Set<String> read = new TreeSet<>();
 
     Options(String searcher, Map<String, Object> options) {
         this.searcher = searcher;
         this.options = options;
     }
 
+    /** Call after reading every option: anything else in the spec is a mistake (a typo, another searcher's option). */
+    void refuseUnknown() {
+        for (String name : new TreeSet<>(options.keySet())) {
+            if (!read.contains(name)) {
+                throw new SpecException("searcher." + name, "expected an option of the " + searcher + " searcher, one of "
+                        + read + ", found unknown option \"" + name + "\"");
+            }
+        }
+    }
+
     int positiveInt(String name, int fallback) {
+        read.add(name);
         Object v = options.get(name);
         if (v == null) {
             return fallback;
@@ -24,6 +42,7 @@ final class Options {
     }
 
     double positiveDouble(String name, double fallback) {
+        read.add(name);
         Object v = options.get(name);
         if (v == null) {
             return fallback;
@@ -43,6 +62,7 @@ final class Options {
     }
 
     boolean flag(String name, boolean fallback) {
+        read.add(name);
         Object v = options.get(name);
         if (v == null) {
             return fallback;
@@ -54,6 +74,7 @@ final class Options {
     }
 
     String choice(String name, java.util.List<String> allowed, String fallback) {
+        read.add(name);
         Object v = options.get(name);
         if (v == null) {
             return fallback;
@@ -64,8 +85,7 @@ final class Options {
         return (String) v;
     }
 
-    private IllegalArgumentException bad(String name, String expected, Object found) {
-        return new IllegalArgumentException("searcher." + name + ": expected " + expected + " for the " + searcher
-                + " searcher, found " + found);
+    private SpecException bad(String name, String expected, Object found) {
+        return new SpecException("searcher." + name, "expected " + expected + " for the " + searcher + " searcher, found " + found);
     }
 }

@@ -1,9 +1,15 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.Map;
 
 /** Independent draws from every active parameter's domain; a grid parameter counts as a choice. */
 public final class RandomSearcher implements Searcher {
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        new Options("random", spec.searcher().options()).refuseUnknown();
+    }
 
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {

@@ -1,5 +1,6 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.Map;
 
 /**
@@ -9,4 +10,7 @@ import java.util.Map;
 public interface Searcher {
 
     Map<String, Object> suggest(SuggestionRequest request);
+
+    /** Refuses options this searcher does not take or values it cannot use, naming the option. */
+    void check(ExperimentSpec spec);
 }

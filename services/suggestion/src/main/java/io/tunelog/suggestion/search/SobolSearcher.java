@@ -1,5 +1,6 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.decide.SeededRandom;
 import java.util.Map;
 import org.apache.commons.math3.random.RandomGenerator;
@@ -16,6 +17,11 @@ public final class SobolSearcher implements Searcher {
     /** commons-math3's direction numbers cover this many dimensions. */
     static final int MAX_DIMENSIONS = 1000;
     private static final int BITS = 52;
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        new Options("sobol", spec.searcher().options()).refuseUnknown();
+    }
 
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {

@@ -1,5 +1,6 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,13 +29,28 @@ public final class TpeSearcher implements Searcher {
     private static final double SQRT2 = Math.sqrt(2);
     private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
+    private record Settings(int startup, int candidates, boolean multivariate, double priorWeight) {
+        static Settings of(ExperimentSpec spec) {
+            Options options = new Options("tpe", spec.searcher().options());
+            Settings settings = new Settings(options.positiveInt("startupTrials", 10), options.positiveInt("candidates", 24),
+                    options.flag("multivariate", false), options.positiveDouble("priorWeight", 1.0));
+            options.refuseUnknown();
+            return settings;
+        }
+    }
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        Settings.of(spec);
+    }
+
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {
-        Options options = new Options("tpe", request.spec().searcher().options());
-        int startup = options.positiveInt("startupTrials", 10);
-        int candidates = options.positiveInt("candidates", 24);
-        boolean multivariate = options.flag("multivariate", false);
-        double priorWeight = options.positiveDouble("priorWeight", 1.0);
+        Settings settings = Settings.of(request.spec());
+        int startup = settings.startup();
+        int candidates = settings.candidates();
+        boolean multivariate = settings.multivariate();
+        double priorWeight = settings.priorWeight();
         History history = request.history();
         UnitSpace space = new UnitSpace(request.spec().searchSpace());
         if (history.observations().size() < startup) {

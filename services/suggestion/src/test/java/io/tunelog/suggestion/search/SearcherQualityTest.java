@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload.TrialCreated;
+import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.suggestion.SuggestionDecider;
 import io.tunelog.suggestion.testing.SearchRun;
@@ -106,10 +107,12 @@ class SearcherQualityTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"{type: tpe, candidates: 0}", "{type: tpe, multivariate: yes}", "{type: tpe, priorWeight: -1}",
             "{type: gp, warp: sqrt}", "{type: gp, maxObservations: 0}", "{type: cmaes, sigma0: 2}",
-            "{type: cmaes, populationSize: 1}", "{type: evolution, mutationRate: 1.5}"})
+            "{type: cmaes, populationSize: 1}", "{type: evolution, mutationRate: 1.5}", "{type: tpe, candidate: 3}",
+            "{type: random, maxRetries: 3}"})
     void shouldNameABadOption(String searcher) {
         String option = searcher.replaceAll(".*, (\\w+):.*", "$1");
-        assertThatThrownBy(() -> SearchRun.minimize(searcher, TestFunction.BRANIN, 12, 1, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("searcher." + option);
+        var spec = io.tunelog.domain.spec.SpecParser.parse(CONDITIONAL.formatted(searcher));
+        assertThatThrownBy(() -> SuggestionDecider.check(spec))
+                .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("searcher." + option));
     }
 }
