@@ -247,6 +247,9 @@ public final class TpeSearcher implements Searcher {
         private final double[] sigmas;
         private final double[] logWeights;
         private final double[] logMass;
+        /** Per component: −log σ − log √(2π) − log(mass inside [0, 1]), the part of its log density that does not depend on x. */
+        private final double[] logNormaliser;
+        private final double[] inverseSigma;
         private final double[] lowCdf;
         private final double[] highCdf;
 
@@ -256,6 +259,8 @@ public final class TpeSearcher implements Searcher {
             int m = mus.length;
             logWeights = new double[m];
             logMass = new double[m];
+            logNormaliser = new double[m];
+            inverseSigma = new double[m];
             lowCdf = new double[m];
             highCdf = new double[m];
             double total = Arrays.stream(weights).sum();
@@ -264,6 +269,8 @@ public final class TpeSearcher implements Searcher {
                 lowCdf[i] = phi((0 - mus[i]) / sigmas[i]);
                 highCdf[i] = phi((1 - mus[i]) / sigmas[i]);
                 logMass[i] = Math.log(Math.max(highCdf[i] - lowCdf[i], 1e-300));
+                logNormaliser[i] = -LOG_SQRT_2PI - Math.log(sigmas[i]) - logMass[i];
+                inverseSigma[i] = 1 / sigmas[i];
             }
         }
 
@@ -319,16 +326,26 @@ public final class TpeSearcher implements Searcher {
 
         /** log of component i's truncated density at x, without its weight. */
         double logKernel(int i, double x) {
-            double z = (x - mus[i]) / sigmas[i];
-            return -0.5 * z * z - LOG_SQRT_2PI - Math.log(sigmas[i]) - logMass[i];
+            double z = (x - mus[i]) * inverseSigma[i];
+            return -0.5 * z * z + logNormaliser[i];
         }
 
         double logDensity(double x) {
+            // log Σ w_i k_i(x), computed around the largest term so that no exp underflows to a zero sum.
             double[] terms = new double[mus.length];
+            double max = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < mus.length; i++) {
                 terms[i] = logWeights[i] + logKernel(i, x);
+                max = Math.max(max, terms[i]);
             }
-            return logSumExp(terms);
+            double sum = 0;
+            for (double t : terms) {
+                // Terms 40 nats below the largest add less than 1e-17 of it.
+                if (t > max - 40) {
+                    sum += Math.exp(t - max);
+                }
+            }
+            return max + Math.log(sum);
         }
 
         private static double phi(double z) {
