@@ -32,7 +32,6 @@ public final class SearchBenchmark {
         SEARCHERS.put("tpe", "{type: tpe}");
         SEARCHERS.put("tpe-multivariate", "{type: tpe, multivariate: true}");
         SEARCHERS.put("gp", "{type: gp}");
-        SEARCHERS.put("gp-log", "{type: gp, warp: log}");
         SEARCHERS.put("cmaes", "{type: cmaes}");
         SEARCHERS.put("evolution", "{type: evolution}");
     }

@@ -45,7 +45,7 @@ class SpecErrorsTest {
                 Arguments.of("mode not min/max", GOOD.replace("mode: max", "mode: up"), "metric.mode"),
                 Arguments.of("unknown searcher", GOOD.replace("type: random", "type: bogus"), "searcher.type"),
                 Arguments.of("unknown searcher option", GOOD.replace("type: random", "type: tpe, candidate: 3"), "searcher.candidate"),
-                Arguments.of("bad searcher option", GOOD.replace("type: random", "type: gp, warp: sqrt"), "searcher.warp"),
+                Arguments.of("bad searcher option", GOOD.replace("type: random", "type: gp, candidates: 2.5"), "searcher.candidates"),
                 Arguments.of("unknown parameter type", GOOD.replace("randint: [2, 8]", "poisson: [2]"), "searchSpace.depth"),
                 Arguments.of("empty choice", GOOD.replace("[a, b]", "[]"), "searchSpace.kind.choice"),
                 Arguments.of("non-numeric bound", GOOD.replace("[0.001, 0.1]", "[low, 0.1]"), "searchSpace.lr.loguniform[0]"),

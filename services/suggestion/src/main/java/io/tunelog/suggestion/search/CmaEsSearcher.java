@@ -34,7 +34,7 @@ public final class CmaEsSearcher implements Searcher {
         static Settings of(ExperimentSpec spec) {
             Options options = new Options("cmaes", spec.searcher().options());
             int n = spec.searchSpace().params().size();
-            int lambda = options.positiveInt("populationSize", 4 + (int) Math.floor(3 * Math.log(n)));
+            int lambda = options.positiveInt("populationSize", 4 + (int) Math.floor(3 * StrictMath.log(n)));
             if (lambda < 2) {
                 throw new SpecException("searcher.populationSize", "expected at least 2 for the cmaes searcher, found " + lambda);
             }
@@ -124,7 +124,7 @@ public final class CmaEsSearcher implements Searcher {
             double[] w = new double[mu];
             double sum = 0;
             for (int i = 0; i < mu; i++) {
-                w[i] = Math.log((lambda + 1) / 2.0) - Math.log(i + 1);
+                w[i] = StrictMath.log((lambda + 1) / 2.0) - StrictMath.log(i + 1);
                 sum += w[i];
             }
             double squares = 0;
@@ -180,7 +180,7 @@ public final class CmaEsSearcher implements Searcher {
             pSigma = pSigma.mapMultiply(1 - cSigma).add(invSqrtY.mapMultiply(Math.sqrt(cSigma * (2 - cSigma) * muEff)));
             generation++;
             double pSigmaNorm = pSigma.getNorm();
-            boolean hSigma = pSigmaNorm / Math.sqrt(1 - Math.pow(1 - cSigma, 2.0 * generation)) < (1.4 + 2.0 / (n + 1)) * chiN;
+            boolean hSigma = pSigmaNorm / Math.sqrt(1 - StrictMath.pow(1 - cSigma, 2.0 * generation)) < (1.4 + 2.0 / (n + 1)) * chiN;
             pC = pC.mapMultiply(1 - cC);
             if (hSigma) {
                 pC = pC.add(yW.mapMultiply(Math.sqrt(cC * (2 - cC) * muEff)));
@@ -191,7 +191,7 @@ public final class CmaEsSearcher implements Searcher {
             }
             double keep = 1 - c1 - cMu + (hSigma ? 0 : c1 * cC * (2 - cC));
             c = c.scalarMultiply(keep).add(pC.outerProduct(pC).scalarMultiply(c1)).add(rankMu.scalarMultiply(cMu));
-            sigma = Math.min(Math.max(sigma * Math.exp((cSigma / dSigma) * (pSigmaNorm / chiN - 1)), 1e-10), 1.0);
+            sigma = Math.min(Math.max(sigma * StrictMath.exp((cSigma / dSigma) * (pSigmaNorm / chiN - 1)), 1e-10), 1.0);
             decompose();
         }
 

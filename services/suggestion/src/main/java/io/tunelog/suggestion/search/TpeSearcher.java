@@ -27,7 +27,7 @@ import org.apache.commons.math3.special.Erf;
  */
 public final class TpeSearcher implements Searcher {
     private static final double SQRT2 = Math.sqrt(2);
-    private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+    private static final double LOG_SQRT_2PI = 0.5 * StrictMath.log(2 * Math.PI);
 
     private record Settings(int startup, int candidates, boolean multivariate, double priorWeight) {
         static Settings of(ExperimentSpec spec) {
@@ -98,7 +98,7 @@ public final class TpeSearcher implements Searcher {
             double bestScore = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < candidates; c++) {
                 int category = draw(l, random);
-                double score = Math.log(l[category]) - Math.log(g[category]);
+                double score = StrictMath.log(l[category]) - StrictMath.log(g[category]);
                 if (score > bestScore) {
                     bestScore = score;
                     bestCategory = category;
@@ -165,7 +165,7 @@ public final class TpeSearcher implements Searcher {
         double[] logTerms = new double[components];
         double total = points.size() + priorWeight;
         for (int i = 0; i < components; i++) {
-            double sum = Math.log((i < points.size() ? 1.0 : priorWeight) / total);
+            double sum = StrictMath.log((i < points.size() ? 1.0 : priorWeight) / total);
             for (int d = 0; d < x.length; d++) {
                 if (!joint[d]) {
                     continue;
@@ -174,7 +174,7 @@ public final class TpeSearcher implements Searcher {
                 if (k > 0) {
                     double eta = 1.0 / (points.size() + 1);
                     boolean same = i < points.size() && (int) (points.get(i)[d] * k) == (int) (x[d] * k);
-                    sum += Math.log(i < points.size() ? (same ? 1 - eta : 0) + eta / k : 1.0 / k);
+                    sum += StrictMath.log(i < points.size() ? (same ? 1 - eta : 0) + eta / k : 1.0 / k);
                 } else {
                     sum += kernels[d].logKernel(i, x[d]);
                 }
@@ -231,9 +231,9 @@ public final class TpeSearcher implements Searcher {
         }
         double sum = 0;
         for (double v : values) {
-            sum += Math.exp(v - max);
+            sum += StrictMath.exp(v - max);
         }
-        return max + Math.log(sum);
+        return max + StrictMath.log(sum);
     }
 
     /**
@@ -265,11 +265,11 @@ public final class TpeSearcher implements Searcher {
             highCdf = new double[m];
             double total = Arrays.stream(weights).sum();
             for (int i = 0; i < m; i++) {
-                logWeights[i] = Math.log(weights[i] / total);
+                logWeights[i] = StrictMath.log(weights[i] / total);
                 lowCdf[i] = phi((0 - mus[i]) / sigmas[i]);
                 highCdf[i] = phi((1 - mus[i]) / sigmas[i]);
-                logMass[i] = Math.log(Math.max(highCdf[i] - lowCdf[i], 1e-300));
-                logNormaliser[i] = -LOG_SQRT_2PI - Math.log(sigmas[i]) - logMass[i];
+                logMass[i] = StrictMath.log(Math.max(highCdf[i] - lowCdf[i], 1e-300));
+                logNormaliser[i] = -LOG_SQRT_2PI - StrictMath.log(sigmas[i]) - logMass[i];
                 inverseSigma[i] = 1 / sigmas[i];
             }
         }
@@ -305,7 +305,7 @@ public final class TpeSearcher implements Searcher {
             double total = 0;
             double[] w = new double[mus.length];
             for (int i = 0; i < mus.length; i++) {
-                w[i] = Math.exp(logWeights[i]);
+                w[i] = StrictMath.exp(logWeights[i]);
                 total += w[i];
             }
             double r = random.nextDouble() * total;
@@ -342,10 +342,10 @@ public final class TpeSearcher implements Searcher {
             for (double t : terms) {
                 // Terms 40 nats below the largest add less than 1e-17 of it.
                 if (t > max - 40) {
-                    sum += Math.exp(t - max);
+                    sum += StrictMath.exp(t - max);
                 }
             }
-            return max + Math.log(sum);
+            return max + StrictMath.log(sum);
         }
 
         private static double phi(double z) {

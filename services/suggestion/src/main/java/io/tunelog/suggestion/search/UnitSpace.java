@@ -85,7 +85,7 @@ public final class UnitSpace {
         u = Math.min(Math.max(u, 0.0), 1.0);
         if (domain instanceof ParamDomain.Uniform r) {
             double x = r.log()
-                    ? Math.exp(Math.log(r.low()) + u * (Math.log(r.high()) - Math.log(r.low())))
+                    ? StrictMath.exp(StrictMath.log(r.low()) + u * (StrictMath.log(r.high()) - StrictMath.log(r.low())))
                     : r.low() + u * (r.high() - r.low());
             return r.q() > 0 ? quantize(x, r.q(), r.low(), r.high()) : Math.min(x, Math.nextDown(r.high()));
         }
@@ -96,7 +96,7 @@ public final class UnitSpace {
         }
         if (domain instanceof ParamDomain.IntRange i) {
             if (i.log()) {
-                double x = Math.exp(Math.log(i.low()) + u * (Math.log(i.max() + 1.0) - Math.log(i.low())));
+                double x = StrictMath.exp(StrictMath.log(i.low()) + u * (StrictMath.log(i.max() + 1.0) - StrictMath.log(i.low())));
                 return Math.min(Math.max((long) Math.floor(x), i.low()), i.max());
             }
             long k = Math.min((long) Math.floor(u * i.size()), i.size() - 1);
@@ -111,7 +111,7 @@ public final class UnitSpace {
         if (domain instanceof ParamDomain.Uniform r && value instanceof Number x) {
             double v = x.doubleValue();
             double u = r.log()
-                    ? (Math.log(v) - Math.log(r.low())) / (Math.log(r.high()) - Math.log(r.low()))
+                    ? (StrictMath.log(v) - StrictMath.log(r.low())) / (StrictMath.log(r.high()) - StrictMath.log(r.low()))
                     : (v - r.low()) / (r.high() - r.low());
             return clamp(u);
         }
@@ -121,7 +121,7 @@ public final class UnitSpace {
         if (domain instanceof ParamDomain.IntRange i && value instanceof Number x) {
             double v = x.doubleValue();
             if (i.log()) {
-                return clamp((Math.log(v + 0.5) - Math.log(i.low())) / (Math.log(i.max() + 1.0) - Math.log(i.low())));
+                return clamp((StrictMath.log(v + 0.5) - StrictMath.log(i.low())) / (StrictMath.log(i.max() + 1.0) - StrictMath.log(i.low())));
             }
             double k = Math.floor((v - i.low()) / Math.max(i.q(), 1));
             return clamp((k + 0.5) / i.size());

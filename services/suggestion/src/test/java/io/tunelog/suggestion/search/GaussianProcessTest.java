@@ -3,58 +3,89 @@ package io.tunelog.suggestion.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.Random;
+import io.tunelog.domain.decide.SeededRandom;
 import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 class GaussianProcessTest {
 
-    @Test
-    void shouldGiveTheMarginalLikelihoodGradientThatFiniteDifferencesGive() {
-        Random r = new Random(1);
-        double[][] x = new double[20][3];
-        double[] y = new double[20];
-        for (int i = 0; i < 20; i++) {
-            for (int d = 0; d < 3; d++) {
-                x[i][d] = r.nextDouble();
+    private static double[][] points(int n, int p, RandomGenerator random) {
+        double[][] x = new double[n][p];
+        for (double[] row : x) {
+            for (int d = 0; d < p; d++) {
+                row[d] = random.nextDouble();
             }
-            y[i] = Math.sin(5 * x[i][0]) + x[i][1] * x[i][1] + 0.1 * r.nextGaussian();
         }
-        double[] theta = {Math.log(0.3), Math.log(0.7), Math.log(1.5), Math.log(1.2), Math.log(0.01)};
-        double[] gradient = new double[5];
-        double value = GaussianProcess.logPosterior(x, y, theta, gradient);
+        return x;
+    }
+
+    @Test
+    void shouldMatchFiniteDifferencesWithTheAnalyticGradient() {
+        RandomGenerator random = SeededRandom.forDecision(7, "gp-test");
+        double[][] x = points(25, 3, random);
+        double[] y = new double[x.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = Math.sin(5 * x[i][0]) + x[i][1] * x[i][1] - 0.3 * x[i][2] + 0.1 * random.nextGaussian();
+        }
+        double[] theta = {Math.log(0.4), Math.log(0.9), Math.log(2.0), Math.log(1.3), Math.log(0.02)};
+        double[] analytic = GaussianProcess.objective(x, y, theta);
         for (int k = 0; k < theta.length; k++) {
-            double[] moved = theta.clone();
-            double h = 1e-6;
-            moved[k] += h;
-            double numeric = (GaussianProcess.logPosterior(x, y, moved, new double[5]) - value) / h;
-            assertThat(gradient[k]).as("d/dtheta[" + k + "]").isCloseTo(numeric, within(1e-3 * Math.max(1, Math.abs(numeric))));
+            double h = 1e-5;
+            double[] plus = theta.clone();
+            double[] minus = theta.clone();
+            plus[k] += h;
+            minus[k] -= h;
+            double numeric = (GaussianProcess.objective(x, y, plus)[0] - GaussianProcess.objective(x, y, minus)[0]) / (2 * h);
+            assertThat(analytic[k + 1]).as("d/dtheta_%d", k).isCloseTo(numeric, within(1e-5 * Math.max(1, Math.abs(numeric))));
         }
     }
 
     @Test
-    void shouldInterpolateWhatItWasFittedOn() {
-        double[][] x = {{0.1}, {0.4}, {0.7}, {0.9}};
-        double[] y = {1, -1, 0.5, 0};
-        GaussianProcess gp = GaussianProcess.fit(x, y, 60);
-        for (int i = 0; i < x.length; i++) {
-            double[] p = gp.predict(x[i]);
-            assertThat(p[0]).isCloseTo(y[i], within(0.2));
-            assertThat(p[1]).isLessThan(gp.predict(new double[] {0.25})[1] + 1e-9);
+    void shouldFitHyperparametersThatInterpolateASmoothFunction() {
+        RandomGenerator random = SeededRandom.forDecision(3, "gp-test");
+        double[][] x = points(40, 2, random);
+        double[] y = new double[x.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = Math.sin(6 * x[i][0]) + 0.1 * x[i][1];
         }
+        double[] theta = GaussianProcess.fit(x, y);
+        GaussianProcess gp = new GaussianProcess(x, y, theta);
+
+        assertThat(theta[1]).as("the irrelevant input gets the longer length scale").isGreaterThan(theta[0]);
+        double[] at = {0.5, 0.5};
+        double[] prediction = gp.predict(at);
+        assertThat(prediction[0]).isCloseTo(Math.sin(3) + 0.05, within(0.05));
+        assertThat(prediction[1]).isPositive();
+        assertThat(GaussianProcess.objective(x, y, theta)[0]).isLessThan(GaussianProcess.objective(x, y,
+                new double[] {0, 0, 0, Math.log(1e-3)})[0]);
     }
 
     @Test
-    void shouldComputeLogExpectedImprovementStablyIntoTheFarTail() {
-        NormalDistribution n = new NormalDistribution(null, 0, 1);
-        for (double z : new double[] {2, 0, -1, -3, -4.9}) {
-            double ei = n.density(z) + z * n.cumulativeProbability(z);
-            assertThat(GpSearcher.logExpectedImprovement(z, 0, 1)).isCloseTo(Math.log(ei), within(1e-9));
+    void shouldMatchLogOfExpectedImprovementWhereItIsComputable() {
+        NormalDistribution normal = new NormalDistribution(null, 0, 1);
+        for (double z = -8; z <= 8; z += 0.25) {
+            double h = normal.density(z) + z * normal.cumulativeProbability(z);
+            assertThat(LogEi.logH(z)).as("z = %s", z).isCloseTo(Math.log(h), within(1e-6 * Math.max(1, Math.abs(Math.log(h)))));
         }
-        // Just past the switch the series agrees with the direct formula; far out it stays finite and falls.
-        double direct = Math.log(n.density(-5.5) + -5.5 * n.cumulativeProbability(-5.5));
-        assertThat(GpSearcher.logExpectedImprovement(-5.5, 0, 1)).isCloseTo(direct, within(1e-3));
-        double far = GpSearcher.logExpectedImprovement(-40, 0, 1);
-        assertThat(far).isFinite().isLessThan(GpSearcher.logExpectedImprovement(-20, 0, 1));
+        double mean = 0.3;
+        double sd = 0.2;
+        double best = 0.1;
+        double z = (best - mean) / sd;
+        double ei = (best - mean) * normal.cumulativeProbability(z) + sd * normal.density(z);
+        assertThat(LogEi.logEi(mean, sd, best)).isCloseTo(Math.log(ei), within(1e-9));
+    }
+
+    @Test
+    void shouldStayFiniteAndDecreasingForVeryNegativeZ() {
+        double previous = Double.POSITIVE_INFINITY;
+        for (double z : new double[] {-1, -5, -20, -24.999, -25, -25.001, -40, -100, -1e3, -1e5, -1e10, -1e150}) {
+            double v = LogEi.logH(z);
+            assertThat(v).as("z = %s", z).isFinite().isLessThan(previous);
+            previous = v;
+        }
+        // Asymptotically log h(z) ~ -z^2/2 - log(2 pi)/2 - 2 log|z|, and both branches agree at the switch.
+        assertThat(LogEi.logH(-1e3)).isCloseTo(-0.5e6 - 0.5 * Math.log(2 * Math.PI) - 2 * Math.log(1e3), within(1e-3));
+        assertThat(LogEi.logH(Math.nextUp(-25.0))).isCloseTo(LogEi.logH(-25.0), within(1e-7));
     }
 }
