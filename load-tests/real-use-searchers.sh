@@ -6,18 +6,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 searchers=("$@")
 if [ ${#searchers[@]} -eq 0 ]; then
-  searchers=(random sobol tpe gp cmaes evolution)
+  searchers=(random grid sobol tpe gp cmaes evolution)
 fi
 work=$(mktemp -d)
 for searcher in "${searchers[@]}"; do
-  sed "s/^searcher: .*/searcher:  {type: $searcher}/; s/^name: .*/name: xgb-digits-$searcher/" \
+  grid=""
+  trials=$((16 + 2 * 3))
+  if [ "$searcher" = grid ]; then
+    # The grid searcher enumerates the grid parameters: 2 boosters x 4 depths = 8 points, then the robust stage.
+    grid="s/^  booster: .*/  booster:   {grid: [gbtree, dart]}/; s/^  max_depth: .*/  max_depth: {grid: [2, 4, 6, 8]}/;"
+    trials=$((8 + 2 * 3))
+  fi
+  sed "${grid} s/^searcher: .*/searcher:  {type: $searcher}/; s/^name: .*/name: xgb-digits-$searcher/" \
     services/examples/xgboost-digits-search.yaml > "$work/$searcher.yaml"
   summary=$(bin/tunelog run "$work/$searcher.yaml" --json --results-dir "$work/results-$searcher")
-  echo "$summary" | SEARCHER="$searcher" /usr/bin/python3 -c '
+  echo "$summary" | SEARCHER="$searcher" TRIALS="$trials" /usr/bin/python3 -c '
 import json, os, sys
 s = json.load(sys.stdin)
 assert s["status"] == "COMPLETED", s
-assert s["trials"]["completed"] == s["trials"]["total"] == 16 + 2 * 3, s
+assert s["trials"]["completed"] == s["trials"]["total"] == int(os.environ["TRIALS"]), s
 assert s["best"]["metric"] > 0.8, s
 print("%-10s COMPLETED  %d trials  best val_accuracy %.4f" % (os.environ["SEARCHER"], s["trials"]["total"], s["best"]["metric"]))
 '
