@@ -2,7 +2,6 @@ package io.tunelog.suggestion.search;
 
 import io.tunelog.domain.spec.ParamDomain;
 import io.tunelog.domain.spec.SearchSpace;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +37,6 @@ public final class UnitSpace {
 
     public ParamDomain domain(int dimension) {
         return domains.get(dimension);
-    }
-
-    public SearchSpace space() {
-        return space;
     }
 
     /** How many values a categorical dimension has, or 0 for an ordered (numeric) one. */
@@ -151,16 +146,5 @@ public final class UnitSpace {
 
     private static double clamp(double u) {
         return Double.isNaN(u) ? Double.NaN : Math.min(Math.max(u, 0.0), 1.0);
-    }
-
-    /** The names of the categorical dimensions, for messages. */
-    List<String> categoricalNames() {
-        List<String> out = new ArrayList<>();
-        for (int d = 0; d < names.size(); d++) {
-            if (categories(d) > 0) {
-                out.add(names.get(d));
-            }
-        }
-        return out;
     }
 }
