@@ -35,10 +35,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole path on a real broker: submit → suggest → queue → workers → gate → complete. */
 class EndToEndTest {
@@ -180,6 +180,30 @@ class EndToEndTest {
             return new ProcessBuilder("/usr/bin/python3", "-c", "import sklearn").start().waitFor() == 0;
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    /** A producer that skips the CLI's checks still cannot submit searcher options the suggestion service would choke on. */
+    @Test
+    void shouldRejectAtTheGateASearcherOptionTheCliWouldHaveRefused() throws Exception {
+        String text = """
+                name: e2e-bad-option
+                metric: {name: score, mode: max}
+                budget: {trials: 1}
+                searchSpace: {x: {uniform: [0, 1]}, y: {uniform: [0, 1]}}
+                searcher: {type: tpe, candidate: 3}
+                trial: {trainable: io.tunelog.cli.QuadraticTrainable}
+                """;
+        Path file = Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), text);
+        SpecFile unchecked = new SpecFile(file, text, io.tunelog.domain.spec.SpecParser.parse(text));
+        String id = "bad-option-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, unchecked);
+
+        assertThat(firstRejection(id)).contains("invalid spec at searcher.candidate:");
+        try (LogReader reader = new LogReader(clients, id)) {
+            List<LoggedEvent> events = new ArrayList<>();
+            reader.readToEnd(events::add);
+            assertThat(events).as("nothing of the experiment reached the log").isEmpty();
         }
     }
 

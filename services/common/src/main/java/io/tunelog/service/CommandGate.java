@@ -17,6 +17,7 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.Topics;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -28,9 +29,12 @@ final class CommandGate {
     static final String SOURCE = "gate";
 
     private final String instance;
+    private final Consumer<ExperimentSpec> specCheck;
 
-    CommandGate(String instance) {
+    /** @param specCheck checks beyond the parser's; a {@link SpecException} from it rejects the submission */
+    CommandGate(String instance, Consumer<ExperimentSpec> specCheck) {
         this.instance = instance;
+        this.specCheck = specCheck;
     }
 
     /** The outcome of one command: exactly one of the two is set. */
@@ -74,6 +78,7 @@ final class CommandGate {
         ExperimentSpec spec;
         try {
             spec = SpecParser.parse(cmd.getSpec());
+            specCheck.accept(spec);
         } catch (SpecException e) {
             return reject(record, experimentId, null, "invalid spec at " + e.getMessage());
         }

@@ -93,7 +93,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         String name = "tunelog-" + logic.service();
         this.consumer = clients.consumer(name + "-" + instance, name);
         this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
-        this.gate = logic.gatesCommands() ? new CommandGate(instance) : null;
+        this.gate = logic.gatesCommands() ? new CommandGate(instance, logic::checkSubmittedSpec) : null;
     }
 
     /** True once every assigned partition has caught up; for tests and health checks. */

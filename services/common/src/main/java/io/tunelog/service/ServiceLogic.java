@@ -23,6 +23,12 @@ public interface ServiceLogic {
         return false;
     }
 
+    /**
+     * Checks a gate applies to a submitted spec beyond the parser's, for rules that live in other
+     * services (the searchers' options); throws {@link io.tunelog.domain.spec.SpecException} naming the field.
+     */
+    default void checkSubmittedSpec(io.tunelog.domain.spec.ExperimentSpec spec) {}
+
     /** Records to produce in the same transaction as a decided event (assignments, control messages). */
     default List<ProducerRecord<String, byte[]>> sideOutputs(Event decided, ExperimentState state) {
         return List.of();

@@ -4,6 +4,7 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.registry.RegistryService;
 import io.tunelog.scheduler.SchedulingService;
 import io.tunelog.service.ServiceLogic;
+import io.tunelog.suggestion.SuggestionDecider;
 import io.tunelog.suggestion.SuggestionService;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +15,8 @@ public final class ServiceCatalog {
     private static final Map<String, Supplier<ServiceLogic>> SERVICES = new LinkedHashMap<>();
 
     static {
-        SERVICES.put("scheduler", SchedulingService::new);
+        // The gate refuses searcher options the suggestion service could not use, as the CLI does.
+        SERVICES.put("scheduler", () -> new SchedulingService(SuggestionDecider::check));
         SERVICES.put("suggestion", SuggestionService::new);
         SERVICES.put("registry", RegistryService::new);
     }

@@ -15,6 +15,7 @@ import io.tunelog.service.ServiceLogic;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -24,6 +25,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class SchedulingService implements ServiceLogic {
     private final FifoScheduler decider = new FifoScheduler();
+    private final Consumer<ExperimentSpec> specCheck;
+
+    /** @param specCheck what the gate checks of a submitted spec beyond the parser (the searchers' options) */
+    public SchedulingService(Consumer<ExperimentSpec> specCheck) {
+        this.specCheck = specCheck;
+    }
+
+    @Override
+    public void checkSubmittedSpec(ExperimentSpec spec) {
+        specCheck.accept(spec);
+    }
 
     @Override
     public Decider decider() {
