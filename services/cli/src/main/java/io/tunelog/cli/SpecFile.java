@@ -3,7 +3,7 @@ package io.tunelog.cli;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecParser;
-import io.tunelog.suggestion.SuggestionDecider;
+import io.tunelog.scheduler.SchedulingService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,8 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
         }
         try {
             ExperimentSpec spec = SpecParser.parse(text);
-            SuggestionDecider.check(spec);
+            // What the gate would refuse, refused before anything is sent.
+            new SchedulingService().checkSubmittedSpec(spec);
             return new SpecFile(path, text, spec);
         } catch (SpecException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "invalid spec " + path + " at " + e.getMessage());

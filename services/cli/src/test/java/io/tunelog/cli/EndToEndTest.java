@@ -170,8 +170,8 @@ class EndToEndTest {
             assertThat(t.checkpoints()).hasSize(2);
         });
         TrialState any = state.trials().iterator().next();
-        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("checkpoint_000006")).isDirectory();
-        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("checkpoint_000005")).as("deleted by retention").doesNotExist();
+        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("a1").resolve("checkpoint_000006")).isDirectory();
+        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("a1").resolve("checkpoint_000005")).as("deleted by retention").doesNotExist();
         assertAuditPasses(id, state, storage);
     }
 

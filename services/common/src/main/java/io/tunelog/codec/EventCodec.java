@@ -61,7 +61,10 @@ public final class EventCodec {
         } else if (payload instanceof EventPayload.CheckpointDeleted p) {
             return new io.tunelog.avro.CheckpointDeleted(p.checkpointId(), p.reason());
         } else if (payload instanceof EventPayload.TrialDecision p) {
-            return new io.tunelog.avro.TrialDecision(p.attempt(), io.tunelog.avro.TrialAction.valueOf(p.action().name()), p.rule(), p.reason());
+            return new io.tunelog.avro.TrialDecision(p.attempt(), io.tunelog.avro.TrialAction.valueOf(p.action().name()), p.rule(), p.reason(),
+                    p.rung(), sorted(p.inputs()));
+        } else if (payload instanceof EventPayload.TrialExploited p) {
+            return new io.tunelog.avro.TrialExploited(p.attempt(), p.donorTrialId(), p.checkpointId(), sorted(p.config()));
         } else if (payload instanceof EventPayload.TrialCompleted p) {
             return new io.tunelog.avro.TrialCompleted(p.attempt(), sorted(p.metrics()));
         } else if (payload instanceof EventPayload.TrialFailed p) {
@@ -90,7 +93,10 @@ public final class EventCodec {
         } else if (avro instanceof io.tunelog.avro.CheckpointDeleted p) {
             return new EventPayload.CheckpointDeleted(p.getCheckpointId(), p.getReason());
         } else if (avro instanceof io.tunelog.avro.TrialDecision p) {
-            return new EventPayload.TrialDecision(p.getAttempt(), EventPayload.Action.valueOf(p.getAction().name()), p.getRule(), p.getReason());
+            return new EventPayload.TrialDecision(p.getAttempt(), EventPayload.Action.valueOf(p.getAction().name()), p.getRule(), p.getReason(),
+                    p.getRung(), named(p.getInputs()));
+        } else if (avro instanceof io.tunelog.avro.TrialExploited p) {
+            return new EventPayload.TrialExploited(p.getAttempt(), p.getDonorTrialId(), p.getCheckpointId(), new HashMap<>(p.getConfig()));
         } else if (avro instanceof io.tunelog.avro.TrialCompleted p) {
             return new EventPayload.TrialCompleted(p.getAttempt(), named(p.getMetrics()));
         } else if (avro instanceof io.tunelog.avro.TrialFailed p) {

@@ -196,6 +196,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         List<Event> events = Decisions.toEvents(t.log, logic.service(), instance, decisions, clock.instant());
         for (Event e : events) {
             append(e, t);
+            if (gate != null) {
+                // Reports judged after this decision must see it: once a trial is stopped or paused here, the
+                // commands of this same poll that still find it running would be anomalies in the log.
+                t.gateView.applyAhead(e);
+            }
             for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.log)) {
                 producer.send(side);
             }

@@ -21,7 +21,9 @@ class EventCodecTest {
             new EventPayload.TrialReported(1, 4, Map.of("acc", 0.9), 17L),
             new EventPayload.CheckpointRegistered(1, "ck", 4, "file:///ck", 100, Map.of("acc", 0.9)),
             new EventPayload.CheckpointDeleted("ck", "old"),
-            new EventPayload.TrialDecision(1, EventPayload.Action.STOP, "asha.rung", "below cutoff"),
+            new EventPayload.TrialDecision(1, EventPayload.Action.STOP, "asha.rung", "below cutoff", "asha/b0/r3",
+                    Map.of("score", 0.5, "cutoff", 0.7)),
+            new EventPayload.TrialExploited(2, "trial-00003", "ckpt-7", Map.of("lr", 0.01, "layers", 3L)),
             new EventPayload.TrialCompleted(1, Map.of()),
             new EventPayload.TrialFailed(1, "exit 3", true));
 

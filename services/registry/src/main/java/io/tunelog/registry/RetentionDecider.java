@@ -17,9 +17,9 @@ import java.util.Set;
 
 /**
  * Keeps each trial's best {@code keep} checkpoints by the score attribute (or its latest {@code keep}
- * without one) and deletes the rest, with two exceptions that protect resumption: the checkpoint a
- * queued or running attempt restores from, and an unfinished trial's newest checkpoint (what a retry
- * would resume from), are never deleted.
+ * without one) and deletes the rest, except a checkpoint that an unfinished trial may still need,
+ * whichever trial wrote it: the one a queued or running attempt restores from, and the one each unfinished
+ * trial would resume from next (its newest, or, for a paused or exploiting PBT trial, the donor's it cloned).
  */
 public final class RetentionDecider implements Decider {
     public static final String SERVICE = "registry";
@@ -35,24 +35,19 @@ public final class RetentionDecider implements Decider {
             return List.of();
         }
         CheckpointSpec policy = state.spec().trial().checkpoint();
-        int maxFailures = state.spec().trial().maxFailures();
         List<Decided> decided = new ArrayList<>();
+        if (state.trialsOverCheckpointLimit().isEmpty()) {
+            return decided;
+        }
+        Set<String> inUse = inUse(state);
         for (TrialState trial : state.trialsOverCheckpointLimit()) {
             List<Checkpoint> live = trial.checkpoints().stream().filter(c -> !c.deleted()).toList();
-            Set<String> protectedIds = new HashSet<>();
-            if ((trial.status() == TrialStatus.QUEUED || trial.status() == TrialStatus.RUNNING)
-                    && trial.restoreFromCheckpointId() != null) {
-                protectedIds.add(trial.restoreFromCheckpointId());
-            }
-            if (!trial.isTerminal(maxFailures)) {
-                trial.latestLiveCheckpoint().ifPresent(c -> protectedIds.add(c.checkpointId()));
-            }
             List<Checkpoint> ranked = new ArrayList<>(live);
             ranked.sort(ranking(policy));
             Set<String> kept = new HashSet<>();
             ranked.stream().limit(policy.keep()).forEach(c -> kept.add(c.checkpointId()));
             for (Checkpoint c : live) {
-                if (!kept.contains(c.checkpointId()) && !protectedIds.contains(c.checkpointId())) {
+                if (!kept.contains(c.checkpointId()) && !inUse.contains(c.checkpointId())) {
                     decided.add(new Decided(trial.trialId(), "checkpoint/" + c.checkpointId() + "/deleted",
                             new CheckpointDeleted(c.checkpointId(), policy.scoreAttribute() == null
                                     ? "older than the latest " + policy.keep()
@@ -61,6 +56,19 @@ public final class RetentionDecider implements Decider {
             }
         }
         return decided;
+    }
+
+    /** Checkpoints that unfinished trials restore from or would resume from; only open trials can need one. */
+    private static Set<String> inUse(ExperimentState state) {
+        Set<String> inUse = new HashSet<>();
+        for (TrialState trial : state.openTrials()) {
+            if ((trial.status() == TrialStatus.QUEUED || trial.status() == TrialStatus.RUNNING)
+                    && trial.restoreFromCheckpointId() != null) {
+                inUse.add(trial.restoreFromCheckpointId());
+            }
+            trial.resumePoint().ifPresent(c -> inUse.add(c.checkpointId()));
+        }
+        return inUse;
     }
 
     /** Best first; a checkpoint without the score ranks last; ties go to the newer step. */

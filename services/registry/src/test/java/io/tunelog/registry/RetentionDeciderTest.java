@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.testing.LogBuilder;
-import io.tunelog.scheduler.FifoScheduler;
+import io.tunelog.scheduler.SchedulingDecider;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ class RetentionDeciderTest {
     private static LogBuilder running(String spec) {
         LogBuilder log = LogBuilder.submitted("e", spec);
         log.decide(new SuggestionDecider());
-        log.decide(new FifoScheduler());
+        log.decide(new SchedulingDecider());
         log.started("trial-00000", 1);
         return log;
     }
@@ -67,7 +67,7 @@ class RetentionDeciderTest {
         LogBuilder log = running(SPEC.formatted(1, ", scoreAttribute: acc"));
         log.checkpoint("trial-00000", 1, 1, Map.of("acc", 0.2));
         log.failed("trial-00000", 1, true);
-        log.decide(new FifoScheduler());
+        log.decide(new SchedulingDecider());
         log.started("trial-00000", 2);
         log.checkpoint("trial-00000", 2, 2, Map.of("acc", 0.9));
         log.checkpoint("trial-00000", 2, 3, Map.of("acc", 0.95));

@@ -4,7 +4,6 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.registry.RegistryService;
 import io.tunelog.scheduler.SchedulingService;
 import io.tunelog.service.ServiceLogic;
-import io.tunelog.suggestion.SuggestionDecider;
 import io.tunelog.suggestion.SuggestionService;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,8 +14,7 @@ public final class ServiceCatalog {
     private static final Map<String, Supplier<ServiceLogic>> SERVICES = new LinkedHashMap<>();
 
     static {
-        // The gate refuses searcher options the suggestion service could not use, as the CLI does.
-        SERVICES.put("scheduler", () -> new SchedulingService(SuggestionDecider::check));
+        SERVICES.put("scheduler", SchedulingService::new);
         SERVICES.put("suggestion", SuggestionService::new);
         SERVICES.put("registry", RegistryService::new);
     }

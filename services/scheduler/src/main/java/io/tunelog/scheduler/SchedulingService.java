@@ -12,10 +12,10 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.kafka.Topics;
 import io.tunelog.service.ServiceLogic;
+import io.tunelog.suggestion.SuggestionDecider;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -24,17 +24,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * in the same transaction as the decision itself.
  */
 public final class SchedulingService implements ServiceLogic {
-    private final FifoScheduler decider = new FifoScheduler();
-    private final Consumer<ExperimentSpec> specCheck;
+    private final SchedulingDecider decider = new SchedulingDecider();
 
-    /** @param specCheck what the gate checks of a submitted spec beyond the parser (the searchers' options) */
-    public SchedulingService(Consumer<ExperimentSpec> specCheck) {
-        this.specCheck = specCheck;
-    }
-
+    /** The gate refuses what the services could not use: the searcher's and the scheduler's options. */
     @Override
     public void checkSubmittedSpec(ExperimentSpec spec) {
-        specCheck.accept(spec);
+        SuggestionDecider.check(spec);
+        SchedulingDecider.check(spec);
     }
 
     @Override

@@ -52,7 +52,7 @@ public final class SuggestionDecider implements Decider {
         }
         ExperimentSpec spec = state.spec();
         int created = state.trials().size();
-        long free = spec.budget().concurrent() - state.activeTrials();
+        long free = spec.budget().concurrent() - state.busyTrials();
         int toCreate = (int) Math.min(free, RobustStage.plannedTrials(state) - created);
         Searcher searcher = SEARCHERS.get(spec.searcher().type());
         if (searcher == null) {

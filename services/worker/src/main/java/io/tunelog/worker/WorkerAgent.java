@@ -148,7 +148,11 @@ public final class WorkerAgent implements AutoCloseable {
     }
 
     private void launch(Assignment a) {
-        Path checkpointDir = settings.storageRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).toAbsolutePath().normalize();
+        // Each attempt writes its own directory: a resumed attempt (a retry, a Hyperband resume, a PBT exploit that
+        // went back to an earlier step) may save a checkpoint of a step an earlier attempt saved, and retention
+        // deleting the earlier one must not delete the later.
+        Path checkpointDir = settings.storageRoot().resolve(a.getExperimentId()).resolve(a.getTrialId())
+                .resolve("a" + a.getAttempt()).toAbsolutePath().normalize();
         Path logDir = settings.logRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).resolve("attempt-" + a.getAttempt());
         Reporter reporter = new Reporter(producer, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
                 settings.workerId(), clock);

@@ -55,7 +55,7 @@ class WorkerStopTest {
 
             List<String> reports = awaitReports(clients, 2, Duration.ofSeconds(60));
             assertThat(reports).containsExactly("TrialStarted", "TrialReported");
-            Path pidFile = dir.resolve(experiment).resolve("trial-00000").resolve("pid");
+            Path pidFile = dir.resolve(experiment).resolve("trial-00000").resolve("a1").resolve("pid");
             long pid = Long.parseLong(Files.readString(pidFile).strip());
             assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
 

@@ -53,7 +53,38 @@ public sealed interface EventPayload {
 
     enum Action { CONTINUE, STOP, PAUSE }
 
-    record TrialDecision(int attempt, Action action, String rule, String reason) implements Decision {}
+    /**
+     * A scheduler's verdict on one attempt. {@code rule} names the rule that fired and {@code inputs} the
+     * numbers it used, so a reader of the log sees why. When {@code rung} is set, the decision records the
+     * trial's {@code inputs.score} at that rung, where later decisions compare against it.
+     */
+    record TrialDecision(int attempt, Action action, String rule, String reason, String rung,
+                         Map<String, Double> inputs) implements Decision {
+        public static final String SCORE = "score";
+
+        public TrialDecision {
+            inputs = Map.copyOf(inputs);
+            if (rung != null && !inputs.containsKey(SCORE)) {
+                throw new IllegalArgumentException("a decision at rung " + rung + " must record inputs." + SCORE);
+            }
+        }
+
+        /** A decision that records nothing at a rung. */
+        public TrialDecision(int attempt, Action action, String rule, String reason, Map<String, Double> inputs) {
+            this(attempt, action, rule, reason, null, inputs);
+        }
+    }
+
+    /**
+     * Population-based training: the trial, paused by the decision logged just before, resumes from
+     * {@code donorTrialId}'s checkpoint with {@code config} (the donor's configuration, explored).
+     */
+    record TrialExploited(int attempt, String donorTrialId, String checkpointId, Map<String, Object> config)
+            implements Decision {
+        public TrialExploited {
+            config = Map.copyOf(config);
+        }
+    }
 
     record TrialCompleted(int attempt, Map<String, Double> metrics) implements AttemptReport {
         public TrialCompleted {
@@ -68,5 +99,5 @@ public sealed interface EventPayload {
             ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
             TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
             CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
-            TrialCompleted.class, TrialFailed.class);
+            TrialCompleted.class, TrialFailed.class, TrialExploited.class);
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -99,7 +100,7 @@ public final class SpecJson {
         node.put("type", type);
         // Options come from an unordered map: sort them so equal specs give equal text.
         options.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> node.set(e.getKey(), scalar(e.getValue())));
+                .forEach(e -> node.set(e.getKey(), e.getValue() instanceof List<?> list ? scalars(list) : scalar(e.getValue())));
         return node;
     }
 
@@ -118,6 +119,12 @@ public final class SpecJson {
         checkpoint.put("scoreAttribute", trial.checkpoint().scoreAttribute());
         checkpoint.put("scoreMode", mode(trial.checkpoint().scoreMode()));
         return node;
+    }
+
+    private static ArrayNode scalars(List<?> values) {
+        ArrayNode array = NODES.arrayNode();
+        values.forEach(v -> array.add(scalar(v)));
+        return array;
     }
 
     private static JsonNode scalar(Object value) {

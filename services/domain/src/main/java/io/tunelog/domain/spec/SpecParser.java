@@ -395,12 +395,16 @@ public final class SpecParser {
         return type;
     }
 
-    /** Every key but {@code type}: options are the searcher's or scheduler's business, so any key goes. */
+    /**
+     * Every key but {@code type}, each a scalar or a list of scalars: options are the searcher's or
+     * scheduler's business, so any key goes here, and the component checks its own ({@link Options}).
+     */
     private static Map<String, Object> options(Field f) {
         Map<String, Object> options = new LinkedHashMap<>();
         for (String key : keys(f)) {
             if (!key.equals("type")) {
-                options.put(key, scalar(f.get(key)));
+                Field option = f.get(key);
+                options.put(key, option.node() != null && option.node().isArray() ? values(option) : scalar(option));
             }
         }
         return options;

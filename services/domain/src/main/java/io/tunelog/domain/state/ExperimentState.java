@@ -10,6 +10,7 @@ import io.tunelog.domain.event.EventPayload.ExperimentSubmitted;
 import io.tunelog.domain.event.EventPayload.TrialCompleted;
 import io.tunelog.domain.event.EventPayload.TrialCreated;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
+import io.tunelog.domain.event.EventPayload.TrialExploited;
 import io.tunelog.domain.event.EventPayload.TrialFailed;
 import io.tunelog.domain.event.EventPayload.TrialQueued;
 import io.tunelog.domain.event.EventPayload.TrialReported;
@@ -51,6 +52,8 @@ public final class ExperimentState {
     // (a decision's cost must not grow with the experiment's history). Keyed by trial index: creation order.
     private final NavigableMap<Integer, TrialState> open = new TreeMap<>();
     private final NavigableMap<Integer, TrialState> overCheckpointLimit = new TreeMap<>();
+    private final NavigableMap<Integer, TrialState> paused = new TreeMap<>();
+    private final Map<String, RungScores> rungs = new HashMap<>();
     private final Map<String, Long> nextSequence = new HashMap<>();
     private final EventIdSet eventIds = new EventIdSet();
     private final List<Anomaly> anomalies = new ArrayList<>();
@@ -92,10 +95,31 @@ public final class ExperimentState {
         return eventIds.contains(eventId);
     }
 
+    /** Whether a decision with this key (as deciders name them, e.g. {@code trial-00007/queued-2}) was folded. */
+    public boolean hasDecided(String decisionKey) {
+        return eventIds.contains(Event.id(experimentId, decisionKey));
+    }
+
     /** Trials that are not terminal under the spec's failure budget. */
     public long activeTrials() {
         return open.size();
     }
+
+    /**
+     * Trials that hold or wait for a worker: open and not paused. A paused trial gives its slot back, so
+     * it does not count against the concurrency budget (else a Hyperband rung waiting for its last
+     * trials could never fill).
+     */
+    public long busyTrials() {
+        return open.size() - paused.size();
+    }
+
+    /** The scores recorded at a rung, empty when none were. */
+    public RungScores rung(String rung) {
+        return rungs.getOrDefault(rung, EMPTY_RUNG);
+    }
+
+    private static final RungScores EMPTY_RUNG = new RungScores();
 
     /** The trials that are not terminal, in creation order. */
     public Collection<TrialState> openTrials() {
@@ -190,6 +214,11 @@ public final class ExperimentState {
         } else {
             open.put(t.index(), t);
         }
+        if (t.status() == TrialStatus.PAUSED) {
+            paused.put(t.index(), t);
+        } else {
+            paused.remove(t.index());
+        }
         if (t.liveCheckpoints() > spec.trial().checkpoint().keep()) {
             overCheckpointLimit.put(t.index(), t);
         } else {
@@ -252,6 +281,21 @@ public final class ExperimentState {
                 return;
             }
             trial.decided(d);
+            if (d.rung() != null) {
+                rungs.computeIfAbsent(d.rung(), r -> new RungScores()).add(d.inputs().get(TrialDecision.SCORE));
+            }
+        } else if (payload instanceof TrialExploited x) {
+            Optional<Checkpoint> donated = Optional.ofNullable(trials.get(x.donorTrialId())).flatMap(donor ->
+                    donor.checkpoints().stream().filter(c -> c.checkpointId().equals(x.checkpointId()) && !c.deleted()).findFirst());
+            if (trial == null || x.attempt() != trial.attempt() || donated.isEmpty()) {
+                anomaly(logged, "exploit of " + e.trialId() + " from " + x.donorTrialId() + "'s checkpoint " + x.checkpointId()
+                        + ": the trial's attempt must be current and the checkpoint live");
+                return;
+            }
+            // Like a late pause, an exploit of a trial that ended before the pause landed changes nothing.
+            if (trial.status() == TrialStatus.PAUSED) {
+                trial.exploited(donated.get(), x.config());
+            }
         } else if (payload instanceof TrialCompleted) {
             trial.completed();
         } else if (payload instanceof TrialFailed f) {

@@ -11,7 +11,7 @@ import java.util.Optional;
 public final class TrialState {
     private final String trialId;
     private final int index;
-    private final Map<String, Object> config;
+    private Map<String, Object> config;
     private final String origin;
     private TrialStatus status = TrialStatus.CREATED;
     private int attempt;
@@ -22,7 +22,10 @@ public final class TrialState {
     private String workerId;
     private String host;
     private java.time.Instant firstStartedAt;
-    private TrialDecision lastDecision;
+    private final List<TrialDecision> decisions = new ArrayList<>();
+    private boolean resumeApproved;
+    private Checkpoint exploitedCheckpoint;
+    private int exploitedAtAttempt;
     private final List<Report> reports = new ArrayList<>();
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private int liveCheckpoints;
@@ -36,6 +39,7 @@ public final class TrialState {
 
     public String trialId() { return trialId; }
     public int index() { return index; }
+    /** The configuration the next attempt runs with: as created, or as PBT last explored it. */
     public Map<String, Object> config() { return config; }
     public String origin() { return origin; }
     public TrialStatus status() { return status; }
@@ -48,7 +52,15 @@ public final class TrialState {
     public String host() { return host; }
     /** When the first attempt started, by the log's timestamps; null before. */
     public java.time.Instant firstStartedAt() { return firstStartedAt; }
-    public Optional<TrialDecision> lastDecision() { return Optional.ofNullable(lastDecision); }
+    public Optional<TrialDecision> lastDecision() {
+        return decisions.isEmpty() ? Optional.empty() : Optional.of(decisions.get(decisions.size() - 1));
+    }
+    /** Every scheduler decision about this trial, in log order. */
+    public List<TrialDecision> decisions() { return Collections.unmodifiableList(decisions); }
+    /** Whether the trial is paused and the scheduler has approved its resumption. */
+    public boolean resumeApproved() { return resumeApproved; }
+    /** The other trial's checkpoint PBT cloned into this one, if it exploited. */
+    public Optional<Checkpoint> exploitedCheckpoint() { return Optional.ofNullable(exploitedCheckpoint); }
     public List<Report> reports() { return Collections.unmodifiableList(reports); }
     public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
 
@@ -61,7 +73,7 @@ public final class TrialState {
         return switch (status) {
             case COMPLETED, STOPPED -> true;
             case FAILED -> !canRetry(maxFailures);
-            default -> false;
+            case CREATED, QUEUED, RUNNING, PAUSED -> false;
         };
     }
 
@@ -99,7 +111,20 @@ public final class TrialState {
         return liveCheckpoints;
     }
 
-    /** The newest checkpoint not deleted, the one a retry resumes from. */
+    /**
+     * Where the next attempt resumes: the newest live checkpoint of this trial's own, or, after a PBT
+     * exploit and before the trial has checkpointed again, the checkpoint it cloned (its own older ones
+     * belong to the configuration it left).
+     */
+    public Optional<Checkpoint> resumePoint() {
+        Optional<Checkpoint> own = latestLiveCheckpoint();
+        if (exploitedCheckpoint == null || own.filter(c -> c.attempt() > exploitedAtAttempt).isPresent()) {
+            return own;
+        }
+        return Optional.of(exploitedCheckpoint);
+    }
+
+    /** The newest checkpoint of this trial's own that is not deleted. */
     public Optional<Checkpoint> latestLiveCheckpoint() {
         for (int i = checkpoints.size() - 1; i >= 0; i--) {
             if (!checkpoints.get(i).deleted()) {
@@ -115,6 +140,7 @@ public final class TrialState {
         status = TrialStatus.QUEUED;
         attempt = newAttempt;
         restoreFromCheckpointId = restoreFrom;
+        resumeApproved = false;
         workerId = null;
         host = null;
     }
@@ -158,10 +184,34 @@ public final class TrialState {
         lastFailureRetryable = retryable;
     }
 
+    /**
+     * A decision takes effect only on a trial it can still act on. A scheduler decides on the log up to its
+     * basis; a worker's completion or failure admitted meanwhile may land first, and then a late pause or
+     * continue changes nothing (a late stop still ends a failed trial's retries).
+     */
     void decided(TrialDecision decision) {
-        lastDecision = decision;
-        if (decision.action() == io.tunelog.domain.event.EventPayload.Action.STOP) {
-            status = TrialStatus.STOPPED;
+        decisions.add(decision);
+        boolean actionable = status == TrialStatus.RUNNING || status == TrialStatus.PAUSED;
+        switch (decision.action()) {
+            case STOP -> {
+                if (actionable || status == TrialStatus.FAILED) {
+                    status = TrialStatus.STOPPED;
+                }
+            }
+            case PAUSE -> {
+                if (actionable) {
+                    status = TrialStatus.PAUSED;
+                    resumeApproved = false;
+                }
+            }
+            case CONTINUE -> resumeApproved = status == TrialStatus.PAUSED;
         }
+    }
+
+    void exploited(Checkpoint donorCheckpoint, Map<String, Object> newConfig) {
+        exploitedCheckpoint = donorCheckpoint;
+        exploitedAtAttempt = attempt;
+        config = newConfig;
+        resumeApproved = true;
     }
 }

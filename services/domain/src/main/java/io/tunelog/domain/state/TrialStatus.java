@@ -12,6 +12,11 @@ public enum TrialStatus {
     COMPLETED,
     /** The current attempt failed; the scheduler may queue another. */
     FAILED,
+    /**
+     * A scheduler paused it (Hyperband waiting for its rung, PBT exploiting); it holds no worker and
+     * resumes from a checkpoint once the scheduler approves.
+     */
+    PAUSED,
     /** A scheduler decision ended it. */
     STOPPED
 }

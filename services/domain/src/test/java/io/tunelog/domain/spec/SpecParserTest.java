@@ -348,8 +348,8 @@ class SpecParserTest {
         }
 
         @Test
-        void shouldRejectOptionThatIsNotAScalar() {
-            assertRejectedAt(VALID.replace("note: fast", "note: [fast]"), "searcher.note");
+        void shouldRejectOptionThatIsNeitherAScalarNorAList() {
+            assertRejectedAt(VALID.replace("note: fast", "note: {speed: fast}"), "searcher.note");
         }
     }
 

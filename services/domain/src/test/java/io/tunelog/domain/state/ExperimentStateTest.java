@@ -81,7 +81,7 @@ class ExperimentStateTest {
     void shouldRecordAnomalyForSequenceGap() {
         LogBuilder log = withTrial("t0");
         log.append(new Event(Event.id("e1", "t0/decision"), "e1", "t0", 5, LogBuilder.T0, new Event.Source("scheduler", "t"), 2L,
-                new EventPayload.TrialDecision(1, EventPayload.Action.CONTINUE, "r", "r")));
+                new EventPayload.TrialDecision(1, EventPayload.Action.CONTINUE, "r", "r", java.util.Map.of())));
 
         assertThat(log.state().anomalies()).singleElement()
                 .satisfies(a -> assertThat(a.reason()).contains("sequence 5 from scheduler, expected 1"));

@@ -73,7 +73,7 @@ class WhatIfTest {
         // The recorded run was stopped at step 4 by its scheduler.
         log.append(new Event(Event.id("e", "trial-00000/stop-1"), "e", "trial-00000", log.state().nextSequence("scheduler"),
                 LogBuilder.T0, new Event.Source("scheduler", "t"), log.state().lastOffset(),
-                new EventPayload.TrialDecision(1, EventPayload.Action.STOP, "test", "stopped in the recorded run")));
+                new EventPayload.TrialDecision(1, EventPayload.Action.STOP, "test", "stopped in the recorded run", Map.of())));
 
         WhatIf.Result result = WhatIf.run(log.state(), new Asha(9, 1, 3));
 

@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.Mode;
 import io.tunelog.domain.spec.SpecException;
@@ -32,7 +34,7 @@ public final class CmaEsSearcher implements Searcher {
 
     private record Settings(int lambda, double sigma0) {
         static Settings of(ExperimentSpec spec) {
-            Options options = new Options("cmaes", spec.searcher().options());
+            Options options = Options.of(spec.searcher());
             int n = spec.searchSpace().params().size();
             int lambda = options.positiveInt("populationSize", 4 + (int) Math.floor(3 * StrictMath.log(n)));
             if (lambda < 2) {

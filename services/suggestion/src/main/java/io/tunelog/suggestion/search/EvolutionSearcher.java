@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,7 +23,7 @@ public final class EvolutionSearcher implements Searcher {
 
     private record Settings(int population, double mutationRate, double mutationScale) {
         static Settings of(ExperimentSpec spec) {
-            Options options = new Options("evolution", spec.searcher().options());
+            Options options = Options.of(spec.searcher());
             Settings settings = new Settings(options.positiveInt("population", 20), options.fraction("mutationRate", 0.2),
                     options.positiveDouble("mutationScale", 0.1));
             options.refuseUnknown();

@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.ParamDomain;
@@ -47,7 +49,7 @@ public final class GpSearcher implements Searcher {
     /** The searcher's options, validated: an unknown option or a bad value names {@code searcher.<option>}. */
     record Settings(int startupTrials, int maxObservations, int candidates) {
         static Settings of(ExperimentSpec spec) {
-            Options options = new Options("gp", spec.searcher().options());
+            Options options = Options.of(spec.searcher());
             Settings settings = new Settings(options.positiveInt("startupTrials", 10),
                     options.positiveInt("maxObservations", 300), options.positiveInt("candidates", 2000));
             options.refuseUnknown();

@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.ParamDomain;
 import java.util.ArrayList;
@@ -15,7 +17,7 @@ public final class GridSearcher implements Searcher {
 
     @Override
     public void check(ExperimentSpec spec) {
-        new Options("grid", spec.searcher().options()).refuseUnknown();
+        Options.of(spec.searcher()).refuseUnknown();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.Map;
 
@@ -8,7 +10,7 @@ public final class RandomSearcher implements Searcher {
 
     @Override
     public void check(ExperimentSpec spec) {
-        new Options("random", spec.searcher().options()).refuseUnknown();
+        Options.of(spec.searcher()).refuseUnknown();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.decide.SeededRandom;
 import java.util.Map;
@@ -20,7 +22,7 @@ public final class SobolSearcher implements Searcher {
 
     @Override
     public void check(ExperimentSpec spec) {
-        new Options("sobol", spec.searcher().options()).refuseUnknown();
+        Options.of(spec.searcher()).refuseUnknown();
     }
 
     @Override

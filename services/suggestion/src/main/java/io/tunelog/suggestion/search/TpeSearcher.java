@@ -1,5 +1,7 @@
 package io.tunelog.suggestion.search;
 
+import io.tunelog.domain.spec.Options;
+
 import io.tunelog.domain.spec.ExperimentSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +33,7 @@ public final class TpeSearcher implements Searcher {
 
     private record Settings(int startup, int candidates, boolean multivariate, double priorWeight) {
         static Settings of(ExperimentSpec spec) {
-            Options options = new Options("tpe", spec.searcher().options());
+            Options options = Options.of(spec.searcher());
             Settings settings = new Settings(options.positiveInt("startupTrials", 10), options.positiveInt("candidates", 24),
                     options.flag("multivariate", false), options.positiveDouble("priorWeight", 1.0));
             options.refuseUnknown();

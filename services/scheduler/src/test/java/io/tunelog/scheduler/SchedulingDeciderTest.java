@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class FifoSchedulerTest {
+class SchedulingDeciderTest {
     static final String SPEC = """
             name: fifo
             metric: {name: loss, mode: min}
@@ -22,7 +22,7 @@ class FifoSchedulerTest {
             trial: {command: [x], maxFailures: 1}
             """;
 
-    private final FifoScheduler scheduler = new FifoScheduler();
+    private final SchedulingDecider scheduler = new SchedulingDecider();
     private final SuggestionDecider suggestion = new SuggestionDecider();
 
     @Test

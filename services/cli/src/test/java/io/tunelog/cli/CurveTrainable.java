@@ -1,0 +1,44 @@
+package io.tunelog.cli;
+
+import io.tunelog.worker.Trainable;
+import io.tunelog.worker.TrialContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A trainable with state, for the schedulers' end-to-end tests. Its model is one number that grows each step
+ * by a gain that depends on {@code lr} and on the phase of training: early on a high rate gains most, after
+ * step {@value #SWITCH} a low one does, so the best configuration changes during training (what PBT is for).
+ * It checkpoints the model every step and, given a checkpoint, carries on from it with its own configuration.
+ */
+public final class CurveTrainable implements Trainable {
+    static final int STEPS = 12;
+    static final int SWITCH = 6;
+    static final String STATE = "state.txt";
+
+    static double gain(double lr, long step) {
+        return step <= SWITCH ? lr : 1 - lr;
+    }
+
+    @Override
+    public void train(TrialContext context) throws Exception {
+        double lr = ((Number) context.config().get("lr")).doubleValue();
+        long step = 0;
+        double model = 0;
+        Optional<Path> restore = context.restoreFrom();
+        if (restore.isPresent()) {
+            String[] saved = Files.readString(restore.get().resolve(STATE)).strip().split(",");
+            step = Long.parseLong(saved[0]);
+            model = Double.parseDouble(saved[1]);
+        }
+        while (++step <= STEPS) {
+            Thread.sleep(60);
+            model += gain(lr, step);
+            Path dir = Files.createDirectories(context.checkpointDir().resolve(String.format("checkpoint_%06d", step)));
+            Files.writeString(dir.resolve(STATE), step + "," + model);
+            context.report(step, Map.of("score", model), dir);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.tunelog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tunelog.domain.event.EventPayload.TrialDecision;
+import io.tunelog.domain.event.EventPayload.TrialExploited;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.Report;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import io.tunelog.replay.Audit;
+import io.tunelog.replay.AuditReport;
+import io.tunelog.replay.ExperimentLog;
+import io.tunelog.replay.Replay;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each trial scheduler on a real broker with the real services and four workers running {@link CurveTrainable}:
+ * it acts (stops, pauses and resumes, exploits), resumed trials carry on from the checkpoint they were given, and
+ * the audit recomputes every scheduling and retention decision.
+ */
+class SchedulerEndToEndTest {
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @TempDir
+    static Path storage;
+
+    static KafkaClients clients;
+    static Platform platform;
+
+    @BeforeAll
+    static void startPlatform() throws Exception {
+        clients = KafkaClients.of(KAFKA.bootstrapServers());
+        platform = new Platform(clients).ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES.keySet(), "it");
+        for (int i = 0; i < 4; i++) {
+            platform.startWorker(Platform.workerSettings("sched-worker-" + i, 1, storage, storage));
+        }
+        platform.awaitServicesReady(60_000);
+    }
+
+    @AfterAll
+    static void stopPlatform() {
+        platform.close();
+    }
+
+    private static ExperimentState run(String name, int trials, String scheduler) throws Exception {
+        String yaml = """
+                name: %s
+                metric: {name: score, mode: max}
+                seed: 3
+                budget: {trials: %d, concurrent: 4}
+                searchSpace:
+                  lr: {uniform: [0, 1]}
+                scheduler: %s
+                trial:
+                  trainable: io.tunelog.cli.CurveTrainable
+                  checkpoint: {keep: 2, scoreAttribute: score}
+                """.formatted(name, trials, scheduler);
+        SpecFile spec = SpecFile.read(Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), yaml));
+        String id = name + "-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+        ExperimentState state = new ExperimentFollower(clients, new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(180));
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        return state;
+    }
+
+    private static AuditReport audit(ExperimentState state) {
+        AuditReport report = Audit.withAllServices().run(ExperimentLog.fromKafka(clients, state.experimentId()));
+        assertThat(report.failures()).as("audit failures").isEmpty();
+        assertThat(report.passed()).isTrue();
+        assertThat(report.decisionsVerified()).containsKeys("TrialDecision", "TrialQueued", "CheckpointDeleted", "ExperimentCompleted");
+        return report;
+    }
+
+    private static long stepsTrained(ExperimentState state) {
+        return state.trials().stream().mapToLong(t -> t.reports().size()).sum();
+    }
+
+    private static List<String> rules(TrialState t) {
+        return t.decisions().stream().map(TrialDecision::rule).toList();
+    }
+
+    @Test
+    void ashaStopsTrialsAtTheirRungs() throws Exception {
+        ExperimentState state = run("e2e-asha", 8, "{type: asha, maxT: 12, gracePeriod: 1, reductionFactor: 3}");
+
+        assertThat(state.trials()).filteredOn(t -> t.status() == TrialStatus.STOPPED && rules(t).contains("asha.rung"))
+                .as("stopped early at a rung").isNotEmpty();
+        assertThat(stepsTrained(state)).as("less than every trial to the end").isLessThan(8L * CurveTrainable.STEPS);
+        audit(state);
+    }
+
+    @Test
+    void medianStoppingStopsTrialsBelowTheMedian() throws Exception {
+        ExperimentState state = run("e2e-median", 8, "{type: median, gracePeriod: 2, minSamplesRequired: 2}");
+
+        assertThat(state.trials()).filteredOn(t -> rules(t).contains("median.stop")).isNotEmpty();
+        audit(state);
+    }
+
+    @Test
+    void hyperbandResumesPromotedTrialsFromTheirCheckpoints() throws Exception {
+        // maxT 12, η 3: one bracket of 9 trials with rungs at 12/9, 4 and 12
+        ExperimentState state = run("e2e-hyperband", 9, "{type: hyperband, maxT: 12, gracePeriod: 1, reductionFactor: 3}");
+
+        List<TrialState> resumed = state.trials().stream().filter(t -> t.attempt() > 1).toList();
+        assertThat(resumed).as("the best third promoted past the first rung").hasSizeGreaterThanOrEqualTo(3);
+        for (TrialState t : resumed) {
+            assertCarriesOnFromItsCheckpoint(t, t.trialId());
+        }
+        assertThat(state.trials()).filteredOn(t -> rules(t).contains("hyperband.cut")).hasSizeGreaterThanOrEqualTo(6);
+        audit(state);
+    }
+
+    @Test
+    void pbtClonesTheDonorsCheckpointIntoTheExploitingTrial() throws Exception {
+        ExperimentState state = run("e2e-pbt", 4,
+                "{type: pbt, perturbationInterval: 3, quantileFraction: 0.25, resampleProbability: 0.5}");
+
+        List<LoggedEvent> exploits = Replay.events(ExperimentLog.fromKafka(clients, state.experimentId())).stream()
+                .filter(e -> e.event().payload() instanceof TrialExploited).toList();
+        assertThat(exploits).as("the bottom trial exploited the top one").isNotEmpty();
+        for (LoggedEvent e : exploits) {
+            TrialExploited x = (TrialExploited) e.event().payload();
+            TrialState trial = state.trial(e.event().trialId());
+            if (trial.attempt() > x.attempt()) {
+                assertCarriesOnFromItsCheckpoint(trial, x.donorTrialId());
+            }
+        }
+        AuditReport report = audit(state);
+        assertThat(report.decisionsVerified()).containsKey("TrialExploited");
+    }
+
+    /**
+     * The attempt after a pause starts right after the step of the checkpoint it restored (the trial's own, or the
+     * donor's for PBT) and its model carries on from the checkpointed value: nothing starts from step 0.
+     */
+    private static void assertCarriesOnFromItsCheckpoint(TrialState t, String checkpointOwner) {
+        for (int attempt = 2; attempt <= t.attempt(); attempt++) {
+            int a = attempt;
+            List<Report> reports = t.reports().stream().filter(r -> r.attempt() == a).toList();
+            if (reports.isEmpty()) {
+                continue;
+            }
+            Report first = reports.get(0);
+            assertThat(first.step()).as(t.trialId() + " attempt " + a + " resumed, not restarted").isGreaterThan(1L);
+            double lr = ((Number) t.config().get("lr")).doubleValue();
+            double restored = first.metrics().get("score") - CurveTrainable.gain(lr, first.step());
+            assertThat(restored).as(t.trialId() + " attempt " + a + " restored a model that " + checkpointOwner + " reported")
+                    .isGreaterThan(0.0);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.tunelog.scheduler;
+
+import io.tunelog.domain.decide.Decided;
+import io.tunelog.domain.decide.Decider;
+import io.tunelog.domain.event.EventPayload.ExperimentCompleted;
+import io.tunelog.domain.event.EventPayload.TrialQueued;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SpecException;
+import io.tunelog.domain.state.Checkpoint;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.RobustStage;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.scheduler.rule.Asha;
+import io.tunelog.scheduler.rule.Fifo;
+import io.tunelog.scheduler.rule.Hyperband;
+import io.tunelog.scheduler.rule.MedianStopping;
+import io.tunelog.scheduler.rule.Pbt;
+import io.tunelog.scheduler.rule.TrialRule;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The scheduling service's decider. The spec's trial rule ({@code scheduler.type}) decides which running
+ * trials stop, pause or exploit; the rest is the same under every rule: every created trial is queued at
+ * once (the suggestion service already keeps to the concurrency budget), a failed attempt is queued
+ * again while failures stay within {@code trial.maxFailures}, a paused trial whose resumption the rule
+ * approved is queued again, each from the trial's resume point (its latest checkpoint, or the one PBT
+ * cloned into it), and the experiment completes when every planned trial has ended.
+ */
+public final class SchedulingDecider implements Decider {
+    public static final String SERVICE = "scheduler";
+
+    private static final Map<String, TrialRule> RULES = Map.of(
+            "fifo", new Fifo(),
+            "asha", new Asha(),
+            "hyperband", new Hyperband(),
+            "median", new MedianStopping(),
+            "pbt", new Pbt());
+
+    @Override
+    public String service() {
+        return SERVICE;
+    }
+
+    /** Refuses a spec whose scheduler options this build cannot use, naming the option. */
+    public static void check(ExperimentSpec spec) {
+        rule(spec).check(spec);
+    }
+
+    @Override
+    public List<Decided> decide(ExperimentState state) {
+        if (state.status() != ExperimentStatus.RUNNING) {
+            return List.of();
+        }
+        ExperimentSpec spec = state.spec();
+        int maxFailures = spec.trial().maxFailures();
+        List<Decided> decided = new ArrayList<>(rule(spec).decide(state));
+        Set<String> ruled = new HashSet<>();
+        decided.forEach(d -> ruled.add(d.trialId()));
+        for (TrialState trial : state.openTrials()) {
+            if (ruled.contains(trial.trialId())) {
+                continue;
+            }
+            if (trial.status() == TrialStatus.CREATED) {
+                decided.add(queue(trial, Optional.empty()));
+            } else if (trial.canRetry(maxFailures) || (trial.status() == TrialStatus.PAUSED && trial.resumeApproved())) {
+                decided.add(queue(trial, trial.resumePoint()));
+            }
+        }
+        int planned = RobustStage.plannedTrials(state);
+        if (decided.isEmpty() && state.trials().size() == planned && state.openTrials().isEmpty()) {
+            Optional<ExperimentState.Best> best = state.best();
+            decided.add(new Decided(null, "completed", new ExperimentCompleted(
+                    "all " + planned + " trials ended",
+                    best.map(ExperimentState.Best::trialId).orElse(null),
+                    best.map(ExperimentState.Best::value).orElse(null))));
+        }
+        return decided;
+    }
+
+    private static TrialRule rule(ExperimentSpec spec) {
+        TrialRule rule = RULES.get(spec.scheduler().type());
+        if (rule == null) {
+            throw new SpecException("scheduler.type", "expected a scheduler this build has, one of "
+                    + new TreeSet<>(RULES.keySet()) + ", found \"" + spec.scheduler().type() + "\"");
+        }
+        return rule;
+    }
+
+    private static Decided queue(TrialState trial, Optional<Checkpoint> restoreFrom) {
+        int attempt = trial.attempt() + 1;
+        return new Decided(trial.trialId(), trial.trialId() + "/queued-" + attempt, new TrialQueued(attempt,
+                restoreFrom.map(Checkpoint::checkpointId).orElse(null),
+                restoreFrom.map(Checkpoint::uri).orElse(null)));
+    }
+}

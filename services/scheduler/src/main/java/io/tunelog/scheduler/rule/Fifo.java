@@ -1,0 +1,21 @@
+package io.tunelog.scheduler.rule;
+
+import io.tunelog.domain.decide.Decided;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.Options;
+import io.tunelog.domain.state.ExperimentState;
+import java.util.List;
+
+/** Every trial runs until its trainable ends. */
+public final class Fifo implements TrialRule {
+
+    @Override
+    public void check(ExperimentSpec spec) {
+        Options.of(spec.scheduler()).refuseUnknown();
+    }
+
+    @Override
+    public List<Decided> decide(ExperimentState state) {
+        return List.of();
+    }
+}

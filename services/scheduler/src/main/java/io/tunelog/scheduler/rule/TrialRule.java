@@ -1,0 +1,22 @@
+package io.tunelog.scheduler.rule;
+
+import io.tunelog.domain.decide.Decided;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.state.ExperimentState;
+import java.util.List;
+
+/**
+ * A trial scheduler's rule: which running trials stop, pause, or take another's checkpoint. Queuing,
+ * retries and resumption are the scheduling decider's, the same under every rule.
+ *
+ * <p>Like every decider, a rule is a pure function of the folded state: what it remembers between
+ * decisions (scores at rungs, the last perturbation) it reads back from its own logged decisions.
+ */
+public interface TrialRule {
+
+    /** Refuses options this rule cannot use, naming {@code scheduler.<option>}. */
+    void check(ExperimentSpec spec);
+
+    /** Decisions about the experiment's trials, in the order they are to be logged. */
+    List<Decided> decide(ExperimentState state);
+}
