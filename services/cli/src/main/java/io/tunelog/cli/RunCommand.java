@@ -3,6 +3,7 @@ package io.tunelog.cli;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.broker.LocalBroker;
+import io.tunelog.replay.ExperimentLog;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -23,8 +24,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Local worker agents, one slot each (default: ${DEFAULT-VALUE})")
-    int workers;
+    @Option(names = "--workers", description = "Local worker agents, one slot each (default: the spec's budget.concurrent)")
+    Integer workers;
 
     @Mixin
     FollowOptions follow;
@@ -35,6 +36,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SpecFile spec = SpecFile.read(specPath);
+        // A population (PBT) or a bracket only works as designed with its trials side by side.
+        int workers = this.workers == null ? spec.spec().budget().concurrent() : this.workers;
         if (workers < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--workers must be at least 1, got " + workers);
         }
@@ -62,6 +65,11 @@ final class RunCommand implements Callable<Integer> {
             ExperimentFollower.submit(clients, experimentId, spec);
             err.println("experiment " + experimentId + " submitted; results in " + resultsDir);
             state = new ExperimentFollower(clients, err).follow(experimentId, follow.idleTimeout());
+            // The embedded broker's data stays on disk, but an archive is what `audit --from` and `export --from` read
+            // without a broker: the run's log, kept beside its results.
+            Path archive = resultsDir.resolve("log.avro");
+            ExperimentLog.fromKafka(clients, experimentId).writeAvro(archive);
+            err.println("log archived to " + archive + " (tunelog audit " + experimentId + " --from " + archive + ")");
         } finally {
             if (broker != null) {
                 broker.close();

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each trial scheduler on a real broker with the real services and four workers running {@link CurveTrainable}:
+ * Each trial scheduler on a real broker (the two parameters the trainable ignores give PBT more than one to explore) with the real services and four workers running {@link CurveTrainable}:
  * it acts (stops, pauses and resumes, exploits), resumed trials carry on from the checkpoint they were given, and
  * the audit recomputes every scheduling and retention decision.
  */
@@ -66,6 +66,8 @@ class SchedulerEndToEndTest {
                 budget: {trials: %d, concurrent: 4}
                 searchSpace:
                   lr: {uniform: [0, 1]}
+                  momentum: {uniform: [0.5, 0.99]}
+                  optimizer: {choice: [sgd, adam]}
                 scheduler: %s
                 trial:
                   trainable: io.tunelog.cli.CurveTrainable

@@ -34,6 +34,12 @@ public final class RetentionDecider implements Decider {
         if (state.status() == ExperimentStatus.UNKNOWN) {
             return List.of();
         }
+        if (state.status() == ExperimentStatus.RUNNING && state.spec().scheduler().type().equals("pbt")) {
+            // PBT may clone any open trial's newest checkpoint at any moment, and a clone decided but not yet
+            // logged is invisible here: deleting while the population trains could pull a checkpoint from under
+            // an exploit. So under PBT, checkpoints are pruned once the experiment has ended (Ray keeps them all).
+            return List.of();
+        }
         CheckpointSpec policy = state.spec().trial().checkpoint();
         List<Decided> decided = new ArrayList<>();
         if (state.trialsOverCheckpointLimit().isEmpty()) {

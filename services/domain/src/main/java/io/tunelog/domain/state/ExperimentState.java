@@ -286,15 +286,16 @@ public final class ExperimentState {
             }
         } else if (payload instanceof TrialExploited x) {
             Optional<Checkpoint> donated = Optional.ofNullable(trials.get(x.donorTrialId())).flatMap(donor ->
-                    donor.checkpoints().stream().filter(c -> c.checkpointId().equals(x.checkpointId()) && !c.deleted()).findFirst());
+                    donor.checkpoints().stream().filter(c -> c.checkpointId().equals(x.checkpointId())).findFirst());
             if (trial == null || x.attempt() != trial.attempt() || donated.isEmpty()) {
                 anomaly(logged, "exploit of " + e.trialId() + " from " + x.donorTrialId() + "'s checkpoint " + x.checkpointId()
-                        + ": the trial's attempt must be current and the checkpoint live");
+                        + ": the trial's attempt must be current and the checkpoint known");
                 return;
             }
-            // Like a late pause, an exploit of a trial that ended before the pause landed changes nothing.
+            // Like a late pause, an exploit of a trial that ended before the pause landed changes nothing; one whose
+            // checkpoint was deleted meanwhile is void, and the paused trial resumes as it was.
             if (trial.status() == TrialStatus.PAUSED) {
-                trial.exploited(donated.get(), x.config());
+                trial.exploited(donated.get().deleted() ? null : donated.get(), x.config());
             }
         } else if (payload instanceof TrialCompleted) {
             trial.completed();

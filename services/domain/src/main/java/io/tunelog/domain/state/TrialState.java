@@ -208,10 +208,13 @@ public final class TrialState {
         }
     }
 
+    /** Takes the donor's checkpoint and the explored configuration; with no checkpoint (void), resumes unchanged. */
     void exploited(Checkpoint donorCheckpoint, Map<String, Object> newConfig) {
-        exploitedCheckpoint = donorCheckpoint;
-        exploitedAtAttempt = attempt;
-        config = newConfig;
+        if (donorCheckpoint != null) {
+            exploitedCheckpoint = donorCheckpoint;
+            exploitedAtAttempt = attempt;
+            config = newConfig;
+        }
         resumeApproved = true;
     }
 }

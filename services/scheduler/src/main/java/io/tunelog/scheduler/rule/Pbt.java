@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.commons.math3.random.RandomGenerator;
 
 /**
@@ -137,8 +138,10 @@ public final class Pbt implements TrialRule {
         if (!lower.contains(trial)) {
             inputs.put(PERTURBED_AT, time);
             String rule = upper.contains(trial) ? RULE_UPPER : RULE_MIDDLE;
+            String why = n == 0 ? "too few trials ranked for a top and a bottom" : rule.equals(RULE_UPPER) ? "in the top " + n
+                    : "neither in the top nor in the bottom " + n;
             return List.of(new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.CONTINUE, rule,
-                    (rule.equals(RULE_UPPER) ? "top " : "neither top nor bottom ") + n + " at " + at, inputs)));
+                    why + " at " + at, inputs)));
         }
         List<TrialState> donors = new ArrayList<>();
         for (TrialState t : upper) {
@@ -149,7 +152,7 @@ public final class Pbt implements TrialRule {
         if (donors.isEmpty()) {
             inputs.put(PERTURBED_AT, time);
             return List.of(new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.CONTINUE, RULE_LOWER,
-                    "bottom " + n + " at " + at + ", but no top trial has a checkpoint yet: goes on unchanged", inputs)));
+                    "in the bottom " + n + " at " + at + ", but no top trial has a checkpoint yet: goes on unchanged", inputs)));
         }
         RandomGenerator random = SeededRandom.forDecision(state.spec().seed(), key);
         TrialState donor = donors.get(random.nextInt(donors.size()));
@@ -159,12 +162,13 @@ public final class Pbt implements TrialRule {
         inputs.put("donorScore", scores.get(donor.trialId()));
         inputs.put("donorCheckpointStep", (double) checkpoint.step());
         List<String> changed = new ArrayList<>();
-        explored.forEach((name, value) -> {
+        // In name order: the configuration's map order differs between a live service and a replay.
+        new TreeMap<>(explored).forEach((name, value) -> {
             if (!value.equals(donor.config().get(name))) {
                 changed.add(name + " " + donor.config().get(name) + " -> " + value);
             }
         });
-        String reason = "bottom " + n + " at " + at + ": exploits " + donor.trialId() + " (score " + scores.get(donor.trialId())
+        String reason = "in the bottom " + n + " at " + at + ": exploits " + donor.trialId() + " (score " + scores.get(donor.trialId())
                 + ") from its checkpoint at step " + checkpoint.step() + "; explores " + (changed.isEmpty() ? "nothing new" : String.join(", ", changed));
         return List.of(
                 new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.PAUSE, RULE_EXPLOIT, reason, inputs)),
