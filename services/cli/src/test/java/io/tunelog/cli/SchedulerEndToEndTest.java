@@ -2,6 +2,7 @@ package io.tunelog.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.event.EventPayload.TrialExploited;
 import io.tunelog.domain.event.LoggedEvent;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each trial scheduler on a real broker (the two parameters the trainable ignores give PBT more than one to explore) with the real services and four workers running {@link CurveTrainable}:
@@ -59,6 +62,10 @@ class SchedulerEndToEndTest {
     }
 
     private static ExperimentState run(String name, int trials, String scheduler) throws Exception {
+        return run(name, trials, scheduler, "random");
+    }
+
+    private static ExperimentState run(String name, int trials, String scheduler, String searcher) throws Exception {
         String yaml = """
                 name: %s
                 metric: {name: score, mode: max}
@@ -69,10 +76,11 @@ class SchedulerEndToEndTest {
                   momentum: {uniform: [0.5, 0.99]}
                   optimizer: {choice: [sgd, adam]}
                 scheduler: %s
+                searcher: {type: %s}
                 trial:
                   trainable: io.tunelog.cli.CurveTrainable
                   checkpoint: {keep: 2, scoreAttribute: score}
-                """.formatted(name, trials, scheduler);
+                """.formatted(name, trials, scheduler, searcher);
         SpecFile spec = SpecFile.read(Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), yaml));
         String id = name + "-" + System.nanoTime();
         ExperimentFollower.submit(clients, id, spec);
@@ -117,9 +125,11 @@ class SchedulerEndToEndTest {
     }
 
     @Test
-    void hyperbandResumesPromotedTrialsFromTheirCheckpoints() throws Exception {
-        // maxT 12, η 3: one bracket of 9 trials with rungs at 12/9, 4 and 12
-        ExperimentState state = run("e2e-hyperband", 9, "{type: hyperband, maxT: 12, gracePeriod: 1, reductionFactor: 3}");
+    void hyperbandWithBohbResumesPromotedTrialsFromTheirCheckpoints() throws Exception {
+        // maxT 12, η 3: a bracket of 9 trials with rungs at 12/9, 4 and 12, then one of 5 with rungs at 4 and 12,
+        // whose trials BOHB suggests from the scores at the first bracket's rungs
+        ExperimentState state = run("e2e-hyperband", 14, "{type: hyperband, maxT: 12, gracePeriod: 1, reductionFactor: 3}",
+                "bohb, randomFraction: 0, minPointsInModel: 3");
 
         List<TrialState> resumed = state.trials().stream().filter(t -> t.attempt() > 1).toList();
         assertThat(resumed).as("the best third promoted past the first rung").hasSizeGreaterThanOrEqualTo(3);
@@ -130,10 +140,12 @@ class SchedulerEndToEndTest {
         audit(state);
     }
 
-    @Test
-    void pbtClonesTheDonorsCheckpointIntoTheExploitingTrial() throws Exception {
-        ExperimentState state = run("e2e-pbt", 4,
-                "{type: pbt, perturbationInterval: 3, quantileFraction: 0.25, resampleProbability: 0.5}");
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"pbt", "pb2"})
+    void pbtClonesTheDonorsCheckpointIntoTheExploitingTrial(String type) throws Exception {
+        String explore = type.equals("pbt") ? "resampleProbability: 0.5" : "hyperparamMutations: [lr, momentum]";
+        ExperimentState state = run("e2e-" + type, 4,
+                "{type: " + type + ", perturbationInterval: 3, quantileFraction: 0.25, " + explore + "}");
 
         List<LoggedEvent> exploits = Replay.events(ExperimentLog.fromKafka(clients, state.experimentId())).stream()
                 .filter(e -> e.event().payload() instanceof TrialExploited).toList();
@@ -145,8 +157,24 @@ class SchedulerEndToEndTest {
                 assertCarriesOnFromItsCheckpoint(trial, x.donorTrialId());
             }
         }
+        // Under PBT the registry prunes checkpoints once the experiment has ended: wait for that, then audit it too.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Replay.events(ExperimentLog.fromKafka(clients, state.experimentId())).stream()
+                .noneMatch(e -> e.event().payload() instanceof CheckpointDeleted)) {
+            assertThat(System.nanoTime()).as("checkpoints pruned after the end").isLessThan(deadline);
+            Thread.sleep(200);
+        }
         AuditReport report = audit(state);
         assertThat(report.decisionsVerified()).containsKey("TrialExploited");
+    }
+
+    @Test
+    void racingEliminatesCandidatesInstanceByInstance() throws Exception {
+        // Each step is an instance; the curves never cross, so the Friedman test soon separates the candidates.
+        ExperimentState state = run("e2e-racing", 4, "{type: racing, firstTest: 3, alpha: 0.05}");
+
+        assertThat(state.trials()).filteredOn(t -> rules(t).contains("racing.eliminated")).isNotEmpty();
+        audit(state);
     }
 
     /**

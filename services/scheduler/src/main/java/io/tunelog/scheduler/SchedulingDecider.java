@@ -17,6 +17,7 @@ import io.tunelog.scheduler.rule.Fifo;
 import io.tunelog.scheduler.rule.Hyperband;
 import io.tunelog.scheduler.rule.MedianStopping;
 import io.tunelog.scheduler.rule.Pbt;
+import io.tunelog.scheduler.rule.Racing;
 import io.tunelog.scheduler.rule.TrialRule;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,7 +43,9 @@ public final class SchedulingDecider implements Decider {
             "asha", new Asha(),
             "hyperband", new Hyperband(),
             "median", new MedianStopping(),
-            "pbt", new Pbt());
+            "pbt", new Pbt(false),
+            "pb2", new Pbt(true),
+            "racing", new Racing());
 
     @Override
     public String service() {

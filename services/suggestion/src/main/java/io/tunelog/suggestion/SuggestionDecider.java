@@ -9,6 +9,7 @@ import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
+import io.tunelog.suggestion.search.BohbSearcher;
 import io.tunelog.suggestion.search.CmaEsSearcher;
 import io.tunelog.suggestion.search.EvolutionSearcher;
 import io.tunelog.suggestion.search.GpSearcher;
@@ -38,7 +39,8 @@ public final class SuggestionDecider implements Decider {
             "tpe", new TpeSearcher(),
             "gp", new GpSearcher(),
             "cmaes", new CmaEsSearcher(),
-            "evolution", new EvolutionSearcher());
+            "evolution", new EvolutionSearcher(),
+            "bohb", new BohbSearcher());
 
     @Override
     public String service() {

@@ -7,7 +7,7 @@ import java.util.Set;
 public record SchedulerSpec(String type, Map<String, Object> options) {
 
     /** Schedulers this build implements. */
-    public static final Set<String> TYPES = Set.of("fifo", "asha", "hyperband", "median", "pbt");
+    public static final Set<String> TYPES = Set.of("fifo", "asha", "hyperband", "median", "pbt", "pb2", "racing");
 
     public SchedulerSpec {
         options = Map.copyOf(options);

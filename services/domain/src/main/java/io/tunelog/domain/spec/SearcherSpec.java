@@ -7,7 +7,7 @@ import java.util.Set;
 public record SearcherSpec(String type, Map<String, Object> options) {
 
     /** Searchers this build implements. */
-    public static final Set<String> TYPES = Set.of("random", "grid", "sobol", "tpe", "gp", "cmaes", "evolution");
+    public static final Set<String> TYPES = Set.of("random", "grid", "sobol", "tpe", "gp", "cmaes", "evolution", "bohb");
 
     public SearcherSpec {
         options = Map.copyOf(options);

@@ -38,23 +38,42 @@ import org.apache.commons.math3.random.RandomGenerator;
  * checkpoint: if no top trial has one yet, it goes on as it is.
  */
 public final class Pbt implements TrialRule {
-    static final String RULE_UPPER = "pbt.upper";
-    static final String RULE_MIDDLE = "pbt.middle";
-    static final String RULE_LOWER = "pbt.lower";
-    static final String RULE_EXPLOIT = "pbt.exploit";
+    static final String UPPER = "upper";
+    static final String MIDDLE = "middle";
+    static final String LOWER = "lower";
+    static final String EXPLOIT = "exploit";
     /** Where the next perturbation interval counts from: the decision's time, or the donor's after an exploit (as Ray does). */
     static final String PERTURBED_AT = "perturbedAt";
+    /** Inputs named {@code config.<parameter>} hold the numbers the trial trained with in the interval just ended. */
+    static final String CONFIG = "config.";
+
+    /** PB2's explore instead of PBT's: a GP-bandit over the mutable parameters (Parker-Holder et al., 2020). */
+    private final boolean bandit;
+    /** The scheduler type, which starts rule names ({@code pbt.exploit}) and decision keys. */
+    private final String type;
+    private final String prefix;
+
+    public Pbt(boolean bandit) {
+        this.bandit = bandit;
+        this.type = bandit ? "pb2" : "pbt";
+        this.prefix = type + ".";
+    }
 
     record Settings(Progress progress, double interval, double burnIn, double quantileFraction, double resampleProbability,
-                    List<Double> factors, List<String> mutations) {
+                    List<Double> factors, List<String> mutations, double kappa) {
 
-        static Settings of(ExperimentSpec spec) {
+        static Settings of(ExperimentSpec spec, boolean bandit) {
             Options o = Options.of(spec.scheduler());
             List<String> all = new ArrayList<>(spec.searchSpace().params().keySet());
-            Settings s = new Settings(Progress.of(spec, o), o.positiveDouble("perturbationInterval", 10),
-                    o.nonNegativeLong("burnInPeriod", 0), o.fraction("quantileFraction", 0.25),
-                    o.probability("resampleProbability", 0.25), o.positiveDoubles("perturbationFactors", List.of(1.2, 0.8)),
-                    o.texts("hyperparamMutations", all));
+            Progress progress = Progress.of(spec, o);
+            double interval = o.positiveDouble("perturbationInterval", 10);
+            double burnIn = o.nonNegativeLong("burnInPeriod", 0);
+            double quantileFraction = o.fraction("quantileFraction", 0.25);
+            List<String> mutations = o.texts("hyperparamMutations", all);
+            Settings s = bandit
+                    ? new Settings(progress, interval, burnIn, quantileFraction, 0, List.of(), mutations, o.positiveDouble("kappa", 2))
+                    : new Settings(progress, interval, burnIn, quantileFraction, o.probability("resampleProbability", 0.25),
+                            o.positiveDoubles("perturbationFactors", List.of(1.2, 0.8)), mutations, 0);
             o.refuseUnknown();
             if (s.quantileFraction > 0.5) {
                 throw new SpecException("scheduler.quantileFraction", "expected a fraction from 0 to 0.5, found " + s.quantileFraction);
@@ -64,6 +83,11 @@ public final class Pbt implements TrialRule {
                     throw new SpecException("scheduler.hyperparamMutations", "expected parameters of the search space, one of "
                             + all + ", found \"" + name + "\"");
                 }
+                ParamDomain domain = spec.searchSpace().params().get(name);
+                if (bandit && !(domain instanceof ParamDomain.Uniform || domain instanceof ParamDomain.IntRange)) {
+                    throw new SpecException("scheduler.hyperparamMutations", "expected parameters with bounds (uniform, loguniform,"
+                            + " randint and their kin) for pb2, found " + name + ": " + domain.type());
+                }
             }
             return s;
         }
@@ -71,13 +95,13 @@ public final class Pbt implements TrialRule {
 
     @Override
     public void check(ExperimentSpec spec) {
-        Settings.of(spec);
+        Settings.of(spec, bandit);
     }
 
     @Override
     public List<Decided> decide(ExperimentState state) {
         ExperimentSpec spec = state.spec();
-        Settings settings = Settings.of(spec);
+        Settings settings = Settings.of(spec, bandit);
         List<Decided> decided = new ArrayList<>();
         for (TrialState trial : state.openTrials()) {
             if (trial.status() == TrialStatus.RUNNING && Progress.searched(spec, trial)) {
@@ -88,7 +112,7 @@ public final class Pbt implements TrialRule {
     }
 
     /** The current attempt's first report a perturbation interval past the trial's last perturbation. */
-    private static Optional<Report> perturbationPoint(Settings settings, TrialState trial) {
+    private Optional<Report> perturbationPoint(Settings settings, TrialState trial) {
         double since = lastPerturbation(trial).map(d -> d.inputs().get(PERTURBED_AT)).orElse(0.0);
         for (Report r : trial.reports()) {
             double time = settings.progress().time(r);
@@ -100,11 +124,11 @@ public final class Pbt implements TrialRule {
         return Optional.empty();
     }
 
-    private static List<Decided> perturb(ExperimentState state, Settings settings, TrialState trial, Report report) {
+    private List<Decided> perturb(ExperimentState state, Settings settings, TrialState trial, Report report) {
         Progress progress = settings.progress();
         double time = progress.time(report);
         double score = progress.score(report);
-        String key = trial.trialId() + "/pbt/a" + trial.attempt() + "/t" + Progress.label(time);
+        String key = trial.trialId() + "/" + type + "/a" + trial.attempt() + "/t" + Progress.label(time);
 
         // The population: open trials at their last perturbation's score, this one at its score now.
         List<TrialState> ranked = new ArrayList<>();
@@ -129,6 +153,12 @@ public final class Pbt implements TrialRule {
         inputs.put(TrialDecision.SCORE, score);
         inputs.put("population", (double) ranked.size());
         inputs.put("quantileFraction", settings.quantileFraction());
+        // The numbers the trial trained with up to here: what PB2's model learns from, and what a reader wants to see.
+        for (String name : settings.mutations()) {
+            if (trial.config().get(name) instanceof Number v) {
+                inputs.put(CONFIG + name, v.doubleValue());
+            }
+        }
         inputs.put("inQuantile", (double) n);
         if (n > 0) {
             inputs.put("lowerCutoff", scores.get(lower.get(n - 1).trialId()));
@@ -137,8 +167,8 @@ public final class Pbt implements TrialRule {
         String at = progress.timeAttr() + " " + Progress.label(time) + ", score " + score + ", " + ranked.size() + " trials ranked";
         if (!lower.contains(trial)) {
             inputs.put(PERTURBED_AT, time);
-            String rule = upper.contains(trial) ? RULE_UPPER : RULE_MIDDLE;
-            String why = n == 0 ? "too few trials ranked for a top and a bottom" : rule.equals(RULE_UPPER) ? "in the top " + n
+            String rule = prefix + (upper.contains(trial) ? UPPER : MIDDLE);
+            String why = n == 0 ? "too few trials ranked for a top and a bottom" : upper.contains(trial) ? "in the top " + n
                     : "neither in the top nor in the bottom " + n;
             return List.of(new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.CONTINUE, rule,
                     why + " at " + at, inputs)));
@@ -151,13 +181,15 @@ public final class Pbt implements TrialRule {
         }
         if (donors.isEmpty()) {
             inputs.put(PERTURBED_AT, time);
-            return List.of(new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.CONTINUE, RULE_LOWER,
+            return List.of(new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.CONTINUE, prefix + LOWER,
                     "in the bottom " + n + " at " + at + ", but no top trial has a checkpoint yet: goes on unchanged", inputs)));
         }
         RandomGenerator random = SeededRandom.forDecision(state.spec().seed(), key);
         TrialState donor = donors.get(random.nextInt(donors.size()));
         Checkpoint checkpoint = ownCheckpoint(donor).orElseThrow();
-        Map<String, Object> explored = explore(state.spec(), settings, donor.config(), random);
+        Map<String, Object> explored = bandit
+                ? Pb2.explore(state, settings, prefix, donor.config(), time, random)
+                : explore(state.spec(), settings, donor.config(), random);
         inputs.put(PERTURBED_AT, lastPerturbation(donor).map(d -> d.inputs().get(PERTURBED_AT)).orElse(0.0));
         inputs.put("donorScore", scores.get(donor.trialId()));
         inputs.put("donorCheckpointStep", (double) checkpoint.step());
@@ -171,7 +203,7 @@ public final class Pbt implements TrialRule {
         String reason = "in the bottom " + n + " at " + at + ": exploits " + donor.trialId() + " (score " + scores.get(donor.trialId())
                 + ") from its checkpoint at step " + checkpoint.step() + "; explores " + (changed.isEmpty() ? "nothing new" : String.join(", ", changed));
         return List.of(
-                new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.PAUSE, RULE_EXPLOIT, reason, inputs)),
+                new Decided(trial.trialId(), key, new TrialDecision(trial.attempt(), Action.PAUSE, prefix + EXPLOIT, reason, inputs)),
                 new Decided(trial.trialId(), key + "/exploit", new TrialExploited(trial.attempt(), donor.trialId(),
                         checkpoint.checkpointId(), explored)));
     }
@@ -181,10 +213,10 @@ public final class Pbt implements TrialRule {
         return trial.resumePoint().filter(c -> c.trialId().equals(trial.trialId()));
     }
 
-    private static Optional<TrialDecision> lastPerturbation(TrialState trial) {
+    private Optional<TrialDecision> lastPerturbation(TrialState trial) {
         List<TrialDecision> decisions = trial.decisions();
         for (int i = decisions.size() - 1; i >= 0; i--) {
-            if (decisions.get(i).rule().startsWith("pbt.")) {
+            if (decisions.get(i).rule().startsWith(prefix)) {
                 return Optional.of(decisions.get(i));
             }
         }

@@ -49,15 +49,16 @@ public final class TpeSearcher implements Searcher {
     @Override
     public Map<String, Object> suggest(SuggestionRequest request) {
         Settings settings = Settings.of(request.spec());
-        int startup = settings.startup();
-        int candidates = settings.candidates();
-        boolean multivariate = settings.multivariate();
-        double priorWeight = settings.priorWeight();
-        History history = request.history();
-        UnitSpace space = new UnitSpace(request.spec().searchSpace());
-        if (history.observations().size() < startup) {
+        if (request.history().observations().size() < settings.startup()) {
             return Sampling.sample(request.spec().searchSpace(), request.random());
         }
+        return fromModel(request, request.history(), settings.candidates(), settings.multivariate(), settings.priorWeight());
+    }
+
+    /** The configuration TPE's model prefers, given these observations (BOHB gives it a rung's). */
+    static Map<String, Object> fromModel(SuggestionRequest request, History history, int candidates, boolean multivariate,
+                                         double priorWeight) {
+        UnitSpace space = new UnitSpace(request.spec().searchSpace());
 
         // Good: the γ(n) lowest losses (ties to the earlier trial); bad: the rest and everything pending.
         List<History.Observation> sorted = new ArrayList<>(history.observations());
