@@ -18,6 +18,14 @@ final class Outcome {
                         .append(state.spec().metric().name()).append('=').append(best.value())
                         .append(" with ").append(new TreeMap<>(state.trial(best.trialId()).config())).append('\n'),
                 () -> s.append("No trial reported ").append(state.spec() == null ? "the metric" : state.spec().metric().name()).append('\n'));
+        TreeMap<String, Integer> rules = new TreeMap<>();
+        state.trials().forEach(t -> t.decisions().forEach(d -> rules.merge(d.rule() + " " + d.action().name().toLowerCase(), 1, Integer::sum)));
+        if (!rules.isEmpty()) {
+            s.append("Scheduler decisions: ");
+            rules.forEach((rule, n) -> s.append(rule).append(" ×").append(n).append(", "));
+            s.setLength(s.length() - 2);
+            s.append(" (each in the log with its reason and inputs)\n");
+        }
         RobustReport.of(state).ifPresent(report -> {
             s.append("Robust check of the best ").append(report.checked().size()).append(" (mean ± sd over runs; Lipschitz per unit of the search cube):\n");
             for (RobustReport.Checked c : report.checked()) {

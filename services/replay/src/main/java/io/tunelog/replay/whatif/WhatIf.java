@@ -1,10 +1,14 @@
 package io.tunelog.replay.whatif;
 
+import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.Mode;
+import io.tunelog.domain.spec.SchedulerSpec;
+import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.scheduler.SchedulingDecider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,14 +17,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Counterfactual replay: the recorded learning curves of an experiment, fed in the order of their
- * timestamps to another stopping rule. Trials keep their recorded start times (capacity freed by an
- * earlier stop is not given to other trials), and no value is ever invented: a trial the rule would
- * have run past its last recorded result is reported as such, with its last recorded value.
+ * timestamps to another scheduler's stopping rule, the live one (see {@link RuleReplay}). Trials keep their
+ * recorded start times (capacity freed by an earlier stop is not given to other trials), and no value is
+ * ever invented: a trial the rule would have run past its last recorded result is reported as such, with
+ * its last recorded value.
  */
 public final class WhatIf {
+    /** Rules that only stop trials; those that pause, resume or exploit would need results nobody recorded. */
+    public static final Set<String> SCHEDULERS = Set.of("fifo", "asha", "median", "racing");
 
     private WhatIf() {}
 
@@ -29,7 +38,7 @@ public final class WhatIf {
                                boolean stoppedEarlier, boolean wouldRunFurther, double recordedSeconds, double whatIfSeconds) {}
 
     /** The experiment under the rule. */
-    public record Result(String policy, String metric, List<TrialOutcome> trials, double recordedTrialSeconds,
+    public record Result(String scheduler, String metric, List<TrialOutcome> trials, double recordedTrialSeconds,
                          double whatIfTrialSeconds, Optional<String> recordedBest, Optional<Double> recordedBestValue,
                          Optional<String> whatIfBest, Optional<Double> whatIfBestValue) {
 
@@ -44,10 +53,23 @@ public final class WhatIf {
 
     private record Result1(TrialState trial, Report report) {}
 
-    public static Result run(ExperimentState state, StoppingPolicy policy) {
+    /**
+     * @param scheduler the scheduler to replay the curves under, checked as the gate checks a spec's
+     * @throws SpecException naming {@code scheduler.<option>} when the scheduler or an option is not usable
+     */
+    public static Result run(ExperimentState state, SchedulerSpec scheduler) {
         if (state.spec() == null) {
             throw new IllegalArgumentException("experiment " + state.experimentId() + " has no accepted spec in its log");
         }
+        if (!SCHEDULERS.contains(scheduler.type())) {
+            throw new SpecException("scheduler.type", "expected a scheduler whose rule only stops trials, one of "
+                    + new TreeSet<>(SCHEDULERS) + ", found \"" + scheduler.type() + "\"");
+        }
+        ExperimentSpec recorded = state.spec();
+        ExperimentSpec whatIf = new ExperimentSpec(recorded.name(), recorded.metric(), recorded.seed(), recorded.budget(),
+                recorded.searchSpace(), recorded.searcher(), scheduler, recorded.trial(), recorded.robust());
+        SchedulingDecider.check(whatIf);
+        RuleReplay rule = new RuleReplay(state, whatIf);
         String metric = state.spec().metric().name();
         Mode mode = state.spec().metric().mode();
         List<Result1> results = new ArrayList<>();
@@ -60,18 +82,22 @@ public final class WhatIf {
         }
         results.sort(Comparator.comparing((Result1 r) -> r.report().timestamp()).thenComparing(r -> r.trial().index()));
 
-        Map<String, Report> stoppedAt = new LinkedHashMap<>();
+        // A trial's what-if end is the last result fed before the rule stopped it (a result of its own, or,
+        // under rules that compare trials, another trial's).
+        Map<String, Report> lastFed = new LinkedHashMap<>();
         for (Result1 r : results) {
             String id = r.trial().trialId();
-            if (stoppedAt.containsKey(id)) {
-                continue;
-            }
-            double value = r.report().metrics().get(metric);
-            double score = mode == Mode.MAX ? value : -value;
-            if (policy.stopAfter(id, r.report().step(), score)) {
-                stoppedAt.put(id, r.report());
+            if (!rule.isStopped(id)) {
+                rule.feed(r.trial(), r.report());
+                lastFed.put(id, r.report());
             }
         }
+        Map<String, Report> stoppedAt = new LinkedHashMap<>();
+        lastFed.forEach((id, report) -> {
+            if (rule.isStopped(id)) {
+                stoppedAt.put(id, report);
+            }
+        });
 
         List<TrialOutcome> outcomes = new ArrayList<>();
         double recordedSeconds = 0;
@@ -109,7 +135,7 @@ public final class WhatIf {
                 bestWhatIfValue = cfValue;
             }
         }
-        return new Result(policy.name(), metric, outcomes, recordedSeconds, whatIfSeconds,
+        return new Result(scheduler.type(), metric, outcomes, recordedSeconds, whatIfSeconds,
                 Optional.ofNullable(bestRecorded), bestRecorded == null ? Optional.empty() : Optional.of(bestRecordedValue),
                 Optional.ofNullable(bestWhatIf), bestWhatIf == null ? Optional.empty() : Optional.of(bestWhatIfValue));
     }
