@@ -52,15 +52,10 @@ public final class TrialState {
     public String host() { return host; }
     /** When the first attempt started, by the log's timestamps; null before. */
     public java.time.Instant firstStartedAt() { return firstStartedAt; }
-    public Optional<TrialDecision> lastDecision() {
-        return decisions.isEmpty() ? Optional.empty() : Optional.of(decisions.get(decisions.size() - 1));
-    }
     /** Every scheduler decision about this trial, in log order. */
     public List<TrialDecision> decisions() { return Collections.unmodifiableList(decisions); }
     /** Whether the trial is paused and the scheduler has approved its resumption. */
     public boolean resumeApproved() { return resumeApproved; }
-    /** The other trial's checkpoint PBT cloned into this one, if it exploited. */
-    public Optional<Checkpoint> exploitedCheckpoint() { return Optional.ofNullable(exploitedCheckpoint); }
     public List<Report> reports() { return Collections.unmodifiableList(reports); }
     public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
 
