@@ -1,7 +1,12 @@
 package io.tunelog.cli;
 
+import io.tunelog.registry.http.CheckpointServer;
+import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.registry.storage.FileCheckpointStore;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -21,22 +26,61 @@ final class ServicesCommand implements Callable<Integer> {
     @Option(names = "--instance", description = "Instance id, stable across restarts of the same instance (default: random)")
     String instance;
 
+    @Option(names = "--registry-http-port", description = "Serve checkpoints over HTTP on this port, 0 for any free one, "
+            + "printed (default: not served)")
+    Integer registryHttpPort;
+
+    @Option(names = "--registry-http-host", defaultValue = "127.0.0.1", description = "Address the checkpoint server "
+            + "listens on; it has no authentication (default: ${DEFAULT-VALUE})")
+    String registryHttpHost;
+
+    @Option(names = "--storage", description = "Checkpoint storage the HTTP server may serve from, as given to the "
+            + "workers; repeat for several (default: ~/tunelog_results)")
+    List<Path> storage;
+
     @Override
     public Integer call() throws Exception {
         var clients = kafka.requiredClients();
         var names = only == null ? Platform.SERVICES.keySet() : new LinkedHashSet<>(only);
+        CheckpointStores stores = registryHttpPort == null ? null : checkpointStores(names);
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             platform.ensureTopics(kafka.layout()).startServices(names, id);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                platform.close();
-                stopped.countDown();
-            }));
-            platform.awaitServicesReady(120_000);
-            System.out.println("services " + names + " (instance " + id + ") ready on " + kafka.bootstrapOrNull());
-            stopped.await();
+            try (CheckpointServer http = stores == null ? null
+                    : CheckpointServer.start(clients, stores, registryHttpHost, registryHttpPort)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    if (http != null) {
+                        http.close();
+                    }
+                    platform.close();
+                    stopped.countDown();
+                }));
+                platform.awaitServicesReady(120_000);
+                if (http != null) {
+                    System.out.println("checkpoints served on http://" + registryHttpHost + ":" + http.port());
+                }
+                System.out.println("services " + names + " (instance " + id + ") ready on " + kafka.bootstrapOrNull());
+                stopped.await();
+            }
         }
         return 0;
+    }
+
+    /** Checked before anything starts, so a wrong option fails fast. */
+    private CheckpointStores checkpointStores(Set<String> names) {
+        if (!names.contains("registry")) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port serves the registry's checkpoints; "
+                    + "it needs the registry among the services (--only " + String.join(",", names) + " leaves it out)");
+        }
+        if (registryHttpPort < 0 || registryHttpPort > 65_535) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port must be 0..65535, got " + registryHttpPort);
+        }
+        List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
+        try {
+            return new CheckpointStores(List.of(new FileCheckpointStore(roots)));
+        } catch (IllegalArgumentException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--storage: " + e.getMessage());
+        }
     }
 }

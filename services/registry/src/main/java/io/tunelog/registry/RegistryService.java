@@ -4,13 +4,14 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.registry.storage.FileCheckpointStore;
+import io.tunelog.registry.storage.UnsupportedSchemeException;
 import io.tunelog.service.ServiceLogic;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryService implements ServiceLogic {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryService.class);
+
+    // The catalog builds services without settings, so removal has no storage root to keep to yet:
+    // the file system's root keeps it where it was before stores existed, able to reach any local path.
+    private static final CheckpointStores STORES = new CheckpointStores(List.of(new FileCheckpointStore(List.of(Path.of("/")))));
 
     private final RetentionDecider decider = new RetentionDecider();
 
@@ -39,16 +44,18 @@ public final class RegistryService implements ServiceLogic {
         }
     }
 
-    /** Removes a file: checkpoint directory; other schemes are left to their storage's lifecycle rules. */
+    /**
+     * Removes a checkpoint through the store of its URI's scheme; a scheme without a store is left to
+     * its storage's lifecycle rules. Never throws: the deletion is already committed, and a failure
+     * here leaves an orphan in storage, which must not stop the service.
+     */
     static void removeFromStorage(String uri) {
-        URI parsed = URI.create(uri);
-        if (!"file".equals(parsed.getScheme())) {
-            return;
-        }
-        Path dir = Path.of(parsed);
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
+        try {
+            URI parsed = URI.create(uri);
+            STORES.forUri(parsed).remove(parsed);
+        } catch (UnsupportedSchemeException e) {
+            LOG.debug("checkpoint {} left to its storage: {}", uri, e.getMessage());
+        } catch (IOException | RuntimeException e) {
             LOG.warn("cannot remove checkpoint {}: {}", uri, e.getMessage());
         }
     }
