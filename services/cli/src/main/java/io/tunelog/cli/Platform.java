@@ -2,12 +2,16 @@ package io.tunelog.cli;
 
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
+import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.registry.storage.FileCheckpointStore;
 import io.tunelog.replay.ServiceCatalog;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.service.ServiceRunner;
 import io.tunelog.worker.WorkerAgent;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +22,8 @@ import org.apache.kafka.clients.admin.Admin;
 
 /** Starts Tunelog's services and workers in this process; `run`, `services` and `worker` share it. */
 final class Platform implements AutoCloseable {
-    /** Every service by name, in start order. */
-    static final Map<String, Supplier<ServiceLogic>> SERVICES = ServiceCatalog.services();
+    /** Every service's name, in start order. */
+    static final Set<String> SERVICES = ServiceCatalog.names();
 
     private final KafkaClients clients;
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -37,17 +41,34 @@ final class Platform implements AutoCloseable {
         return this;
     }
 
-    Platform startServices(Set<String> names, String instance) {
+    /**
+     * @param storageRoots the storage roots the workers write checkpoints under (made if missing): the registry
+     *                     removes deleted checkpoints there and nowhere else
+     */
+    Platform startServices(Set<String> names, String instance, List<Path> storageRoots) {
+        Map<String, Supplier<ServiceLogic>> catalog = ServiceCatalog.services(checkpointStores(storageRoots));
         for (String name : names) {
-            Supplier<ServiceLogic> logic = SERVICES.get(name);
+            Supplier<ServiceLogic> logic = catalog.get(name);
             if (logic == null) {
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "unknown service " + name + "; known: " + SERVICES.keySet());
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "unknown service " + name + "; known: " + SERVICES);
             }
             ServiceRunner runner = new ServiceRunner(clients, logic.get(), instance).start();
             services.add(runner);
             started.add(runner);
         }
         return this;
+    }
+
+    /** The checkpoint stores over these storage roots, which are made if missing. */
+    static CheckpointStores checkpointStores(List<Path> storageRoots) {
+        try {
+            for (Path root : storageRoots) {
+                Files.createDirectories(root);
+            }
+            return new CheckpointStores(List.of(new FileCheckpointStore(storageRoots)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "checkpoint storage " + storageRoots + ": " + e.getMessage());
+        }
     }
 
     Platform startWorker(WorkerAgent.Settings settings) {

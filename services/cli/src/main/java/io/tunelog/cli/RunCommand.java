@@ -5,6 +5,7 @@ import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.broker.LocalBroker;
 import io.tunelog.replay.ExperimentLog;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
         ExperimentState state;
         try (Platform platform = new Platform(clients)) {
             platform.ensureTopics(kafka.layout())
-                    .startServices(Platform.SERVICES.keySet(), "run-" + UUID.randomUUID().toString().substring(0, 8));
+                    .startServices(Platform.SERVICES, "run-" + UUID.randomUUID().toString().substring(0, 8), List.of(root));
             for (int i = 0; i < workers; i++) {
                 platform.startWorker(Platform.workerSettings("local-worker-" + i, 1, root, root));
             }

@@ -2,7 +2,6 @@ package io.tunelog.cli;
 
 import io.tunelog.registry.http.CheckpointServer;
 import io.tunelog.registry.storage.CheckpointStores;
-import io.tunelog.registry.storage.FileCheckpointStore;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,19 +33,22 @@ final class ServicesCommand implements Callable<Integer> {
             + "listens on; it has no authentication (default: ${DEFAULT-VALUE})")
     String registryHttpHost;
 
-    @Option(names = "--storage", description = "Checkpoint storage the HTTP server may serve from, as given to the "
-            + "workers; repeat for several (default: ~/tunelog_results)")
+    @Option(names = "--storage", description = "Checkpoint storage, as given to the workers: the registry removes "
+            + "deleted checkpoints and the HTTP server serves them there and nowhere else; repeat for several "
+            + "(default: ~/tunelog_results)")
     List<Path> storage;
 
     @Override
     public Integer call() throws Exception {
         var clients = kafka.requiredClients();
-        var names = only == null ? Platform.SERVICES.keySet() : new LinkedHashSet<>(only);
-        CheckpointStores stores = registryHttpPort == null ? null : checkpointStores(names);
+        var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
+        List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
+        checkHttpOptions(names);
+        CheckpointStores stores = registryHttpPort == null ? null : Platform.checkpointStores(roots);
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
-            platform.ensureTopics(kafka.layout()).startServices(names, id);
+            platform.ensureTopics(kafka.layout()).startServices(names, id, roots);
             try (CheckpointServer http = stores == null ? null
                     : CheckpointServer.start(clients, stores, registryHttpHost, registryHttpPort)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -68,19 +70,16 @@ final class ServicesCommand implements Callable<Integer> {
     }
 
     /** Checked before anything starts, so a wrong option fails fast. */
-    private CheckpointStores checkpointStores(Set<String> names) {
+    private void checkHttpOptions(Set<String> names) {
+        if (registryHttpPort == null) {
+            return;
+        }
         if (!names.contains("registry")) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port serves the registry's checkpoints; "
                     + "it needs the registry among the services (--only " + String.join(",", names) + " leaves it out)");
         }
         if (registryHttpPort < 0 || registryHttpPort > 65_535) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port must be 0..65535, got " + registryHttpPort);
-        }
-        List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
-        try {
-            return new CheckpointStores(List.of(new FileCheckpointStore(roots)));
-        } catch (IllegalArgumentException e) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--storage: " + e.getMessage());
         }
     }
 }

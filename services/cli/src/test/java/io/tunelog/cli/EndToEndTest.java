@@ -54,7 +54,7 @@ class EndToEndTest {
     @BeforeAll
     static void startPlatform() throws Exception {
         clients = KafkaClients.of(KAFKA.bootstrapServers());
-        platform = new Platform(clients).ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES.keySet(), "it");
+        platform = new Platform(clients).ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES, "it", java.util.List.of(storage));
         for (int i = 0; i < 4; i++) {
             platform.startWorker(Platform.workerSettings("it-worker-" + i, 1, storage, storage));
         }

@@ -40,12 +40,12 @@ class RestartTest {
         String id = "restart-" + System.nanoTime();
         try (Platform workers = new Platform(clients).ensureTopics(Topics.Layout.LOCAL)) {
             workers.startWorker(Platform.workerSettings("w1", 2, dir, dir));
-            try (Platform first = new Platform(clients).startServices(Platform.SERVICES.keySet(), "first")) {
+            try (Platform first = new Platform(clients).startServices(Platform.SERVICES, "first", java.util.List.of(dir))) {
                 first.awaitServicesReady(60_000);
                 ExperimentFollower.submit(clients, id, spec);
                 awaitCompletedTrials(clients, id, 4);
             }
-            try (Platform second = new Platform(clients).startServices(Platform.SERVICES.keySet(), "second")) {
+            try (Platform second = new Platform(clients).startServices(Platform.SERVICES, "second", java.util.List.of(dir))) {
                 ExperimentState state = new ExperimentFollower(clients, new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
 
                 assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);

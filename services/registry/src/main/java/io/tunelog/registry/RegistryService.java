@@ -5,13 +5,10 @@ import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.registry.storage.CheckpointStores;
-import io.tunelog.registry.storage.FileCheckpointStore;
 import io.tunelog.registry.storage.UnsupportedSchemeException;
 import io.tunelog.service.ServiceLogic;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +20,13 @@ import org.slf4j.LoggerFactory;
 public final class RegistryService implements ServiceLogic {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryService.class);
 
-    // The catalog builds services without settings, so removal has no storage root to keep to yet:
-    // the file system's root keeps it where it was before stores existed, able to reach any local path.
-    private static final CheckpointStores STORES = new CheckpointStores(List.of(new FileCheckpointStore(List.of(Path.of("/")))));
-
     private final RetentionDecider decider = new RetentionDecider();
+    private final CheckpointStores stores;
+
+    /** @param stores where checkpoints are removed from: the workers' storage roots, never beyond them */
+    public RegistryService(CheckpointStores stores) {
+        this.stores = stores;
+    }
 
     @Override
     public Decider decider() {
@@ -49,10 +48,10 @@ public final class RegistryService implements ServiceLogic {
      * its storage's lifecycle rules. Never throws: the deletion is already committed, and a failure
      * here leaves an orphan in storage, which must not stop the service.
      */
-    static void removeFromStorage(String uri) {
+    void removeFromStorage(String uri) {
         try {
             URI parsed = URI.create(uri);
-            STORES.forUri(parsed).remove(parsed);
+            stores.forUri(parsed).remove(parsed);
         } catch (UnsupportedSchemeException e) {
             LOG.debug("checkpoint {} left to its storage: {}", uri, e.getMessage());
         } catch (IOException | RuntimeException e) {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.registry.storage.FileCheckpointStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,7 +18,7 @@ class RegistryServiceTest {
         Files.writeString(dir.resolve("state.bin"), "x");
         Path kept = Files.createDirectories(storage.resolve("exp/trial-00000/checkpoint_000002"));
 
-        RegistryService.removeFromStorage(dir.getParent().toUri().toString());
+        registry(storage).removeFromStorage(dir.getParent().toUri().toString());
 
         assertThat(dir.getParent()).doesNotExist();
         assertThat(kept).isDirectory();
@@ -27,17 +30,33 @@ class RegistryServiceTest {
         Files.writeString(target.resolve("keep.txt"), "keep");
         Path link = Files.createSymbolicLink(storage.resolve("checkpoint_000001"), target);
 
-        RegistryService.removeFromStorage(link.toUri().toString());
+        registry(storage).removeFromStorage(link.toUri().toString());
 
         assertThat(link).doesNotExist();
         assertThat(target.resolve("keep.txt")).hasContent("keep");
     }
 
     @Test
-    void shouldNeverThrowForWhatItCannotRemove() {
-        RegistryService.removeFromStorage("s3://bucket/exp/checkpoint_000001");
-        RegistryService.removeFromStorage("file:///no/such/checkpoint");
-        RegistryService.removeFromStorage("not a uri at all");
-        RegistryService.removeFromStorage("file:/");
+    void shouldNeverRemoveAnythingOutsideTheStorageRoots(@TempDir Path dir) throws Exception {
+        Path storage = Files.createDirectories(dir.resolve("storage"));
+        Path outside = Files.createDirectories(dir.resolve("outside/checkpoint_000001"));
+
+        registry(storage).removeFromStorage(outside.toUri().toString());
+        registry(storage).removeFromStorage(storage.resolve("../outside/checkpoint_000001").toUri().toString());
+
+        assertThat(outside).isDirectory();
+    }
+
+    @Test
+    void shouldNeverThrowForWhatItCannotRemove(@TempDir Path storage) {
+        RegistryService registry = registry(storage);
+        registry.removeFromStorage("s3://bucket/exp/checkpoint_000001");
+        registry.removeFromStorage("file:///no/such/checkpoint");
+        registry.removeFromStorage("not a uri at all");
+        registry.removeFromStorage("file:/");
+    }
+
+    private static RegistryService registry(Path storage) {
+        return new RegistryService(new CheckpointStores(List.of(new FileCheckpointStore(List.of(storage)))));
     }
 }

@@ -5,31 +5,41 @@ import io.tunelog.registry.RegistryService;
 import io.tunelog.scheduler.SchedulingService;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.suggestion.SuggestionService;
+import io.tunelog.registry.storage.CheckpointStores;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /** Every service by name: what `tunelog services` runs, and whose deciders the audit re-runs. */
 public final class ServiceCatalog {
-    private static final Map<String, Supplier<ServiceLogic>> SERVICES = new LinkedHashMap<>();
-
-    static {
-        SERVICES.put("scheduler", SchedulingService::new);
-        SERVICES.put("suggestion", SuggestionService::new);
-        SERVICES.put("registry", RegistryService::new);
-    }
-
     private ServiceCatalog() {}
 
-    /** Service logics by name, in start order. */
-    public static Map<String, Supplier<ServiceLogic>> services() {
-        return java.util.Collections.unmodifiableMap(SERVICES);
+    /** Service names, in start order. */
+    public static Set<String> names() {
+        return services(new CheckpointStores(List.of())).keySet();
+    }
+
+    /**
+     * Service logics by name, in start order.
+     *
+     * @param checkpointStores where the registry removes deleted checkpoints from
+     */
+    public static Map<String, Supplier<ServiceLogic>> services(CheckpointStores checkpointStores) {
+        Map<String, Supplier<ServiceLogic>> services = new LinkedHashMap<>();
+        services.put("scheduler", SchedulingService::new);
+        services.put("suggestion", SuggestionService::new);
+        services.put("registry", () -> new RegistryService(checkpointStores));
+        return Collections.unmodifiableMap(services);
     }
 
     /** Each service's decider, by the service name it writes as the source of its decisions. */
     public static Map<String, Decider> deciders() {
         Map<String, Decider> deciders = new LinkedHashMap<>();
-        SERVICES.values().forEach(s -> {
+        // Deciders touch no storage: a catalog without stores gives the same ones.
+        services(new CheckpointStores(List.of())).values().forEach(s -> {
             Decider d = s.get().decider();
             deciders.put(d.service(), d);
         });

@@ -16,7 +16,7 @@ import io.tunelog.registry.RetentionDecider;
 import io.tunelog.registry.storage.CheckpointStores;
 import io.tunelog.registry.storage.FileCheckpointStore;
 import io.tunelog.results.Json;
-import io.tunelog.scheduler.FifoScheduler;
+import io.tunelog.scheduler.SchedulingDecider;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -257,7 +257,7 @@ class CheckpointServerTest {
             }
             log = LogBuilder.submitted(id, SPEC, first);
             log.decide(new SuggestionDecider());
-            log.decide(new FifoScheduler());
+            log.decide(new SchedulingDecider());
             log.started("trial-00000", 1);
             log.started("trial-00001", 1);
         }
