@@ -12,6 +12,7 @@ import java.util.Optional;
  * by a gain that depends on {@code lr} and on the phase of training: early on a high rate gains most, after
  * step {@value #SWITCH} a low one does, so the best configuration changes during training (what PBT is for).
  * It checkpoints the model every step and, given a checkpoint, carries on from it with its own configuration.
+ * A step takes {@code stepMillis} (default 60).
  */
 public final class CurveTrainable implements Trainable {
     static final int STEPS = 12;
@@ -25,6 +26,7 @@ public final class CurveTrainable implements Trainable {
     @Override
     public void train(TrialContext context) throws Exception {
         double lr = ((Number) context.config().get("lr")).doubleValue();
+        long stepMillis = ((Number) context.config().getOrDefault("stepMillis", 60L)).longValue();
         long step = 0;
         double model = 0;
         Optional<Path> restore = context.restoreFrom();
@@ -34,7 +36,7 @@ public final class CurveTrainable implements Trainable {
             model = Double.parseDouble(saved[1]);
         }
         while (++step <= STEPS) {
-            Thread.sleep(60);
+            Thread.sleep(stepMillis);
             model += gain(lr, step);
             Path dir = Files.createDirectories(context.checkpointDir().resolve(String.format("checkpoint_%06d", step)));
             Files.writeString(dir.resolve(STATE), step + "," + model);

@@ -57,8 +57,11 @@ public final class Topics {
                 topic(REPORTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS),
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 topic(REJECTIONS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS))),
-                topic(ASSIGNMENTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS),
-                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                // One partition, which a share group gives to every worker: with more partitions than workers each
+                // partition goes to one worker, and a worker busy with a long trial (or dead, until its session
+                // times out) would hold back the assignments queued in its partitions while others sit idle.
+                new NewTopic(ASSIGNMENTS, 1, layout.replicationFactor()).configs(Map.of(
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 topic(CONTROL, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(DAY_MS))),
                 topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L))));
         List<String> failures = new ArrayList<>();

@@ -115,19 +115,42 @@ final class CommandGate {
 
     private Outcome accept(ConsumerRecord<String, byte[]> record, ExperimentState view, String trialId, String key,
                            EventPayload.Command payload, Function<String, Long> basis, Instant now) {
-        Optional<String> refusal = Admission.refusal(view, trialId, payload);
+        Optional<String> refusal = refusal(view, trialId, key, payload);
         if (refusal.isPresent()) {
             return reject(record, view.experimentId(), trialId, refusal.get());
         }
-        String eventId = Event.id(view.experimentId(), key);
-        if (view.hasEvent(eventId)) {
-            // The same command twice that the rules would admit again (a resent failure, say): the log has it.
-            return reject(record, view.experimentId(), trialId, "duplicate of " + eventId);
+        return Outcome.accept(admitted(view, trialId, key, payload, basis.apply(view.experimentId()), now));
+    }
+
+    /**
+     * Admits the failure of an attempt whose worker's lease ran out: the gate's own observation, judged by
+     * the same rules as a worker's report (a failure the worker already reported is a duplicate, a trial
+     * that ended meanwhile refuses it).
+     */
+    Optional<Event> admitLapsedLease(ExperimentState view, String trialId, int attempt, String reason, Long basis, Instant now) {
+        EventPayload.TrialFailed failed = new EventPayload.TrialFailed(attempt, reason, true);
+        String key = trialId + "/a" + attempt + "/" + reportKey(failed);
+        if (refusal(view, trialId, key, failed).isPresent()) {
+            return Optional.empty();
         }
-        Event event = new Event(eventId, view.experimentId(), trialId, view.nextSequence(SOURCE), now,
-                new Event.Source(SOURCE, instance), basis.apply(view.experimentId()), payload);
+        return Optional.of(admitted(view, trialId, key, failed, basis, now));
+    }
+
+    private static Optional<String> refusal(ExperimentState view, String trialId, String key, EventPayload.Command payload) {
+        Optional<String> refusal = Admission.refusal(view, trialId, payload);
+        if (refusal.isPresent()) {
+            return refusal;
+        }
+        String eventId = Event.id(view.experimentId(), key);
+        // The same command twice that the rules would admit again (a resent failure, say): the log has it.
+        return view.hasEvent(eventId) ? Optional.of("duplicate of " + eventId) : Optional.empty();
+    }
+
+    private Event admitted(ExperimentState view, String trialId, String key, EventPayload.Command payload, Long basis, Instant now) {
+        Event event = new Event(Event.id(view.experimentId(), key), view.experimentId(), trialId, view.nextSequence(SOURCE), now,
+                new Event.Source(SOURCE, instance), basis, payload);
         view.applyAhead(event);
-        return Outcome.accept(event);
+        return event;
     }
 
     private static Optional<String> keyProblem(ConsumerRecord<String, byte[]> record, String experimentId) {

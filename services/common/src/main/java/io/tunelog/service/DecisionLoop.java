@@ -6,7 +6,10 @@ import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.decide.Decided;
 import io.tunelog.domain.decide.Decisions;
+import io.tunelog.avro.TrialAction;
+import io.tunelog.avro.TrialControl;
 import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
@@ -14,6 +17,7 @@ import io.tunelog.kafka.Topics;
 import io.tunelog.log.Integrity;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -61,6 +65,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final CommandGate gate;
+    private final KafkaClients clients;
+    /** The workers' leases, for the gate only; made once the topics surely exist. */
+    private Leases leases;
+    private Instant leasesCheckedAt = Instant.EPOCH;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
     /** Per log partition: the experiments in it. */
@@ -90,6 +98,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         this.logic = logic;
         this.instance = instance;
         this.clock = clock;
+        this.clients = clients;
         String name = "tunelog-" + logic.service();
         this.consumer = clients.consumer(name + "-" + instance, name);
         this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
@@ -109,6 +118,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             topics.addAll(List.of(Topics.SUBMISSIONS, Topics.REPORTS));
         }
         consumer.subscribe(topics, new Rebalance());
+        if (gate != null) {
+            leases = new Leases(clients, "tunelog-" + logic.service() + "-" + instance, clock.instant());
+        }
         try {
             while (running.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
@@ -117,6 +129,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 }
                 // Only after folding what this poll returned: the position already counts those records.
                 updateCatchUp();
+                if (leases != null) {
+                    expireLeases();
+                }
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -125,6 +140,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         } finally {
             consumer.close();
             producer.close();
+            if (leases != null) {
+                leases.close();
+            }
         }
     }
 
@@ -267,6 +285,45 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             afterCommit(decided);
         }
         ready = catchingUp.isEmpty();
+    }
+
+    /**
+     * Once a second, fails the running attempts whose workers' leases ran out, in experiments this instance
+     * owns and has caught up with, and tells their workers (if they are alive but lost) to end them.
+     */
+    private void expireLeases() {
+        Instant now = clock.instant();
+        leases.poll(now);
+        if (Duration.between(leasesCheckedAt, now).compareTo(Duration.ofSeconds(1)) < 0) {
+            return;
+        }
+        leasesCheckedAt = now;
+        List<Map.Entry<Event, Tracked>> failures = new ArrayList<>();
+        for (Map.Entry<Integer, Map<String, Tracked>> partition : partitions.entrySet()) {
+            if (catchingUp.containsKey(partition.getKey())) {
+                continue;
+            }
+            for (Tracked t : partition.getValue().values()) {
+                for (Leases.Lapsed lapsed : leases.lapsed(t.gateView, now)) {
+                    Long basis = t.log.lastOffset() < 0 ? null : t.log.lastOffset();
+                    gate.admitLapsedLease(t.gateView, lapsed.trial().trialId(), lapsed.trial().attempt(), lapsed.reason(), basis, now)
+                            .ifPresent(e -> failures.add(Map.entry(e, t)));
+                }
+            }
+        }
+        if (failures.isEmpty()) {
+            return;
+        }
+        producer.beginTransaction();
+        for (Map.Entry<Event, Tracked> failure : failures) {
+            Event e = failure.getKey();
+            EventPayload.TrialFailed failed = (EventPayload.TrialFailed) e.payload();
+            LOG.warn("{}: {} attempt {}: {}", logic.service(), e.trialId(), failed.attempt(), failed.error());
+            append(e, failure.getValue());
+            producer.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
+                    new TrialControl(e.experimentId(), e.trialId(), failed.attempt(), TrialAction.STOP, failed.error()))));
+        }
+        producer.commitTransaction();
     }
 
     private List<TopicPartition> commandPartitions(Collection<Integer> logPartitions) {

@@ -61,7 +61,7 @@ public final class SchedulingService implements ServiceLogic {
         Map<String, Object> config = new TreeMap<>(trial.config());
         Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
                 spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name());
-        // Keyed by trial so that a topic's partitions spread the queue; share groups ignore keys anyway.
+        // Keyed by trial for readers of the topic; the queue is one partition that every worker shares.
         return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
     }
 }

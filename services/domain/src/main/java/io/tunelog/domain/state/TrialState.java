@@ -22,6 +22,7 @@ public final class TrialState {
     private String workerId;
     private String host;
     private java.time.Instant firstStartedAt;
+    private java.time.Instant startedAt;
     private final List<TrialDecision> decisions = new ArrayList<>();
     private boolean resumeApproved;
     private Checkpoint exploitedCheckpoint;
@@ -52,6 +53,8 @@ public final class TrialState {
     public String host() { return host; }
     /** When the first attempt started, by the log's timestamps; null before. */
     public java.time.Instant firstStartedAt() { return firstStartedAt; }
+    /** When the current attempt started, by the log's timestamps; null before it has. */
+    public java.time.Instant startedAt() { return startedAt; }
     /** Every scheduler decision about this trial, in log order. */
     public List<TrialDecision> decisions() { return Collections.unmodifiableList(decisions); }
     /** Whether the trial is paused and the scheduler has approved its resumption. */
@@ -136,6 +139,7 @@ public final class TrialState {
         attempt = newAttempt;
         restoreFromCheckpointId = restoreFrom;
         resumeApproved = false;
+        startedAt = null;
         workerId = null;
         host = null;
     }
@@ -145,6 +149,7 @@ public final class TrialState {
         if (firstStartedAt == null) {
             firstStartedAt = at;
         }
+        startedAt = at;
         workerId = worker;
         host = workerHost;
     }
