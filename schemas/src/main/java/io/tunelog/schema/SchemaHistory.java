@@ -2,6 +2,7 @@ package io.tunelog.schema;
 
 import io.tunelog.avro.Assignment;
 import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.DeadLetter;
 import io.tunelog.avro.Event;
 import io.tunelog.avro.LogRecord;
 import io.tunelog.avro.SubmitExperiment;
@@ -34,7 +35,8 @@ public final class SchemaHistory {
             "Assignment", Assignment.getClassSchema(),
             "TrialControl", TrialControl.getClassSchema(),
             "WorkerHeartbeat", WorkerHeartbeat.getClassSchema(),
-            "LogRecord", LogRecord.getClassSchema());
+            "LogRecord", LogRecord.getClassSchema(),
+            "DeadLetter", DeadLetter.getClassSchema());
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

@@ -3,6 +3,7 @@ package io.tunelog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.DeadLetter;
 import io.tunelog.avro.WorkerReport;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.EventCodec;
@@ -205,6 +206,51 @@ class EndToEndTest {
             reader.readToEnd(events::add);
             assertThat(events).as("nothing of the experiment reached the log").isEmpty();
         }
+    }
+
+    @Test
+    void shouldSetUndecodableRecordsAsideOnTheDeadLetterTopicAndGoOn() throws Exception {
+        String id = "poison-" + System.nanoTime();
+        long reportOffset;
+        long logOffset;
+        try (KafkaProducer<String, byte[]> producer = clients.producer("poison-" + id, null)) {
+            byte[] garbage = "not avro at all".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            reportOffset = producer.send(new ProducerRecord<>(Topics.REPORTS, id, garbage)).get().offset();
+            logOffset = producer.send(new ProducerRecord<>(Topics.EVENTS, id, garbage)).get().offset();
+        }
+
+        List<DeadLetter> letters = new ArrayList<>();
+        try (var consumer = clients.consumer("dead-letters-" + id, null)) {
+            var partitions = consumer.partitionsFor(Topics.DEAD_LETTERS).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (letters.stream().filter(l -> id.equals(l.getKey())).count() < 2 && System.nanoTime() < deadline) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    letters.add(AvroBytes.decode(DeadLetter.class, record.value()));
+                }
+            }
+        }
+        assertThat(letters).filteredOn(l -> id.equals(l.getKey()))
+                .extracting(l -> l.getTopic() + "@" + l.getOffset() + " by " + l.getService().split("/")[0])
+                .containsExactlyInAnyOrder(Topics.REPORTS + "@" + reportOffset + " by scheduler", Topics.EVENTS + "@" + logOffset + " by scheduler");
+        assertThat(letters).filteredOn(l -> id.equals(l.getKey())).allSatisfy(l -> {
+            assertThat(l.getReason()).contains("not a");
+            assertThat(new String(l.getValue().array(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("not avro at all");
+        });
+
+        SpecFile spec = spec("""
+                name: after-poison
+                metric: {name: score, mode: max}
+                budget: {trials: 2, concurrent: 2}
+                searchSpace: {x: {uniform: [0, 1]}, y: {uniform: [0, 1]}}
+                trial: {trainable: io.tunelog.cli.QuadraticTrainable}
+                """);
+        String after = "after-poison-" + System.nanoTime();
+        ExperimentFollower.submit(clients, after, spec);
+        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(after, Duration.ofSeconds(60));
+        assertThat(state.status()).as("the services went on").isEqualTo(ExperimentStatus.COMPLETED);
     }
 
     @Test

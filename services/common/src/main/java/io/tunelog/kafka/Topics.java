@@ -33,6 +33,8 @@ public final class Topics {
     public static final String CONTROL = "tunelog.control";
     /** Worker liveness, keyed by worker id; not part of any experiment's log. */
     public static final String HEARTBEATS = "tunelog.heartbeats";
+    /** Records a service could not decode, with their topic, partition, offset and the reason. */
+    public static final String DEAD_LETTERS = "tunelog.deadletters";
 
     /** Topics keyed by experiment id whose partitions must line up with the log's. */
     public static final Set<String> CO_PARTITIONED = Set.of(EVENTS, SUBMISSIONS, REPORTS);
@@ -63,7 +65,8 @@ public final class Topics {
                 new NewTopic(ASSIGNMENTS, 1, layout.replicationFactor()).configs(Map.of(
                         TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 topic(CONTROL, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(DAY_MS))),
-                topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L))));
+                topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L))),
+                topic(DEAD_LETTERS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS))));
         List<String> failures = new ArrayList<>();
         admin.createTopics(wanted).values().forEach((name, future) -> {
             try {

@@ -37,10 +37,10 @@ final class CommandGate {
         this.specCheck = specCheck;
     }
 
-    /** The outcome of one command: exactly one of the two is set. */
-    record Outcome(Event accepted, CommandRejected rejected) {
-        static Outcome accept(Event e) { return new Outcome(e, null); }
-        static Outcome reject(CommandRejected r) { return new Outcome(null, r); }
+    /** The outcome of one command: exactly one of the two is set; an undecodable command is also a dead letter. */
+    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable) {
+        static Outcome accept(Event e) { return new Outcome(e, null, false); }
+        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false); }
     }
 
     /**
@@ -61,7 +61,7 @@ final class CommandGate {
                     throw new IllegalArgumentException("not a command topic: " + record.topic());
             }
         } catch (UndecodableRecord e) {
-            return reject(record, record.key(), null, e.getMessage());
+            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true);
         }
     }
 

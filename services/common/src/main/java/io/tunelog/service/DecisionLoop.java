@@ -1,6 +1,7 @@
 package io.tunelog.service;
 
 import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.DeadLetter;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.codec.EventCodec;
@@ -15,6 +16,7 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.log.Integrity;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -184,7 +186,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             event = EventCodec.decode(record.value());
         } catch (UndecodableRecord e) {
             // The log is written only by services; an undecodable record there is a fault to report, not to guess at.
+            // The gate's service sets it aside (one letter per record, not one per service); the audit fails on it too.
             LOG.error("{}: cannot decode {}-{}@{}: {}", logic.service(), record.topic(), record.partition(), record.offset(), e.getMessage());
+            if (gate != null) {
+                deadLetter(record, e.getMessage());
+            }
             return;
         }
         Tracked t = tracked(record.partition(), event.experimentId());
@@ -240,9 +246,19 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             append(outcome.accepted(), tracked(partition, outcome.accepted().experimentId()));
         } else {
             CommandRejected r = outcome.rejected();
+            if (outcome.undecodable()) {
+                deadLetter(record, r.getReason());
+            }
             LOG.info("{}: rejected {}-{}@{}: {}", logic.service(), r.getTopic(), r.getPartition(), r.getOffset(), r.getReason());
             producer.send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
         }
+    }
+
+    /** Sets a record aside on the dead-letter topic, in the current transaction, with where it was and why. */
+    private void deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
+        DeadLetter letter = new DeadLetter(record.topic(), record.partition(), record.offset(), record.key(), reason,
+                logic.service() + "/" + instance, record.value() == null ? null : ByteBuffer.wrap(record.value()));
+        producer.send(new ProducerRecord<>(Topics.DEAD_LETTERS, record.topic() + "-" + record.partition(), AvroBytes.encode(letter)));
     }
 
     /** Writes an event to the log with its integrity headers (see {@link Integrity}). */
