@@ -2,13 +2,13 @@ package io.tunelog.service;
 
 import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.DeadLetter;
+import io.tunelog.avro.TrialAction;
+import io.tunelog.avro.TrialControl;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.decide.Decided;
 import io.tunelog.domain.decide.Decisions;
-import io.tunelog.avro.TrialAction;
-import io.tunelog.avro.TrialControl;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.LoggedEvent;
@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each pass polls the log (and, for the gate, the command topics), folds log events into
  * per-experiment state, asks the service's decider about every experiment that changed, admits
- * commands, and writes everything together with the consumed offsets in one Kafka transaction.
+ * commands, and writes everything together with the consumed offsets in one Kafka transaction. The gate's
+ * loop also fails the attempts of workers whose leases ran out ({@link Leases}) and sets aside records no
+ * schema decodes on the dead-letter topic.
  *
  * <p>Three rules keep decisions reproducible and unrepeated:
  * <ul>
