@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * A searcher's or scheduler's options from the spec, read with defaults. A bad value, or an option the
@@ -42,27 +43,12 @@ public final class Options {
     }
 
     public int positiveInt(String name, int fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Long l) || l < 1 || l > 1_000_000) {
-            throw bad(name, "a whole number from 1 to 1000000", v);
-        }
-        return (int) (long) l;
+        return read(name, fallback, "a whole number from 1 to 1000000",
+                v -> v instanceof Long l && l >= 1 && l <= 1_000_000 ? (int) (long) l : null);
     }
 
     public double positiveDouble(String name, double fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
-            throw bad(name, "a finite number > 0", v);
-        }
-        return n.doubleValue();
+        return read(name, fallback, "a finite number > 0", Options::positive);
     }
 
     public double fraction(String name, double fallback) {
@@ -74,97 +60,68 @@ public final class Options {
     }
 
     public boolean flag(String name, boolean fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Boolean b)) {
-            throw bad(name, "true or false", v);
-        }
-        return b;
+        return read(name, fallback, "true or false", v -> v instanceof Boolean b ? b : null);
     }
 
     public String choice(String name, List<String> allowed, String fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!allowed.contains(v)) {
-            throw bad(name, "one of " + allowed, v);
-        }
-        return (String) v;
+        return read(name, fallback, "one of " + allowed, v -> allowed.contains(v) ? (String) v : null);
     }
 
     /** A whole number from 0 up. */
     public long nonNegativeLong(String name, long fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Long l) || l < 0) {
-            throw bad(name, "a whole number >= 0", v);
-        }
-        return l;
+        return read(name, fallback, "a whole number >= 0", v -> v instanceof Long l && l >= 0 ? l : null);
     }
 
     /** A number in [0, 1]. */
     public double probability(String name, double fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
-            throw bad(name, "a number from 0 to 1", v);
-        }
-        return n.doubleValue();
+        return read(name, fallback, "a number from 0 to 1",
+                v -> v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1 ? n.doubleValue() : null);
     }
 
     public String text(String name, String fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof String text) || text.isBlank()) {
-            throw bad(name, "a name", v);
-        }
-        return text;
+        return read(name, fallback, "a name", v -> v instanceof String text && !text.isBlank() ? text : null);
     }
 
     /** A list of finite numbers > 0, at least one. */
     public List<Double> positiveDoubles(String name, List<Double> fallback) {
-        read.add(name);
-        Object v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        List<Double> values = new ArrayList<>();
-        for (Object item : v instanceof List<?> list ? list : List.of(v)) {
-            if (!(item instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
-                throw bad(name, "a list of finite numbers > 0", v);
-            }
-            values.add(n.doubleValue());
-        }
-        return values;
+        return read(name, fallback, "a list of finite numbers > 0", v -> each(v, Options::positive));
     }
 
     /** A list of names, at least one. */
     public List<String> texts(String name, List<String> fallback) {
+        return read(name, fallback, "a list of names", v -> each(v, item -> item instanceof String text ? text : null));
+    }
+
+    /**
+     * The option's value as {@code valid} reads it, or the fallback when the spec leaves it out; {@code valid}
+     * answers null for a value it refuses, which is then reported as not what was {@code expected}.
+     */
+    private <T> T read(String name, T fallback, String expected, Function<Object, T> valid) {
         read.add(name);
         Object v = options.get(name);
         if (v == null) {
             return fallback;
         }
-        List<String> values = new ArrayList<>();
-        for (Object item : v instanceof List<?> list ? list : List.of(v)) {
-            if (!(item instanceof String text)) {
-                throw bad(name, "a list of names", v);
+        T value = valid.apply(v);
+        if (value == null) {
+            throw bad(name, expected, v);
+        }
+        return value;
+    }
+
+    private static Double positive(Object v) {
+        return v instanceof Number n && n.doubleValue() > 0 && Double.isFinite(n.doubleValue()) ? n.doubleValue() : null;
+    }
+
+    /** Every item of a list (a lone value counts as a list of one) as {@code item} reads it, or null if it refuses one. */
+    private static <T> List<T> each(Object v, Function<Object, T> item) {
+        List<T> values = new ArrayList<>();
+        for (Object o : v instanceof List<?> list ? list : List.of(v)) {
+            T value = item.apply(o);
+            if (value == null) {
+                return null;
             }
-            values.add(text);
+            values.add(value);
         }
         return values;
     }

@@ -13,6 +13,7 @@ import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +179,8 @@ public final class Hyperband implements TrialRule {
         }
         String rungName = bracket.rungName(rung);
         List<TrialState> recorded = new ArrayList<>();
+        // Each member's score at the rung, read from its decision once rather than at every comparison.
+        Map<TrialState, Double> scores = new HashMap<>();
         for (TrialState member : members) {
             boolean promoted = rung == 0 || state.hasDecided(member.trialId() + "/" + bracket.rungName(rung - 1) + "/promoted");
             if (!promoted) {
@@ -186,6 +189,7 @@ public final class Hyperband implements TrialRule {
             Optional<TrialDecision> at = decisionAt(member, rungName);
             if (at.isPresent()) {
                 recorded.add(member);
+                scores.put(member, at.get().inputs().get(TrialDecision.SCORE));
             } else if (!member.isTerminal(state.spec().trial().maxFailures())) {
                 return; // still on its way to the rung
             }
@@ -193,9 +197,9 @@ public final class Hyperband implements TrialRule {
         if (recorded.isEmpty()) {
             return;
         }
-        recorded.sort(Comparator.comparingDouble((TrialState t) -> -score(t, rungName)).thenComparingInt(TrialState::index));
+        recorded.sort(Comparator.comparingDouble((TrialState t) -> -scores.get(t)).thenComparingInt(TrialState::index));
         int keep = Math.max(1, (int) StrictMath.floor(recorded.size() / settings.eta()));
-        double cutoff = score(recorded.get(keep - 1), rungName);
+        double cutoff = scores.get(recorded.get(keep - 1));
         for (int rank = 0; rank < recorded.size(); rank++) {
             TrialState t = recorded.get(rank);
             if (t.status() != TrialStatus.PAUSED) {
@@ -203,7 +207,7 @@ public final class Hyperband implements TrialRule {
             }
             boolean kept = rank < keep;
             Map<String, Double> inputs = new LinkedHashMap<>();
-            inputs.put(TrialDecision.SCORE, score(t, rungName));
+            inputs.put(TrialDecision.SCORE, scores.get(t));
             inputs.put("rank", rank + 1.0);
             inputs.put("kept", (double) keep);
             inputs.put("recorded", (double) recorded.size());
@@ -235,9 +239,5 @@ public final class Hyperband implements TrialRule {
             }
         }
         return Optional.empty();
-    }
-
-    private static double score(TrialState trial, String rungName) {
-        return decisionAt(trial, rungName).orElseThrow().inputs().get(TrialDecision.SCORE);
     }
 }
