@@ -47,6 +47,10 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> extra) {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
         if (transactionalId != null) {
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+            // A service killed mid-transaction blocks read_committed readers of its partitions until the broker
+            // aborts the transaction (or a successor with the same id fences it): 20 s, not the default minute.
+            // A service's transaction is one pass of its loop, far shorter.
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 20_000);
         }
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -37,7 +39,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class DecisionLoop implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionLoop.class);
+
+    /** How long a vanished instance keeps its partitions before the group gives them to another. */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     private final ServiceLogic logic;
     private final String instance;
@@ -104,7 +108,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         this.clock = clock;
         this.clients = clients;
         String name = "tunelog-" + logic.service();
-        this.consumer = clients.consumer(name + "-" + instance, name);
+        // A static member: an instance restarted under the same id takes its partitions back at once, with no
+        // rebalance, and one that never comes back releases them after the session timeout.
+        this.consumer = clients.consumer(name + "-" + instance, name, Map.of(
+                ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, name + "-" + instance,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis()));
         this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
         this.gate = logic.gatesCommands() ? new CommandGate(instance, logic::checkSubmittedSpec) : null;
     }
@@ -116,16 +124,17 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        producer.initTransactions();
-        List<String> topics = new ArrayList<>(List.of(Topics.EVENTS));
-        if (gate != null) {
-            topics.addAll(List.of(Topics.SUBMISSIONS, Topics.REPORTS));
-        }
-        consumer.subscribe(topics, new Rebalance());
-        if (gate != null) {
-            leases = new Leases(clients, "tunelog-" + logic.service() + "-" + instance, clock.instant());
-        }
         try {
+            // Fences an earlier incarnation of this instance and aborts whatever transaction it left open.
+            producer.initTransactions();
+            List<String> topics = new ArrayList<>(List.of(Topics.EVENTS));
+            if (gate != null) {
+                topics.addAll(List.of(Topics.SUBMISSIONS, Topics.REPORTS));
+            }
+            consumer.subscribe(topics, new Rebalance());
+            if (gate != null) {
+                leases = new Leases(clients, "tunelog-" + logic.service() + "-" + instance, clock.instant());
+            }
             while (running.get()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
                 if (!records.isEmpty()) {
@@ -137,12 +146,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                     expireLeases();
                 }
             }
-        } catch (WakeupException e) {
-            if (running.get()) {
-                throw e;
-            }
         } finally {
-            consumer.close();
+            // A stopped instance leaves the group (a static member otherwise holds its partitions until the session
+            // times out); a crashed one does not get here, and its successor under the same id fences it instead.
+            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             producer.close();
             if (leases != null) {
                 leases.close();
@@ -386,9 +393,13 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Stops the loop after its current pass, so that the pass's transaction commits: a wakeup could interrupt a
+     * pass between its writes and its commit and leave the transaction open, stalling every read_committed
+     * reader of those partitions until it timed out. A pass waits at most one 200 ms poll.
+     */
     @Override
     public void close() {
         running.set(false);
-        consumer.wakeup();
     }
 }
