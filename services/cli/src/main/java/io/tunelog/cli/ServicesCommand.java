@@ -56,6 +56,7 @@ final class ServicesCommand implements Callable<Integer> {
                         http.close();
                     }
                     platform.close();
+                    System.out.println("services " + names + " (instance " + id + ") stopped");
                     stopped.countDown();
                 }));
                 platform.awaitServicesReady(120_000);

@@ -39,6 +39,7 @@ final class WorkerCommand implements Callable<Integer> {
             platform.startWorker(Platform.workerSettings(id, slots, store, logDir != null ? logDir : store));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 platform.close();
+                System.out.println("worker " + id + " stopped");
                 stopped.countDown();
             }));
             System.out.println("worker " + id + " ready with " + slots + " slot(s)");

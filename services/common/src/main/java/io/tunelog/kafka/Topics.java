@@ -46,11 +46,21 @@ public final class Topics {
     /** How many partitions and replicas the topics get. */
     public record Layout(int partitions, short replicationFactor) {
         public static final Layout LOCAL = new Layout(6, (short) 1);
+        /** A production cluster: three copies of everything, and a write counts once two of them have it. */
+        public static final Layout CLUSTER = new Layout(6, (short) 3);
+
+        /**
+         * With three or more replicas, a write (every client uses acks=all) needs two in sync: one broker may be lost
+         * without losing an acknowledged record or refusing writes. With fewer there is nothing to wait for.
+         */
+        public int minInSyncReplicas() {
+            return replicationFactor >= 3 ? 2 : 1;
+        }
     }
 
     /** Creates whatever topics are missing; existing ones are checked, never altered. */
     public static void ensure(Admin admin, Layout layout) {
-        String minIsr = layout.replicationFactor() >= 3 ? "2" : "1";
+        String minIsr = String.valueOf(layout.minInSyncReplicas());
         List<NewTopic> wanted = List.of(
                 topic(EVENTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1",
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
@@ -58,15 +68,19 @@ public final class Topics {
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 topic(REPORTS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS),
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
-                topic(REJECTIONS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS))),
+                topic(REJECTIONS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 // One partition, which a share group gives to every worker: with more partitions than workers each
                 // partition goes to one worker, and a worker busy with a long trial (or dead, until its session
                 // times out) would hold back the assignments queued in its partitions while others sit idle.
                 new NewTopic(ASSIGNMENTS, 1, layout.replicationFactor()).configs(Map.of(
                         TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7 * DAY_MS), TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
-                topic(CONTROL, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(DAY_MS))),
-                topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L))),
-                topic(DEAD_LETTERS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS))));
+                topic(CONTROL, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                topic(DEAD_LETTERS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)));
         List<String> failures = new ArrayList<>();
         admin.createTopics(wanted).values().forEach((name, future) -> {
             try {

@@ -55,6 +55,34 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
         return cluster != null;
     }
 
+    /**
+     * Shuts broker {@code id} down, as an operator or a failing machine would; its data stays for
+     * {@link #startBroker}. Node 0 is also the controller and cannot be stopped this way.
+     */
+    public void stopBroker(int id) {
+        broker(id).shutdown();
+        broker(id).awaitShutdown();
+    }
+
+    /** Starts a broker stopped by {@link #stopBroker} again, with the data it had. */
+    public void startBroker(int id) {
+        broker(id).startup();
+    }
+
+    private kafka.server.BrokerServer broker(int id) {
+        if (cluster == null) {
+            throw new IllegalStateException("only an in-JVM cluster's brokers can be stopped; this one is " + bootstrapServers);
+        }
+        if (id == 0) {
+            throw new IllegalArgumentException("node 0 is the controller too; stop another broker");
+        }
+        kafka.server.BrokerServer broker = cluster.brokers().get(id);
+        if (broker == null) {
+            throw new IllegalArgumentException("no broker " + id + "; brokers are " + cluster.brokers().keySet());
+        }
+        return broker;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         if (owner != null) {
