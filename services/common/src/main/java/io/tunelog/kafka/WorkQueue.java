@@ -22,12 +22,18 @@ public final class WorkQueue {
      * Sets the group to start from the earliest assignment (a share group starts at the latest by
      * default, which would lose assignments queued before the first worker joined) and to see only
      * committed records (assignments are written in the scheduler's transactions). Idempotent.
+     *
+     * <p>An assignment is delivered again when its taker dies before acknowledging it. After the delivery
+     * count limit the broker archives it, and its attempt would wait in the queue forever: so the limit is the
+     * broker's maximum (10), and the lock a dead taker holds lasts the broker's minimum (15 s), not 30 s.
      */
     public static void configure(Admin admin, String group) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         List<AlterConfigOp> ops = List.of(
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
-                new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET));
+                new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.delivery.count.limit", "10"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"), AlterConfigOp.OpType.SET));
         try {
             admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
         } catch (InterruptedException e) {

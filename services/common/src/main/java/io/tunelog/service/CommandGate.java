@@ -14,6 +14,8 @@ import io.tunelog.domain.spec.SpecJson;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.state.Admission;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.Topics;
 import java.time.Instant;
 import java.util.Optional;
@@ -97,8 +99,29 @@ final class CommandGate {
         if (!(payload instanceof EventPayload.AttemptReport report) || report.attempt() != cmd.getAttempt()) {
             return reject(record, experimentId, cmd.getTrialId(), "report body does not match attempt " + cmd.getAttempt());
         }
+        Optional<String> holder = holderProblem(viewOf.apply(experimentId), cmd, report);
+        if (holder.isPresent()) {
+            return reject(record, experimentId, cmd.getTrialId(), holder.get());
+        }
         String key = cmd.getTrialId() + "/a" + report.attempt() + "/" + reportKey(report);
         return accept(record, viewOf.apply(experimentId), cmd.getTrialId(), key, report, basis, now);
+    }
+
+    /**
+     * Only the worker that started an attempt may report on it. An assignment can reach a second worker (the queue
+     * redelivers one whose first taker died before acknowledging it); that worker's start is refused as a duplicate,
+     * and this keeps its results out too. The log does not record which worker sent a report, so this is the gate's
+     * check alone, like the record key's.
+     */
+    private static Optional<String> holderProblem(ExperimentState view, WorkerReport cmd, EventPayload.AttemptReport report) {
+        TrialState trial = view.trial(cmd.getTrialId());
+        // Only a running attempt has a holder: the worker id of a queued one is its previous attempt's.
+        if (report instanceof EventPayload.TrialStarted || trial == null || trial.status() != TrialStatus.RUNNING
+                || trial.attempt() != report.attempt() || cmd.getWorkerId().equals(trial.workerId())) {
+            return Optional.empty();
+        }
+        return Optional.of("worker " + cmd.getWorkerId() + " does not hold attempt " + report.attempt() + " of " + cmd.getTrialId()
+                + "; worker " + trial.workerId() + " started it");
     }
 
     /** What makes a report unique within its attempt; a resent report gets the same event id. */

@@ -73,6 +73,10 @@ class WorkQueueTest {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
             produce(clients, topic); // before the group exists: a group starting at LATEST would never see these
             WorkQueue.configure(admin, topic + "-group");
+            var group = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.GROUP, topic + "-group");
+            var configs = admin.describeConfigs(List.of(group)).all().get().get(group);
+            assertThat(configs.get("share.delivery.count.limit").value()).isEqualTo("10");
+            assertThat(configs.get("share.record.lock.duration.ms").value()).isEqualTo("15000");
         }
         Set<String> seen = new TreeSet<>();
         try (var consumer = member(clients, topic + "-group", "only")) {
