@@ -28,7 +28,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -38,6 +42,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * <p>Three rules keep decisions reproducible and unrepeated:
  * <ul>
  *   <li>After a partition is assigned, its log is folded from the start, and nothing in it is decided
- *       or admitted until the fold has reached the end offset seen at assignment (catch-up).</li>
+ *       or admitted until the fold has reached the high watermark seen at assignment (catch-up),
+ *       so that every transaction begun before has ended.</li>
  *   <li>Decisions are made only on the folded log (a prefix of it), and carry that prefix's last
  *       offset as their basis.</li>
  *   <li>While an experiment has decisions of ours not yet read back from the log, we do not decide for
@@ -74,6 +80,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final CommandGate gate;
     private final KafkaClients clients;
+    private final Admin admin;
     /** The workers' leases, for the gate only; made once the topics surely exist. */
     private Leases leases;
     private Instant leasesCheckedAt = Instant.EPOCH;
@@ -114,6 +121,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, name + "-" + instance,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis()));
         this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
+        this.admin = clients.admin();
         this.gate = logic.gatesCommands() ? new CommandGate(instance, logic::checkSubmittedSpec) : null;
     }
 
@@ -151,6 +159,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             // times out); a crashed one does not get here, and its successor under the same id fences it instead.
             consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             producer.close();
+            admin.close();
             if (leases != null) {
                 leases.close();
             }
@@ -360,6 +369,29 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         return result;
     }
 
+    /**
+     * Where catch-up ends: the partitions' high watermarks, not the read_committed end offsets a consumer reports
+     * (the last stable offset). Our predecessor's last transactions are committed (or, if it died, are being
+     * aborted) but may lie beyond another service's transaction still open at this moment; ending catch-up at the
+     * last stable offset would decide without them, and decide again what they decided (the chaos soak caught
+     * that). Waiting for the high watermark waits for every transaction begun before we took over.
+     */
+    private Map<TopicPartition, Long> highWatermarks(List<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        try {
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get()
+                    .forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the log's end offsets", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the log's end offsets: " + e.getCause().getMessage(), e);
+        }
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
@@ -369,7 +401,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
             // State is never carried over: the log from its start is the only truth.
             consumer.seekToBeginning(logs);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(logs);
+            Map<TopicPartition, Long> ends = highWatermarks(logs);
             for (TopicPartition tp : logs) {
                 partitions.put(tp.partition(), new HashMap<>());
                 catchingUp.put(tp.partition(), ends.get(tp));
