@@ -50,7 +50,7 @@ class WorkerStopTest {
         try (WorkerAgent worker = new WorkerAgent(clients, new WorkerAgent.Settings("w-stop", "localhost", 1, dir, dir, null)).start();
              KafkaProducer<String, byte[]> producer = clients.producer("test-scheduler", null)) {
             Assignment assignment = new Assignment(experiment, "trial-00000", 1, Map.of("x", 1.0),
-                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score");
+                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score", null);
             producer.send(new ProducerRecord<>(Topics.ASSIGNMENTS, "trial-00000", AvroBytes.encode(assignment))).get();
 
             List<String> reports = awaitReports(clients, 2, Duration.ofSeconds(60));
