@@ -98,7 +98,8 @@ final class Platform implements AutoCloseable {
     }
 
     static WorkerAgent.Settings workerSettings(String workerId, int slots, Path storage, Path logs) {
-        return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, System.getenv("SLURM_JOB_ID"));
+        return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, System.getenv("SLURM_JOB_ID"),
+                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES);
     }
 
     @Override

@@ -26,17 +26,25 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--log-dir", description = "Where trial stdout/stderr go (default: the storage directory)")
     Path logDir;
 
+    @Option(names = "--max-output-bytes", defaultValue = "67108864",
+            description = "Most bytes one attempt may write to stdout; past it the trial is ended and fails (default: ${DEFAULT-VALUE}, 64 MiB)")
+    long maxOutputBytes;
+
     @Override
     public Integer call() throws Exception {
         if (slots < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--slots must be at least 1, got " + slots);
+        }
+        if (maxOutputBytes < 1) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--max-output-bytes must be at least 1, got " + maxOutputBytes);
         }
         var clients = kafka.requiredClients();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
         String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
-            platform.startWorker(Platform.workerSettings(id, slots, store, logDir != null ? logDir : store));
+            platform.startWorker(Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
+                    .withMaxOutputBytes(maxOutputBytes));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 platform.close();
                 System.out.println("worker " + id + " stopped");

@@ -39,25 +39,42 @@ class SpecErrorsTest {
 
     static Stream<Arguments> badSpecs() {
         return Stream.of(
-                Arguments.of("inverted bounds", GOOD.replace("[2, 8]", "[8, 2]"), "searchSpace.depth.randint"),
-                Arguments.of("loguniform bound <= 0", GOOD.replace("[0.001, 0.1]", "[0, 0.1]"), "searchSpace.lr.loguniform[0]"),
-                Arguments.of("missing metric", GOOD.replace("metric: {name: acc, mode: max}\n", ""), "metric"),
-                Arguments.of("mode not min/max", GOOD.replace("mode: max", "mode: up"), "metric.mode"),
-                Arguments.of("unknown searcher", GOOD.replace("type: random", "type: bogus"), "searcher.type"),
-                Arguments.of("unknown searcher option", GOOD.replace("type: random", "type: tpe, candidate: 3"), "searcher.candidate"),
-                Arguments.of("bad searcher option", GOOD.replace("type: random", "type: gp, candidates: 2.5"), "searcher.candidates"),
-                Arguments.of("unknown parameter type", GOOD.replace("randint: [2, 8]", "poisson: [2]"), "searchSpace.depth"),
-                Arguments.of("empty choice", GOOD.replace("[a, b]", "[]"), "searchSpace.kind.choice"),
-                Arguments.of("non-numeric bound", GOOD.replace("[0.001, 0.1]", "[low, 0.1]"), "searchSpace.lr.loguniform[0]"),
-                Arguments.of("budget <= 0", GOOD.replace("trials: 4", "trials: 0"), "budget.trials"),
-                Arguments.of("concurrency <= 0", GOOD.replace("concurrent: 2", "concurrent: -3"), "budget.concurrent"),
-                Arguments.of("empty command", GOOD.replace("[python3, train.py]", "[]"), "trial.command"),
-                Arguments.of("not YAML", "name: [oops\n  : :", "(spec)"));
+                bad("inverted bounds", GOOD.replace("[2, 8]", "[8, 2]"), "searchSpace.depth.randint"),
+                bad("loguniform bound <= 0", GOOD.replace("[0.001, 0.1]", "[0, 0.1]"), "searchSpace.lr.loguniform[0]"),
+                bad("missing metric", GOOD.replace("metric: {name: acc, mode: max}\n", ""), "metric"),
+                bad("mode not min/max", GOOD.replace("mode: max", "mode: up"), "metric.mode"),
+                bad("unknown searcher", GOOD.replace("type: random", "type: bogus"), "searcher.type"),
+                bad("unknown searcher option", GOOD.replace("type: random", "type: tpe, candidate: 3"), "searcher.candidate"),
+                bad("bad searcher option", GOOD.replace("type: random", "type: gp, candidates: 2.5"), "searcher.candidates"),
+                bad("unknown parameter type", GOOD.replace("randint: [2, 8]", "poisson: [2]"), "searchSpace.depth"),
+                bad("empty choice", GOOD.replace("[a, b]", "[]"), "searchSpace.kind.choice"),
+                bad("non-numeric bound", GOOD.replace("[0.001, 0.1]", "[low, 0.1]"), "searchSpace.lr.loguniform[0]"),
+                bad("budget <= 0", GOOD.replace("trials: 4", "trials: 0"), "budget.trials"),
+                bad("concurrency <= 0", GOOD.replace("concurrent: 2", "concurrent: -3"), "budget.concurrent"),
+                bad("empty command", GOOD.replace("[python3, train.py]", "[]"), "trial.command"),
+                bad("not YAML", "name: [oops\n  : :", "(spec)"),
+                bad("report timeout <= 0", GOOD.replace("train.py]}", "train.py], reportTimeoutSeconds: 0}"),
+                        "trial.reportTimeoutSeconds", "expected an integer >= 1, found 0"),
+                bad("report timeout not whole seconds", GOOD.replace("train.py]}", "train.py], reportTimeoutSeconds: 2.5}"),
+                        "trial.reportTimeoutSeconds", "expected an integer, found 2.5"),
+                bad("unknown field", GOOD.replace("train.py]}", "train.py], reportTimeout: 60}"),
+                        "trial.reportTimeout", "expected a known field"),
+                bad("oversized spec", GOOD + "#" + "x".repeat(300 * 1024) + "\n", "(spec)",
+                        "expected a spec of at most 262144 bytes (256 KiB), found " + (GOOD.length() + 300 * 1024 + 2) + " bytes"));
+    }
+
+    private static Arguments bad(String name, String text, String field) {
+        return bad(name, text, field, "");
+    }
+
+    /** A case whose message must also start with {@code message} after the field. */
+    private static Arguments bad(String name, String text, String field, String message) {
+        return Arguments.of(name, text, field, message);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badSpecs")
-    void shouldRefuseBadSpecWithOneLineNamingTheFieldAndSendNothing(String name, String text, String field) throws Exception {
+    void shouldRefuseBadSpecWithOneLineNamingTheFieldAndSendNothing(String name, String text, String field, String message) throws Exception {
         Path spec = Files.writeString(dir.resolve("spec.yaml"), text);
         for (String command : new String[] {"submit", "run"}) {
             StringWriter err = new StringWriter();
@@ -65,7 +82,7 @@ class SpecErrorsTest {
                     .execute(command, spec.toString(), "--bootstrap-servers", KAFKA.bootstrapServers());
 
             assertThat(exit).as(command + " exit code").isEqualTo(Tunelog.BAD_INPUT);
-            assertThat(err.toString().strip()).as(command + " message").doesNotContain("\n").contains(" at " + field + ": ");
+            assertThat(err.toString().strip()).as(command + " message").doesNotContain("\n").contains(" at " + field + ": " + message);
         }
         try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
             assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);

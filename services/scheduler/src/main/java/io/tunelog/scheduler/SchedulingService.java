@@ -60,7 +60,8 @@ public final class SchedulingService implements ServiceLogic {
         TrialState trial = state.trial(decided.trialId());
         Map<String, Object> config = new TreeMap<>(trial.config());
         Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
-                spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name());
+                spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name(),
+                spec.trial().reportTimeoutSeconds());
         // Keyed by trial for readers of the topic; the queue is one partition that every worker shares.
         return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
     }

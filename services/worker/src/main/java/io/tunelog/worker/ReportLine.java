@@ -16,7 +16,10 @@ public record ReportLine(long step, Map<String, Double> metrics, String checkpoi
     // NaN and Infinity parse, so that they can be refused by name instead of passing as plain output.
     private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-    /** Longer lines are refused rather than parsed: a report is a handful of numbers. */
+    /**
+     * Longer lines are refused rather than parsed: a report is a handful of numbers. The worker holds at most
+     * this many bytes of any stdout line ({@link StdoutReader}), so a longer one never reaches {@link #parse}.
+     */
     public static final int MAX_LENGTH = 64 * 1024;
 
     /** The outcome of reading a line: a report, plain output, or a report-shaped line that is wrong. */

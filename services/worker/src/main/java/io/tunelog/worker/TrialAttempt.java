@@ -3,12 +3,12 @@ package io.tunelog.worker;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunelog.avro.Assignment;
 import io.tunelog.domain.event.EventPayload;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt of one trial on this worker: runs the trainable (a child process or a JVM class),
  * turns what it reports into worker reports, and ends it when told to stop.
+ *
+ * <p>The worker also ends an attempt on its own account, and reports it failed (retryable), when it goes
+ * {@code trial.reportTimeoutSeconds} without a report, or when a child writes more than the worker's
+ * output limit to stdout. Ending a child means TERM to it and every descendant it has then, and KILL to
+ * those still alive after {@link #STOP_GRACE}.
  */
 final class TrialAttempt {
     private static final Logger LOG = LoggerFactory.getLogger(TrialAttempt.class);
@@ -36,18 +47,33 @@ final class TrialAttempt {
     private final Reporter reporter;
     private final Path checkpointDir;
     private final Path logDir;
+    private final long maxOutputBytes;
+    /** Runs the report watchdog and the KILL after a TERM's grace. */
+    private final ScheduledExecutorService timers;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
     private volatile boolean abandoned;
+    /** Why the worker ended the attempt on its own account (no report in time, a stdout flood), or null. */
+    private volatile String failure;
+    /** Completed when {@link #failure} is set, for whoever waits on a JVM trainable. */
+    private final CompletableFuture<String> failed = new CompletableFuture<>();
+    private volatile boolean finished;
     private volatile Process process;
+    private volatile Thread trainableThread;
+    private volatile ScheduledFuture<?> watchdog;
+    private volatile long lastReportNanos;
+    private volatile Long lastStep;
     private Map<String, Double> lastMetrics = Map.of();
 
-    TrialAttempt(Assignment assignment, Reporter reporter, Path checkpointDir, Path logDir) {
+    TrialAttempt(Assignment assignment, Reporter reporter, Path checkpointDir, Path logDir, long maxOutputBytes,
+                 ScheduledExecutorService timers) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
         this.logDir = logDir;
+        this.maxOutputBytes = maxOutputBytes;
+        this.timers = timers;
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -62,11 +88,78 @@ final class TrialAttempt {
     /** Asks the attempt to end: a child gets TERM, then KILL after the grace period; a JVM trainable stops at its next report. */
     void stop(String reason) {
         stopReason = reason;
-        Process p = process;
-        if (p != null) {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
+        terminate();
+    }
+
+    /**
+     * Ends the attempt on the worker's own account, to be reported as a retryable failure with this reason.
+     * Does nothing when the attempt is already ending for another reason (a STOP, an earlier failure).
+     */
+    private void fail(String reason) {
+        synchronized (this) {
+            if (finished || stopReason != null || failure != null) {
+                return;
+            }
+            failure = reason;
         }
+        LOG.warn("{}: {}", key(), reason);
+        terminate();
+        Thread t = trainableThread;
+        if (t != null) {
+            t.interrupt();
+        }
+        failed.complete(reason);
+    }
+
+    /** TERM to the child and each of its descendants, then KILL to any of them still alive after the grace. */
+    private void terminate() {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        // Taken now: once the child is gone, its orphans are no longer its descendants.
+        List<ProcessHandle> tree = Stream.concat(p.descendants(), Stream.of(p.toHandle())).toList();
+        tree.forEach(ProcessHandle::destroy);
+        try {
+            timers.schedule(() -> Stream.concat(tree.stream(), p.descendants())
+                            .filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly),
+                    STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The worker is closing; runProcess still kills the child after the grace.
+        }
+    }
+
+    /** Starts watching for reports when the spec sets {@code trial.reportTimeoutSeconds}. */
+    private void watchReports() {
+        Integer timeout = assignment.getReportTimeoutSeconds();
+        if (timeout == null || timeout < 1) {
+            return;
+        }
+        lastReportNanos = System.nanoTime();
+        checkReportsIn(TimeUnit.SECONDS.toNanos(timeout), timeout);
+    }
+
+    private void checkReportsIn(long nanos, int timeout) {
+        try {
+            watchdog = timers.schedule(() -> checkReports(timeout), nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // The worker is closing and abandons its attempts anyway.
+        }
+    }
+
+    private void checkReports(int timeout) {
+        if (finished) {
+            return;
+        }
+        long silent = System.nanoTime() - lastReportNanos;
+        long limit = TimeUnit.SECONDS.toNanos(timeout);
+        if (silent < limit) {
+            checkReportsIn(limit - silent, timeout);
+            return;
+        }
+        Long step = lastStep;
+        fail("no report for " + timeout + " s " + (step == null ? "since the start" : "since step " + step)
+                + " (trial.reportTimeoutSeconds)");
     }
 
     /** Ends the attempt because this worker is going away; the attempt is reported failed (retryable). */
@@ -95,9 +188,19 @@ final class TrialAttempt {
             Thread.currentThread().interrupt();
             stop("worker shutting down");
             outcome = Outcome.failed("worker shut down");
+        } finally {
+            synchronized (this) {
+                finished = true;
+            }
+            ScheduledFuture<?> w = watchdog;
+            if (w != null) {
+                w.cancel(false);
+            }
         }
         if (abandoned) {
             reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), "abandoned: " + stopReason, true));
+        } else if (failure != null) {
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), failure, true));
         } else if (stopReason != null) {
             LOG.info("{} stopped: {}", key(), stopReason);
         } else if (outcome.error() == null) {
@@ -140,27 +243,20 @@ final class TrialAttempt {
         try {
             started = builder.start();
         } catch (IOException e) {
-            return Outcome.failed("cannot start " + command.get(0) + ": " + e.getMessage());
+            // The cause says why without repeating the command: "error=2, No such file or directory".
+            String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+            return Outcome.failed("cannot start " + command.get(0) + ": " + why);
         }
         process = started;
         if (stopReason != null) {
             stop(stopReason);
         }
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8));
-             PrintWriter log = new PrintWriter(Files.newBufferedWriter(logDir.resolve("stdout.log")))) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                ReportLine.Parsed parsed = ReportLine.parse(line);
-                if (parsed instanceof ReportLine.Report r) {
-                    onReport(r.line().step(), r.line().metrics(), r.line().checkpoint());
-                } else if (parsed instanceof ReportLine.Output o) {
-                    log.println(o.text());
-                } else if (parsed instanceof ReportLine.Invalid i) {
-                    LOG.warn("{}: refused report line: {}", key(), i.reason());
-                    log.println("[tunelog] refused report line: " + i.reason());
-                }
-                log.flush();
-            }
+        watchReports();
+        try {
+            readStdout(started);
+        } catch (IOException | RuntimeException e) {
+            terminate();
+            throw e;
         }
         if (!started.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
             started.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -173,6 +269,65 @@ final class TrialAttempt {
         return Outcome.failed("exit code " + exit + lastLine(logDir.resolve("stderr.log")).map(l -> ": " + l).orElse(""));
     }
 
+    /**
+     * Reads the child's stdout to its end: reports go to the gate, other lines to {@code stdout.log}. Past the
+     * worker's output limit it stops reading and ends the attempt as a flood; the log never exceeds the limit.
+     */
+    private void readStdout(Process started) throws IOException {
+        try (InputStream out = started.getInputStream();
+             CappedLog log = new CappedLog(logDir.resolve("stdout.log"), maxOutputBytes)) {
+            boolean whole = new StdoutReader(maxOutputBytes, ReportLine.MAX_LENGTH).readAll(out, new StdoutReader.Lines() {
+                @Override
+                public void line(String text) {
+                    ReportLine.Parsed parsed = ReportLine.parse(text);
+                    if (parsed instanceof ReportLine.Report r) {
+                        onReport(r.line().step(), r.line().metrics(), r.line().checkpoint());
+                    } else if (parsed instanceof ReportLine.Output o) {
+                        write(log, o.text());
+                    } else if (parsed instanceof ReportLine.Invalid i) {
+                        refused(log, i.reason());
+                    }
+                }
+
+                @Override
+                public void overlong(String head, long length) {
+                    if (head.strip().startsWith("{")) {
+                        refused(log, "report line of " + length + " bytes exceeds " + ReportLine.MAX_LENGTH);
+                    } else {
+                        write(log, head);
+                        write(log, "[tunelog] the line above had " + length + " bytes; only the first " + ReportLine.MAX_LENGTH + " are kept");
+                    }
+                }
+
+                @Override
+                public void caughtUp() {
+                    try {
+                        log.flush();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            });
+            if (!whole) {
+                // Ended before the pipe is closed under it, so the child gets TERM, not a broken pipe.
+                fail("stdout flood: more than " + maxOutputBytes + " bytes on stdout (the worker's limit, tunelog worker --max-output-bytes)");
+            }
+        }
+    }
+
+    private void refused(CappedLog log, String reason) {
+        LOG.warn("{}: refused report line: {}", key(), reason);
+        write(log, "[tunelog] refused report line: " + reason);
+    }
+
+    private static void write(CappedLog log, String line) {
+        try {
+            log.println(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private Outcome runTrainable() throws InterruptedException {
         Trainable trainable;
         try {
@@ -180,19 +335,44 @@ final class TrialAttempt {
         } catch (ReflectiveOperationException | ClassCastException e) {
             return Outcome.failed("cannot instantiate trainable " + assignment.getTrainable() + ": " + e);
         }
+        // On a thread of its own, so that a trainable that never reports can be given up on.
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                trainable.train(new Context());
+                result.complete(Outcome.OK);
+            } catch (TrialStopped e) {
+                result.complete(Outcome.OK);
+            } catch (Throwable e) {
+                result.complete(Outcome.failed(e.toString()));
+            }
+        }, Thread.currentThread().getName() + "-" + assignment.getTrialId());
+        thread.setDaemon(true);
+        trainableThread = thread;
+        watchReports();
+        thread.start();
         try {
-            trainable.train(new Context());
-            return Outcome.OK;
-        } catch (TrialStopped e) {
-            return Outcome.OK;
+            CompletableFuture.anyOf(result, failed).get();
+            if (result.isDone()) {
+                return result.join();
+            }
+            // The worker gave up on it (it was interrupted, and its next report throws TrialStopped).
+            return result.get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("{}: trainable thread {} did not end within {} s of its interrupt; left running", key(), thread.getName(),
+                    STOP_GRACE.toSeconds());
+            return Outcome.failed(failure);
+        } catch (ExecutionException e) {
+            return Outcome.failed(e.getCause().toString());
         } catch (InterruptedException e) {
+            thread.interrupt();
             throw e;
-        } catch (Exception e) {
-            return Outcome.failed(e.toString());
         }
     }
 
     private void onReport(long step, Map<String, Double> metrics, String checkpoint) {
+        lastReportNanos = System.nanoTime();
+        lastStep = step;
         reporter.send(new EventPayload.TrialReported(assignment.getAttempt(), step, metrics, null));
         lastMetrics = metrics;
         if (checkpoint != null) {
@@ -220,9 +400,21 @@ final class TrialAttempt {
         }
     }
 
-    private static Optional<String> lastLine(Path file) {
-        try (Stream<String> lines = Files.lines(file)) {
-            return lines.filter(l -> !l.isBlank()).reduce((a, b) -> b).map(String::strip);
+    /**
+     * The last non-blank line of a file, read from its last 8 KiB only (stderr is not capped, and may be one
+     * enormous line), cut to 500 characters: it goes into a failure reason, which the log keeps forever.
+     */
+    static Optional<String> lastLine(Path file) {
+        try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+            long size = channel.size();
+            ByteBuffer tail = ByteBuffer.allocate((int) Math.min(size, 8192));
+            channel.position(size - tail.capacity());
+            while (tail.hasRemaining() && channel.read(tail) >= 0) {
+                // read until the buffer is full
+            }
+            String text = new String(tail.array(), 0, tail.position(), StandardCharsets.UTF_8);
+            return text.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).map(String::strip)
+                    .map(l -> l.length() <= 500 ? l : l.substring(0, 497) + "...");
         } catch (IOException | UncheckedIOException e) {
             return Optional.empty();
         }
@@ -244,8 +436,9 @@ final class TrialAttempt {
 
         @Override
         public void report(long step, Map<String, Double> metrics, Path checkpoint) {
-            if (stopReason != null) {
-                throw new TrialStopped(stopReason);
+            String ended = stopReason != null ? stopReason : failure;
+            if (ended != null) {
+                throw new TrialStopped(ended);
             }
             onReport(step, new TreeMap<>(metrics), checkpoint == null ? null : checkpointDir.relativize(checkpoint.toAbsolutePath().normalize()).toString());
         }

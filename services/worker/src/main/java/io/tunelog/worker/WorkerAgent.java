@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,14 +47,32 @@ public final class WorkerAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerAgent.class);
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
 
-    /** Where a worker keeps files, and what it is. */
-    public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId) {}
+    /**
+     * Where a worker keeps files, and what it is. {@code maxOutputBytes} caps what one attempt may write to stdout:
+     * past it the worker ends the trial and reports it failed, and the trial's {@code stdout.log} never grows past it.
+     */
+    public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
+                           long maxOutputBytes) {
+        /** 64 MiB: far more than reports and progress lines need, little enough that a looping print cannot fill a disk. */
+        public static final long DEFAULT_MAX_OUTPUT_BYTES = 64L * 1024 * 1024;
+
+        public Settings {
+            if (maxOutputBytes < 1) {
+                throw new IllegalArgumentException("maxOutputBytes must be positive, found " + maxOutputBytes);
+            }
+        }
+
+        public Settings withMaxOutputBytes(long bytes) {
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes);
+        }
+    }
 
     private final KafkaClients clients;
     private final Settings settings;
     private final Clock clock = Clock.systemUTC();
     private final Semaphore freeSlots;
     private final ExecutorService trials;
+    private final ScheduledExecutorService timers;
     private final Map<String, TrialAttempt> running = new ConcurrentHashMap<>();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final KafkaProducer<String, byte[]> producer;
@@ -65,6 +85,9 @@ public final class WorkerAgent implements AutoCloseable {
         this.settings = settings;
         this.freeSlots = new Semaphore(settings.slots());
         this.trials = Executors.newFixedThreadPool(settings.slots(), r -> new Thread(r, settings.workerId() + "-trial"));
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> daemon("timers", r));
+        timers.setRemoveOnCancelPolicy(true);
+        this.timers = timers;
         this.producer = clients.producer(settings.workerId(), null);
         Map<String, Object> props = clients.common();
         props.put("group.id", WorkQueue.WORKERS_GROUP);
@@ -156,7 +179,7 @@ public final class WorkerAgent implements AutoCloseable {
         Path logDir = settings.logRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).resolve("attempt-" + a.getAttempt());
         Reporter reporter = new Reporter(producer, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
                 settings.workerId(), clock);
-        TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir);
+        TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir, settings.maxOutputBytes(), timers);
         running.put(attempt.key(), attempt);
         LOG.info("{} starts {}", settings.workerId(), attempt.key());
         trials.execute(() -> {
@@ -244,6 +267,8 @@ public final class WorkerAgent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // A KILL still due runs after shutdown (the executor's default policy); its thread is a daemon.
+        timers.shutdown();
         producer.close(Duration.ofSeconds(5));
     }
 }

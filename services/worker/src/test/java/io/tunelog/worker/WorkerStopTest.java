@@ -47,10 +47,11 @@ class WorkerStopTest {
             Topics.ensure(admin, new Topics.Layout(1, (short) 1));
         }
         String experiment = "stop-test";
-        try (WorkerAgent worker = new WorkerAgent(clients, new WorkerAgent.Settings("w-stop", "localhost", 1, dir, dir, null)).start();
+        try (WorkerAgent worker = new WorkerAgent(clients, new WorkerAgent.Settings("w-stop", "localhost", 1, dir, dir, null,
+                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
              KafkaProducer<String, byte[]> producer = clients.producer("test-scheduler", null)) {
             Assignment assignment = new Assignment(experiment, "trial-00000", 1, Map.of("x", 1.0),
-                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score");
+                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score", null);
             producer.send(new ProducerRecord<>(Topics.ASSIGNMENTS, "trial-00000", AvroBytes.encode(assignment))).get();
 
             List<String> reports = awaitReports(clients, 2, Duration.ofSeconds(60));

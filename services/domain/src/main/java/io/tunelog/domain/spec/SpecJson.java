@@ -118,6 +118,10 @@ public final class SpecJson {
         // Written even when null ("keep the latest"), so the stored spec shows every setting.
         checkpoint.put("scoreAttribute", trial.checkpoint().scoreAttribute());
         checkpoint.put("scoreMode", mode(trial.checkpoint().scoreMode()));
+        // Written only when set: a log without it still folds in builds that predate the field.
+        if (trial.reportTimeoutSeconds() != null) {
+            node.put("reportTimeoutSeconds", trial.reportTimeoutSeconds());
+        }
         return node;
     }
 

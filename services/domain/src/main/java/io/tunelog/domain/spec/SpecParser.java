@@ -48,6 +48,14 @@ public final class SpecParser {
     private static final List<String> PARAM_TYPES = List.of("uniform", "quniform", "loguniform", "qloguniform",
             "normal", "qnormal", "randint", "qrandint", "lograndint", "choice", "grid");
     private static final int MAX_SHOWN = 60;
+    /**
+     * The largest spec accepted, in UTF-8 bytes, for the text and for its canonical JSON alike. A spec travels
+     * whole in one Kafka record (the submission, then the log's {@code ExperimentSubmitted}), and a broker
+     * refuses records over about 1 MiB by default ({@code message.max.bytes}); 256 KiB leaves room for the
+     * envelope and for the canonical form, which writes defaults out and repeats group prefixes. Real specs
+     * are a few KiB: a search space of a thousand parameters is about 50 KiB.
+     */
+    public static final int MAX_SPEC_BYTES = 256 * 1024;
 
     private SpecParser() {}
 
@@ -57,6 +65,7 @@ public final class SpecParser {
      * @throws SpecException naming the first offending field; never any other exception for bad input
      */
     public static ExperimentSpec parse(String text) {
+        checkSize(text, "");
         Field root = new Field(document(text), "");
         fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust");
 
@@ -79,7 +88,27 @@ public final class SpecParser {
             throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
                     + quote(robust.seedParam()) + ", which the searcher already sets");
         }
-        return new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust);
+        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust);
+        // The log stores the canonical JSON and the fold parses it again: what is accepted here must read back there.
+        checkSize(SpecJson.toJson(spec), " in its canonical JSON form");
+        return spec;
+    }
+
+    /** Refuses text over {@link #MAX_SPEC_BYTES} before the YAML parser sees it. */
+    private static void checkSize(String text, String form) {
+        if (text == null || text.length() * 3L <= MAX_SPEC_BYTES) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // UTF-8 without encoding: a surrogate pair is 4 bytes, 2 for each half.
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+        }
+        if (bytes > MAX_SPEC_BYTES) {
+            throw new SpecException(WHOLE_SPEC, "expected a spec of at most " + MAX_SPEC_BYTES + " bytes (256 KiB)" + form
+                    + ", found " + bytes + " bytes");
+        }
     }
 
     private static RobustSpec robust(Field f) {
@@ -411,7 +440,7 @@ public final class SpecParser {
     }
 
     private static TrialSpec trial(Field f, Mode metricMode) {
-        fields(f, "command", "trainable", "maxFailures", "checkpoint");
+        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
         if (hasCommand && hasTrainable) {
@@ -425,7 +454,8 @@ public final class SpecParser {
         int maxFailures = optional(f.get("maxFailures"), SpecParser::nonNegativeInt, 0);
         CheckpointSpec checkpoint = optional(f.get("checkpoint"), c -> checkpoint(c, metricMode),
                 new CheckpointSpec(1, null, metricMode));
-        return new TrialSpec(command, trainable, maxFailures, checkpoint);
+        Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecParser::positiveInt, null);
+        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds);
     }
 
     private static List<String> command(Field f) {

@@ -5,10 +5,16 @@ import java.util.List;
 /**
  * How to run one trial: either a child process ({@code command}, an argument list, never a shell
  * string) or a JVM class implementing the worker's Trainable ({@code trainable}). Exactly one is set.
+ * {@code reportTimeoutSeconds}, when set, is how long an attempt may go without reporting before its
+ * worker ends it and reports it failed; null means no limit.
  */
-public record TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint) {
+public record TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
+                        Integer reportTimeoutSeconds) {
 
     public TrialSpec {
         command = command == null ? List.of() : List.copyOf(command);
+        if (reportTimeoutSeconds != null && reportTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("reportTimeoutSeconds must be positive, found " + reportTimeoutSeconds);
+        }
     }
 }

@@ -28,6 +28,7 @@ class SpecParserTest {
               command: [python3, train.py]
               maxFailures: 2
               checkpoint: {keep: 2, scoreAttribute: val_loss, scoreMode: min}
+              reportTimeoutSeconds: 600
             """;
 
     /** Only the required fields. */
@@ -61,6 +62,7 @@ class SpecParserTest {
             assertThat(spec.trial().trainable()).isNull();
             assertThat(spec.trial().maxFailures()).isEqualTo(2);
             assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(2, "val_loss", Mode.MIN));
+            assertThat(spec.trial().reportTimeoutSeconds()).isEqualTo(600);
         }
 
         @Test
@@ -75,6 +77,14 @@ class SpecParserTest {
             assertThat(spec.trial().trainable()).isEqualTo("com.example.Train");
             assertThat(spec.trial().maxFailures()).isZero();
             assertThat(spec.trial().checkpoint()).isEqualTo(new CheckpointSpec(1, null, Mode.MIN));
+            assertThat(spec.trial().reportTimeoutSeconds()).as("no report timeout").isNull();
+        }
+
+        @Test
+        void shouldAcceptASpecJustUnderTheSizeLimit() {
+            String padding = "#".repeat(SpecParser.MAX_SPEC_BYTES - MINIMAL.length() - 1) + "\n";
+
+            assertThat(SpecParser.parse(MINIMAL + padding).name()).isEqualTo("d");
         }
 
         @Test
@@ -401,6 +411,13 @@ class SpecParserTest {
         }
 
         @Test
+        void shouldRejectAReportTimeoutThatIsNotAPositiveWholeNumberOfSeconds() {
+            for (String bad : List.of("0", "-5", "1.5", "10s", "true", "[10]", "3000000000")) {
+                assertRejectedAt(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: " + bad), "trial.reportTimeoutSeconds");
+            }
+        }
+
+        @Test
         void shouldRejectKeepingZeroCheckpoints() {
             assertRejectedAt(VALID.replace("keep: 2", "keep: 0"), "trial.checkpoint.keep");
         }
@@ -442,6 +459,38 @@ class SpecParserTest {
         @Test
         void shouldRejectSecondYamlDocument() {
             assertRejectedAt(VALID + "---\nname: other\n", "(spec)");
+        }
+
+        @Test
+        void shouldRejectTextOverTheSizeLimitBeforeParsingIt() {
+            // Not YAML past the first line: refused for its size, before a parser could complain about anything else.
+            String text = MINIMAL + "x".repeat(SpecParser.MAX_SPEC_BYTES) + ": [";
+            SpecException e = assertRejectedAt(text, "(spec)");
+
+            assertThat(e.getMessage()).contains("at most 262144 bytes", "found " + text.length() + " bytes");
+        }
+
+        @Test
+        void shouldCountTheSizeInUtf8Bytes() {
+            // 100,000 characters, 300,000 bytes.
+            SpecException e = assertRejectedAt(MINIMAL + "# " + "€".repeat(100_000) + "\n", "(spec)");
+
+            assertThat(e.getMessage()).contains("found " + (MINIMAL.length() + 2 + 300_000 + 1) + " bytes");
+        }
+
+        @Test
+        void shouldRejectASpecWhoseCanonicalFormIsOverTheSizeLimit() {
+            // Nested groups flatten to dotted names: the long group name is written once here, 2,000 times in the log's JSON.
+            StringBuilder text = new StringBuilder(MINIMAL.replace("searchSpace: {x: {uniform: [0, 1]}}\n", ""));
+            text.append("searchSpace:\n  ").append("g".repeat(120)).append(":\n");
+            for (int i = 0; i < 2000; i++) {
+                text.append("    p").append(i).append(": {uniform: [0, 1]}\n");
+            }
+            assertThat(text.length()).isLessThan(SpecParser.MAX_SPEC_BYTES / 4);
+
+            SpecException e = assertRejectedAt(text.toString(), "(spec)");
+
+            assertThat(e.getMessage()).contains("in its canonical JSON form");
         }
 
         @Test

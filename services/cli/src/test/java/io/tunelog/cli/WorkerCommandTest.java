@@ -1,0 +1,32 @@
+package io.tunelog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tunelog.worker.WorkerAgent;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class WorkerCommandTest {
+
+    @Test
+    void shouldCapTrialStdoutAt64MiBUnlessToldOtherwise() {
+        WorkerCommand command = new WorkerCommand();
+        new CommandLine(command).parseArgs();
+        assertThat(command.maxOutputBytes).isEqualTo(WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES).isEqualTo(64L << 20);
+
+        new CommandLine(command).parseArgs("--max-output-bytes", "1048576");
+        assertThat(command.maxOutputBytes).isEqualTo(1L << 20);
+    }
+
+    @Test
+    void shouldRefuseAnOutputLimitBelowOneByte() {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--max-output-bytes", "0", "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString()).contains("--max-output-bytes must be at least 1, got 0");
+    }
+}
