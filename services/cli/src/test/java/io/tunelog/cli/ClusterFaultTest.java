@@ -65,6 +65,10 @@ class ClusterFaultTest {
     }
 
     private static SpecFile spec(Path dir, String name, int trials) throws Exception {
+        return spec(dir, name, trials, 3);
+    }
+
+    private static SpecFile spec(Path dir, String name, int trials, int maxFailures) throws Exception {
         return SpecFile.read(Files.writeString(dir.resolve(name + ".yaml"), """
                 name: %s
                 metric: {name: score, mode: max}
@@ -75,9 +79,9 @@ class ClusterFaultTest {
                   stepMillis: {choice: [250]}
                 trial:
                   trainable: io.tunelog.cli.CurveTrainable
-                  maxFailures: 3
+                  maxFailures: %d
                   checkpoint: {keep: 2}
-                """.formatted(name, trials)));
+                """.formatted(name, trials, maxFailures)));
     }
 
     @Test
@@ -140,7 +144,8 @@ class ClusterFaultTest {
             ProcessFleet.Member staying = fleet.worker("staying", 1);
             fleet.awaitOutput(leaving, "ready", READY);
             fleet.awaitOutput(staying, "ready", READY);
-            ExperimentFollower.submit(clients(), id, spec(dir, "fault-sigterm", 2));
+            // maxFailures 0: a worker that is stopped gives its attempt up; that is no failure of the trial.
+            ExperimentFollower.submit(clients(), id, spec(dir, "fault-sigterm", 2, 0));
 
             String trial = awaitTrial(id, t -> "leaving".equals(t.workerId()) && t.status() == TrialStatus.RUNNING
                     && t.liveCheckpoints() > 0).trialId();
@@ -155,6 +160,7 @@ class ClusterFaultTest {
             assertThat(outcome.failureReasons()).singleElement().asString()
                     .isEqualTo(trial + "/1: abandoned: worker leaving shutting down");
             assertThat(outcome.resumedAttempts()).isEqualTo(1);
+            assertThat(outcome.state().trial(trial).failures()).as("failures counted against maxFailures").isZero();
         }
     }
 

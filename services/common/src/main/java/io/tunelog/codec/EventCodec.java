@@ -68,7 +68,7 @@ public final class EventCodec {
         } else if (payload instanceof EventPayload.TrialCompleted p) {
             return new io.tunelog.avro.TrialCompleted(p.attempt(), sorted(p.metrics()));
         } else if (payload instanceof EventPayload.TrialFailed p) {
-            return new io.tunelog.avro.TrialFailed(p.attempt(), p.error(), p.retryable());
+            return new io.tunelog.avro.TrialFailed(p.attempt(), p.error(), p.retryable(), p.preempted());
         }
         throw new IllegalArgumentException("unknown payload " + payload.getClass().getName());
     }
@@ -100,7 +100,7 @@ public final class EventCodec {
         } else if (avro instanceof io.tunelog.avro.TrialCompleted p) {
             return new EventPayload.TrialCompleted(p.getAttempt(), named(p.getMetrics()));
         } else if (avro instanceof io.tunelog.avro.TrialFailed p) {
-            return new EventPayload.TrialFailed(p.getAttempt(), p.getError(), p.getRetryable());
+            return new EventPayload.TrialFailed(p.getAttempt(), p.getError(), p.getRetryable(), p.getPreempted());
         }
         throw new IllegalArgumentException("not an event payload: " + avro.getClass().getName());
     }

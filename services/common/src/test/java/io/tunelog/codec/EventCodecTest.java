@@ -25,7 +25,7 @@ class EventCodecTest {
                     Map.of("score", 0.5, "cutoff", 0.7)),
             new EventPayload.TrialExploited(2, "trial-00003", "ckpt-7", Map.of("lr", 0.01, "layers", 3L)),
             new EventPayload.TrialCompleted(1, Map.of()),
-            new EventPayload.TrialFailed(1, "exit 3", true));
+            new EventPayload.TrialFailed(2, "abandoned: worker w1 shutting down", true, true));
 
     @Test
     void shouldRoundTripEveryKindOfEvent() throws Exception {
@@ -36,6 +36,14 @@ class EventCodecTest {
 
             assertThat(EventCodec.decode(EventCodec.encode(event))).isEqualTo(event);
         }
+    }
+
+    @Test
+    void shouldReadAFailureWithoutThePreemptedFlagAsNotPreempted() throws Exception {
+        Event failed = new Event("e/k", "e", "trial-00001", 5, Instant.ofEpochMilli(1_700_000_000_123L),
+                new Event.Source("gate", "i1"), 9L, new EventPayload.TrialFailed(1, "exit 3", true));
+
+        assertThat(((EventPayload.TrialFailed) EventCodec.decode(EventCodec.encode(failed)).payload()).preempted()).isFalse();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload.ExperimentCompleted;
+import io.tunelog.domain.event.EventPayload.TrialFailed;
 import io.tunelog.domain.event.EventPayload.TrialQueued;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.testing.LogBuilder;
@@ -56,6 +57,28 @@ class SchedulingDeciderTest {
         log.started("trial-00000", 2);
         log.failed("trial-00000", 2, true);
         assertThat(log.decide(scheduler)).as("maxFailures 1 is spent").isEmpty();
+    }
+
+    @Test
+    void shouldRequeueAnAttemptItsWorkerGaveUpWithoutSpendingMaxFailures() {
+        LogBuilder log = LogBuilder.submitted("e", SPEC.replace("maxFailures: 1", "maxFailures: 0"));
+        log.decide(suggestion);
+        log.decide(scheduler);
+        log.started("trial-00000", 1);
+        log.checkpoint("trial-00000", 1, 5, Map.of("loss", 0.3));
+        log.command("trial-00000", "trial-00000/a1/failed",
+                new TrialFailed(1, "abandoned: worker w1 shutting down", true, true));
+
+        List<Event> retried = log.decide(scheduler);
+
+        assertThat(retried).singleElement().satisfies(e -> {
+            assertThat(((TrialQueued) e.payload()).attempt()).isEqualTo(2);
+            assertThat(((TrialQueued) e.payload()).restoreFromCheckpointId()).isEqualTo("trial-00000/a1/checkpoint_5");
+        });
+        assertThat(log.state().trial("trial-00000").failures()).isZero();
+        log.started("trial-00000", 2);
+        log.failed("trial-00000", 2, true);
+        assertThat(log.decide(scheduler)).as("a failure of the trial itself still counts: maxFailures 0").isEmpty();
     }
 
     @Test

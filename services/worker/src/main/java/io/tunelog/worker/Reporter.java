@@ -6,6 +6,7 @@ import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.kafka.Topics;
 import java.time.Clock;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -27,8 +28,24 @@ final class Reporter {
     }
 
     void send(EventPayload.AttemptReport payload) {
+        producer.send(record(payload));
+    }
+
+    /** Sends and waits until the broker has the report (acks=all), or throws why it could not. */
+    void sendAndWait(EventPayload.AttemptReport payload) {
+        try {
+            producer.send(record(payload)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending " + payload.getClass().getSimpleName(), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot send " + payload.getClass().getSimpleName() + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private ProducerRecord<String, byte[]> record(EventPayload.AttemptReport payload) {
         WorkerReport report = new WorkerReport(assignment.experimentId(), assignment.trialId(), assignment.attempt(),
                 workerId, clock.instant(), EventCodec.payloadToAvro(payload));
-        producer.send(new ProducerRecord<>(Topics.REPORTS, assignment.experimentId(), AvroBytes.encode(report)));
+        return new ProducerRecord<>(Topics.REPORTS, assignment.experimentId(), AvroBytes.encode(report));
     }
 }

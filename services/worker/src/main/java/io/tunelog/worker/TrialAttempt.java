@@ -168,8 +168,13 @@ final class TrialAttempt {
         stop(reason);
     }
 
-    /** Runs the attempt to its end, reporting start, results and outcome. Never throws. */
-    void run(String workerId, String host, String slurmJobId) {
+    /** Tells the gate this worker starts the attempt, and returns once the broker has it; throws if it cannot. */
+    void announce(String workerId, String host, String slurmJobId) {
+        reporter.sendAndWait(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId));
+    }
+
+    /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
+    void run() {
         try {
             Files.createDirectories(checkpointDir);
             Files.createDirectories(logDir);
@@ -178,7 +183,6 @@ final class TrialAttempt {
             reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), "worker cannot prepare directories: " + e.getMessage(), true));
             return;
         }
-        reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId));
         Outcome outcome;
         try {
             outcome = assignment.getTrainable() != null ? runTrainable() : runProcess();
@@ -198,7 +202,7 @@ final class TrialAttempt {
             }
         }
         if (abandoned) {
-            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), "abandoned: " + stopReason, true));
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), "abandoned: " + stopReason, true, true));
         } else if (failure != null) {
             reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), failure, true));
         } else if (stopReason != null) {

@@ -93,7 +93,10 @@ public final class WorkerAgent implements AutoCloseable {
         props.put("group.id", WorkQueue.WORKERS_GROUP);
         props.put("client.id", settings.workerId());
         props.put("share.acknowledgement.mode", "explicit");
-        props.put("max.poll.records", settings.slots());
+        // One assignment per poll, and the broker hands out no more than that (record_limit): a worker that got more
+        // than it has room for would release the rest, and every release uses up one of an assignment's deliveries.
+        props.put("max.poll.records", 1);
+        props.put("share.acquire.mode", "record_limit");
         this.queue = new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.control = clients.consumer(settings.workerId() + "-control", null);
     }
@@ -151,9 +154,21 @@ public final class WorkerAgent implements AutoCloseable {
                             queue.acknowledge(record, AcknowledgeType.REJECT);
                             continue;
                         }
-                        // Accepted at once: from here the attempt's fate is tracked in the log, not by redelivery.
+                        TrialAttempt attempt = attempt(assignment);
+                        try {
+                            attempt.announce(settings.workerId(), settings.host(), settings.slurmJobId());
+                        } catch (RuntimeException e) {
+                            running.remove(attempt.key());
+                            LOG.warn("{}: handing {} back to the queue: {}", settings.workerId(), attempt.key(), e.getMessage());
+                            queue.acknowledge(record, AcknowledgeType.RELEASE);
+                            continue;
+                        }
+                        // Accepted only once the broker has our TrialStarted. A worker that dies before that leaves the
+                        // assignment to be delivered again when its lock ends; one that dies after has started the
+                        // attempt in the log, whose lease then runs out. Accepted at once, an assignment whose taker
+                        // died before its start reached the log was lost, and its trial stayed queued for ever.
                         queue.acknowledge(record, AcknowledgeType.ACCEPT);
-                        launch(assignment);
+                        launch(attempt);
                         taken = true;
                     }
                     queue.commitSync();
@@ -170,7 +185,8 @@ public final class WorkerAgent implements AutoCloseable {
         }
     }
 
-    private void launch(Assignment a) {
+    /** The attempt an assignment asks for, counted as running (and named in heartbeats) from here on. */
+    private TrialAttempt attempt(Assignment a) {
         // Each attempt writes its own directory: a resumed attempt (a retry, a Hyperband resume, a PBT exploit that
         // went back to an earlier step) may save a checkpoint of a step an earlier attempt saved, and retention
         // deleting the earlier one must not delete the later.
@@ -181,10 +197,14 @@ public final class WorkerAgent implements AutoCloseable {
                 settings.workerId(), clock);
         TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir, settings.maxOutputBytes(), timers);
         running.put(attempt.key(), attempt);
+        return attempt;
+    }
+
+    private void launch(TrialAttempt attempt) {
         LOG.info("{} starts {}", settings.workerId(), attempt.key());
         trials.execute(() -> {
             try {
-                attempt.run(settings.workerId(), settings.host(), settings.slurmJobId());
+                attempt.run();
             } finally {
                 running.remove(attempt.key());
                 producer.flush();

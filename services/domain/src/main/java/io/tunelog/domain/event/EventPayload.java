@@ -92,7 +92,12 @@ public sealed interface EventPayload {
         }
     }
 
-    record TrialFailed(int attempt, String error, boolean retryable) implements AttemptReport {}
+    /** {@code preempted}: the worker gave the attempt up, not the trial; a retry then does not use up {@code maxFailures}. */
+    record TrialFailed(int attempt, String error, boolean retryable, boolean preempted) implements AttemptReport {
+        public TrialFailed(int attempt, String error, boolean retryable) {
+            this(attempt, error, retryable, false);
+        }
+    }
 
     /** Every payload kind, for exhaustive tests and documentation. */
     List<Class<? extends EventPayload>> KINDS = List.of(

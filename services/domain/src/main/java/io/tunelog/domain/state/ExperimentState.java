@@ -300,7 +300,7 @@ public final class ExperimentState {
         } else if (payload instanceof TrialCompleted) {
             trial.completed();
         } else if (payload instanceof TrialFailed f) {
-            trial.failed(f.error(), f.retryable());
+            trial.failed(f.error(), f.retryable(), f.preempted());
         }
     }
 

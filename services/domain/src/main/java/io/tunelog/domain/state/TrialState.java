@@ -177,9 +177,11 @@ public final class TrialState {
         status = TrialStatus.COMPLETED;
     }
 
-    void failed(String error, boolean retryable) {
+    void failed(String error, boolean retryable, boolean preempted) {
         status = TrialStatus.FAILED;
-        failures++;
+        if (!preempted) {
+            failures++;
+        }
         lastError = error;
         lastFailureRetryable = retryable;
     }
