@@ -22,7 +22,9 @@ final class KafkaOptions {
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions for topics this command creates (default: ${DEFAULT-VALUE})")
     int partitions;
 
-    @Option(names = "--replication-factor", defaultValue = "1", description = "Replicas for topics this command creates (default: ${DEFAULT-VALUE})")
+    @Option(names = "--replication-factor", defaultValue = "1", description = "Replicas for topics this command "
+            + "creates; with 3 or more, writes need 2 in sync (min.insync.replicas=2), as a production cluster should "
+            + "have (default: ${DEFAULT-VALUE})")
     short replicationFactor;
 
     /** The bootstrap servers given, or from the environment, or null when neither says. */
