@@ -156,7 +156,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
         } finally {
             // A stopped instance leaves the group (a static member otherwise holds its partitions until the session
-            // times out); a crashed one does not get here, and its successor under the same id fences it instead.
+            // times out); a killed process does not get here, and its successor under the same id fences it instead.
             consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             producer.close();
             admin.close();
