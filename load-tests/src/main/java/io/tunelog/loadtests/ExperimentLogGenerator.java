@@ -23,6 +23,14 @@ final class ExperimentLogGenerator {
     private ExperimentLogGenerator() {}
 
     static LogBuilder generate(String experimentId, long targetEvents, long firstOffset) {
+        return generate(experimentId, targetEvents, firstOffset, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #generate(String, long, long)}, but stops once the log has {@code stopAfter} events, with trials still
+     * running: an experiment in progress, for which no service has anything to decide until a worker reports.
+     */
+    static LogBuilder generate(String experimentId, long targetEvents, long firstOffset, long stopAfter) {
         int trials = (int) Math.max(1, (targetEvents + EVENTS_PER_TRIAL - 1) / EVENTS_PER_TRIAL);
         String spec = """
                 name: replay-benchmark
@@ -42,7 +50,7 @@ final class ExperimentLogGenerator {
         Random random = new Random(7);
         decideAll(log, deciders);
         int turn = 0;
-        while (!log.state().status().isFinished()) {
+        while (!log.state().status().isFinished() && log.events().size() < stopAfter) {
             List<TrialState> live = new ArrayList<>(log.state().openTrials());
             TrialState t = live.get(turn++ % live.size());
             if (t.status() == TrialStatus.QUEUED) {

@@ -5,6 +5,7 @@ import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.DeadLetter;
 import io.tunelog.avro.Event;
 import io.tunelog.avro.LogRecord;
+import io.tunelog.avro.PartitionSnapshot;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerHeartbeat;
@@ -36,7 +37,8 @@ public final class SchemaHistory {
             "TrialControl", TrialControl.getClassSchema(),
             "WorkerHeartbeat", WorkerHeartbeat.getClassSchema(),
             "LogRecord", LogRecord.getClassSchema(),
-            "DeadLetter", DeadLetter.getClassSchema());
+            "DeadLetter", DeadLetter.getClassSchema(),
+            "PartitionSnapshot", PartitionSnapshot.getClassSchema());
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

@@ -78,6 +78,12 @@ final class Platform implements AutoCloseable {
         return this;
     }
 
+    /** The runner of a started service, by name; for tests and health checks. */
+    ServiceRunner service(String name) {
+        return services.stream().filter(s -> s.service().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("service " + name + " was not started here"));
+    }
+
     /** Waits until every service has caught up with the log it owns. */
     void awaitServicesReady(long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;

@@ -35,6 +35,11 @@ public final class Topics {
     public static final String HEARTBEATS = "tunelog.heartbeats";
     /** Records a service could not decode, with their topic, partition, offset and the reason. */
     public static final String DEAD_LETTERS = "tunelog.deadletters";
+    /**
+     * Each service's latest partition snapshot per log partition (key {@code <service>-<partition>}, compacted):
+     * which experiments a new owner may skip, and where it starts reading. Never state; see PartitionLedger.
+     */
+    public static final String SNAPSHOTS = "tunelog.snapshots";
 
     /** Topics keyed by experiment id whose partitions must line up with the log's. */
     public static final Set<String> CO_PARTITIONED = Set.of(EVENTS, SUBMISSIONS, REPORTS);
@@ -80,6 +85,11 @@ public final class Topics {
                 topic(HEARTBEATS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(3600_000L),
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 topic(DEAD_LETTERS, layout, Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30 * DAY_MS),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                // Only the latest snapshot per key matters. The cleaner never touches the active segment, so segments
+                // roll every hour: a new owner reads the partition to its end, and should not read a week of snapshots.
+                topic(SNAPSHOTS, layout, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(3600_000L),
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)));
         List<String> failures = new ArrayList<>();
         admin.createTopics(wanted).values().forEach((name, future) -> {

@@ -14,13 +14,13 @@ import io.tunelog.domain.spec.SpecJson;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.state.Admission;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.Topics;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -45,20 +45,29 @@ final class CommandGate {
         static Outcome reject(CommandRejected r) { return new Outcome(null, r, false); }
     }
 
-    /**
-     * Judges a command against the look-ahead view of its experiment.
-     *
-     * @param viewOf the gate view of an experiment by id (created empty when unknown)
-     * @param basis  offset of the last log event folded for that experiment, or null
-     */
-    Outcome admit(ConsumerRecord<String, byte[]> record, Function<String, ExperimentState> viewOf,
-                  Function<String, Long> basis, Instant now) {
+    /** How the gate sees the experiments of a partition. */
+    interface Views {
+        /** The gate view of an experiment by id (created empty when unknown); never asked about a settled one. */
+        ExperimentState view(String experimentId);
+
+        /** Offset of the last log event folded for that experiment, or null. */
+        Long basis(String experimentId);
+
+        /**
+         * The end status of an experiment skipped as settled (its state was not folded, see
+         * {@link PartitionLedger}), or null for any other.
+         */
+        ExperimentStatus settled(String experimentId);
+    }
+
+    /** Judges a command against the look-ahead view of its experiment. */
+    Outcome admit(ConsumerRecord<String, byte[]> record, Views views, Instant now) {
         try {
             switch (record.topic()) {
                 case Topics.SUBMISSIONS:
-                    return submission(record, AvroBytes.decode(SubmitExperiment.class, record.value()), viewOf, basis, now);
+                    return submission(record, AvroBytes.decode(SubmitExperiment.class, record.value()), views, now);
                 case Topics.REPORTS:
-                    return report(record, AvroBytes.decode(WorkerReport.class, record.value()), viewOf, basis, now);
+                    return report(record, AvroBytes.decode(WorkerReport.class, record.value()), views, now);
                 default:
                     throw new IllegalArgumentException("not a command topic: " + record.topic());
             }
@@ -67,8 +76,7 @@ final class CommandGate {
         }
     }
 
-    private Outcome submission(ConsumerRecord<String, byte[]> record, SubmitExperiment cmd,
-                               Function<String, ExperimentState> viewOf, Function<String, Long> basis, Instant now) {
+    private Outcome submission(ConsumerRecord<String, byte[]> record, SubmitExperiment cmd, Views views, Instant now) {
         String experimentId = cmd.getExperimentId();
         Optional<String> keyProblem = keyProblem(record, experimentId);
         if (keyProblem.isPresent()) {
@@ -85,11 +93,10 @@ final class CommandGate {
             return reject(record, experimentId, null, "invalid spec at " + e.getMessage());
         }
         var payload = new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), cmd.getSubmittedBy());
-        return accept(record, viewOf.apply(experimentId), null, "submitted", payload, basis, now);
+        return accept(record, experimentId, null, "submitted", payload, views, now);
     }
 
-    private Outcome report(ConsumerRecord<String, byte[]> record, WorkerReport cmd,
-                           Function<String, ExperimentState> viewOf, Function<String, Long> basis, Instant now) {
+    private Outcome report(ConsumerRecord<String, byte[]> record, WorkerReport cmd, Views views, Instant now) {
         String experimentId = cmd.getExperimentId();
         Optional<String> keyProblem = keyProblem(record, experimentId);
         if (keyProblem.isPresent()) {
@@ -99,12 +106,14 @@ final class CommandGate {
         if (!(payload instanceof EventPayload.AttemptReport report) || report.attempt() != cmd.getAttempt()) {
             return reject(record, experimentId, cmd.getTrialId(), "report body does not match attempt " + cmd.getAttempt());
         }
-        Optional<String> holder = holderProblem(viewOf.apply(experimentId), cmd, report);
-        if (holder.isPresent()) {
-            return reject(record, experimentId, cmd.getTrialId(), holder.get());
+        if (views.settled(experimentId) == null) {
+            Optional<String> holder = holderProblem(views.view(experimentId), cmd, report);
+            if (holder.isPresent()) {
+                return reject(record, experimentId, cmd.getTrialId(), holder.get());
+            }
         }
         String key = cmd.getTrialId() + "/a" + report.attempt() + "/" + reportKey(report);
-        return accept(record, viewOf.apply(experimentId), cmd.getTrialId(), key, report, basis, now);
+        return accept(record, experimentId, cmd.getTrialId(), key, report, views, now);
     }
 
     /**
@@ -136,13 +145,19 @@ final class CommandGate {
                 : report instanceof EventPayload.TrialCompleted ? "completed" : "failed";
     }
 
-    private Outcome accept(ConsumerRecord<String, byte[]> record, ExperimentState view, String trialId, String key,
-                           EventPayload.Command payload, Function<String, Long> basis, Instant now) {
+    private Outcome accept(ConsumerRecord<String, byte[]> record, String experimentId, String trialId, String key,
+                           EventPayload.Command payload, Views views, Instant now) {
+        ExperimentStatus settled = views.settled(experimentId);
+        if (settled != null) {
+            // Ended, so every command is refused, and in the words the fold's rules would use.
+            return reject(record, experimentId, trialId, Admission.refusalOfEnded(experimentId, settled, payload));
+        }
+        ExperimentState view = views.view(experimentId);
         Optional<String> refusal = refusal(view, trialId, key, payload);
         if (refusal.isPresent()) {
             return reject(record, view.experimentId(), trialId, refusal.get());
         }
-        return Outcome.accept(admitted(view, trialId, key, payload, basis.apply(view.experimentId()), now));
+        return Outcome.accept(admitted(view, trialId, key, payload, views.basis(view.experimentId()), now));
     }
 
     /**

@@ -13,6 +13,7 @@ import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.log.Integrity;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -54,13 +56,16 @@ import org.slf4j.LoggerFactory;
  * per-experiment state, asks the service's decider about every experiment that changed, admits
  * commands, and writes everything together with the consumed offsets in one Kafka transaction. The gate's
  * loop also fails the attempts of workers whose leases ran out ({@link Leases}) and sets aside records no
- * schema decodes on the dead-letter topic.
+ * schema decodes on the dead-letter topic. When experiments become settled for the service, the loop also
+ * writes a snapshot of the partition ({@link PartitionLedger}), at most once per {@link SnapshotPolicy#interval()}.
  *
  * <p>Three rules keep decisions reproducible and unrepeated:
  * <ul>
- *   <li>After a partition is assigned, its log is folded from the start, and nothing in it is decided
- *       or admitted until the fold has reached the high watermark seen at assignment (catch-up),
- *       so that every transaction begun before has ended.</li>
+ *   <li>After a partition is assigned, every experiment of it that is not settled for the service is folded
+ *       from its first event (from the partition's start, or from where the latest snapshot says the first
+ *       such experiment begins), and nothing in it is decided or admitted until the fold has reached the high
+ *       watermark seen at assignment (catch-up), so that every transaction begun before has ended. An experiment skipped as settled that gets a new event is
+ *       folded from its start before that event.</li>
  *   <li>Decisions are made only on the folded log (a prefix of it), and carry that prefix's last
  *       offset as their basis.</li>
  *   <li>While an experiment has decisions of ours not yet read back from the log, we do not decide for
@@ -72,6 +77,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
 
     /** How long a vanished instance keeps its partitions before the group gives them to another. */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration CATCH_UP_POLL = Duration.ofMillis(20);
 
     private final ServiceLogic logic;
     private final String instance;
@@ -81,16 +88,60 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final CommandGate gate;
     private final KafkaClients clients;
     private final Admin admin;
+    private final PartitionSnapshots snapshots;
     /** The workers' leases, for the gate only; made once the topics surely exist. */
     private Leases leases;
     private Instant leasesCheckedAt = Instant.EPOCH;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
-    /** Per log partition: the experiments in it. */
-    private final Map<Integer, Map<String, Tracked>> partitions = new HashMap<>();
+    /** Per log partition: the experiments folded here, and its ledger. */
+    private final Map<Integer, Partition> partitions = new HashMap<>();
     /** Log partitions still folding their history, with the offset that ends catch-up. */
     private final Map<Integer, Long> catchingUp = new HashMap<>();
     private volatile boolean ready;
+    /** Whether the group has given this instance its (possibly empty) share of partitions yet. */
+    private boolean hasAssignment;
+    /** Whether the current pass has begun its transaction (with its first write). */
+    private boolean inTransaction;
+    private long assignedAt;
+    private final AtomicLong folded = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong rebuilt = new AtomicLong();
+    private final AtomicLong snapshotsRead = new AtomicLong();
+    private final AtomicLong snapshotsWritten = new AtomicLong();
+    private volatile Duration lastCatchUp;
+
+    /**
+     * How the loop uses partition snapshots.
+     *
+     * @param read     whether a new owner starts from the latest snapshot (else it folds the partition from its start)
+     * @param interval the least time between two snapshots of a partition
+     */
+    public record SnapshotPolicy(boolean read, Duration interval) {
+        public static final SnapshotPolicy DEFAULT = new SnapshotPolicy(true, Duration.ofSeconds(5));
+    }
+
+    /**
+     * What the loop has done since it started, for tests, benchmarks and health checks.
+     *
+     * @param folded           log records folded into experiments' states (rebuilt ones included)
+     * @param skipped          log records skipped as belonging to a settled experiment
+     * @param rebuilt          settled experiments folded again from their start because something new was logged
+     * @param snapshotsRead    log partitions whose catch-up started from a snapshot
+     * @param snapshotsWritten snapshots written
+     * @param lastCatchUp      from the last assignment to the end of its catch-up (snapshot read included), or null
+     */
+    public record Counters(long folded, long skipped, long rebuilt, long snapshotsRead, long snapshotsWritten, Duration lastCatchUp) {}
+
+    /** One log partition as this instance owns it. */
+    private static final class Partition {
+        final Map<String, Tracked> experiments = new HashMap<>();
+        final PartitionLedger ledger;
+
+        Partition(PartitionLedger ledger) {
+            this.ledger = ledger;
+        }
+    }
 
     /** An experiment as this instance sees it. */
     private static final class Tracked {
@@ -110,10 +161,15 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock) {
+        this(clients, logic, instance, clock, SnapshotPolicy.DEFAULT);
+    }
+
+    public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock, SnapshotPolicy snapshotPolicy) {
         this.logic = logic;
         this.instance = instance;
         this.clock = clock;
         this.clients = clients;
+        this.snapshots = new PartitionSnapshots(clients, logic.service(), instance, snapshotPolicy);
         String name = "tunelog-" + logic.service();
         // A static member: an instance restarted under the same id takes its partitions back at once, with no
         // rebalance, and one that never comes back releases them after the session timeout.
@@ -130,6 +186,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         return ready;
     }
 
+    public Counters counters() {
+        return new Counters(folded.get(), skipped.get(), rebuilt.get(), snapshotsRead.get(), snapshotsWritten.get(), lastCatchUp);
+    }
+
     @Override
     public void run() {
         try {
@@ -144,9 +204,15 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 leases = new Leases(clients, "tunelog-" + logic.service() + "-" + instance, clock.instant());
             }
             while (running.get()) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+                // Short polls until caught up: a partition assigned during a poll, or started from a snapshot at its end,
+                // has nothing to fetch, and its catch-up ends only once the poll has returned.
+                ConsumerRecords<String, byte[]> records = consumer.poll(hasAssignment && catchingUp.isEmpty() ? POLL : CATCH_UP_POLL);
                 if (!records.isEmpty()) {
                     process(records);
+                } else {
+                    // Idle: the last experiments to settle should not wait for the next record to be snapshotted.
+                    appendDueSnapshots(clock.instant());
+                    commit();
                 }
                 // Only after folding what this poll returned: the position already counts those records.
                 updateCatchUp();
@@ -167,7 +233,6 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     private void process(ConsumerRecords<String, byte[]> records) {
-        producer.beginTransaction();
         Set<Tracked> dirty = new LinkedHashSet<>();
         List<Map.Entry<Event, ExperimentState>> decided = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records.records(Topics.EVENTS)) {
@@ -185,13 +250,43 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 }
             }
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-            offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+        appendDueSnapshots(clock.instant());
+        // A pass that only folded history wrote nothing, and needs no transaction: a log partition's committed offset
+        // is never read (an owner always seeks), and the command partitions of a partition catching up are paused.
+        // Committing one transaction per poll was most of a catch-up's time.
+        if (inTransaction || !records.partitions().stream().allMatch(
+                tp -> tp.topic().equals(Topics.EVENTS) && catchingUp.containsKey(tp.partition()))) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition tp : records.partitions()) {
+                offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+            }
+            begin();
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         }
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-        producer.commitTransaction();
+        commit();
         afterCommit(decided);
+    }
+
+    /** Begins the pass's transaction if it has not begun: a pass that writes nothing opens none. */
+    private void begin() {
+        if (!inTransaction) {
+            producer.beginTransaction();
+            inTransaction = true;
+        }
+    }
+
+    /** Writes a record in the pass's transaction. */
+    private void send(ProducerRecord<String, byte[]> record) {
+        begin();
+        producer.send(record);
+    }
+
+    /** Commits the pass's transaction, if it began one. */
+    private void commit() {
+        if (inTransaction) {
+            producer.commitTransaction();
+            inTransaction = false;
+        }
     }
 
     private void afterCommit(List<Map.Entry<Event, ExperimentState>> decided) {
@@ -199,6 +294,14 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     private void fold(ConsumerRecord<String, byte[]> record, Set<Tracked> dirty) {
+        Partition p = partition(record.partition());
+        // A record of an experiment skipped as settled is passed over undecoded (decoding was most of the cost of
+        // skipping). Its key is its experiment id: the services write it so, and every reader of one experiment's
+        // log, the audit included, picks its records by key.
+        if (record.key() != null && p.ledger.verdict(record.key(), record.offset()) == PartitionLedger.Verdict.SKIP) {
+            skipped.incrementAndGet();
+            return;
+        }
         Event event;
         try {
             event = EventCodec.decode(record.value());
@@ -211,27 +314,58 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
             return;
         }
+        switch (p.ledger.verdict(event.experimentId(), record.offset())) {
+            case SKIP -> {
+                skipped.incrementAndGet();
+                return;
+            }
+            case REBUILD -> rebuild(p, record.partition(), event.experimentId(), record.offset());
+            case FOLD -> { }
+        }
         Tracked t = tracked(record.partition(), event.experimentId());
+        apply(t, p, record, event);
+        t.pendingDecisions.remove(event.eventId());
+        dirty.add(t);
+    }
+
+    private void apply(Tracked t, Partition p, ConsumerRecord<String, byte[]> record, Event event) {
         LoggedEvent logged = new LoggedEvent(record.offset(), event);
         t.log.apply(logged);
         t.prefix.add(Integrity.hash(record.value()));
         if (gate != null) {
             t.gateView.apply(logged);
         }
-        t.pendingDecisions.remove(event.eventId());
-        dirty.add(t);
+        p.ledger.folded(event.experimentId(), record.offset());
+        folded.incrementAndGet();
+    }
+
+    /**
+     * An experiment skipped as settled has a new record at {@code offset}: fold it from its first record up to
+     * that one, with a consumer of its own, so that nothing is decided on part of its history.
+     */
+    private void rebuild(Partition p, int partition, String experimentId, long offset) {
+        PartitionLedger.Settled settled = p.ledger.rebuild(experimentId);
+        Tracked t = new Tracked(partition, experimentId);
+        p.experiments.put(experimentId, t);
+        int records = snapshots.readExperiment(partition, experimentId, settled.firstOffset(), offset, (r, e) -> apply(t, p, r, e));
+        rebuilt.incrementAndGet();
+        LOG.info("{}: experiment {} was settled but has a new event at {}-{}@{}; folded its {} earlier records from offset {}",
+                logic.service(), experimentId, Topics.EVENTS, partition, offset, records, settled.firstOffset());
     }
 
     private void decide(Tracked t, List<Map.Entry<Event, ExperimentState>> decided) {
         List<Decided> decisions;
+        PartitionLedger ledger = partition(t.partition).ledger;
         try {
             decisions = logic.decider().decide(t.log);
         } catch (RuntimeException e) {
             // One experiment's state must not stop every other experiment of the partition: this one
             // waits (it is retried on its next event) and the error is reported.
             LOG.error("{}: cannot decide for experiment {} at offset {}", logic.service(), t.log.experimentId(), t.log.lastOffset(), e);
+            ledger.decided(t.log.experimentId(), t.log.status(), false, t.pendingDecisions.isEmpty());
             return;
         }
+        ledger.decided(t.log.experimentId(), t.log.status(), decisions.isEmpty(), t.pendingDecisions.isEmpty());
         if (decisions.isEmpty()) {
             return;
         }
@@ -244,7 +378,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 t.gateView.applyAhead(e);
             }
             for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.log)) {
-                producer.send(side);
+                send(side);
             }
             t.pendingDecisions.add(e.eventId());
             decided.add(Map.entry(e, t.log));
@@ -253,13 +387,23 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
 
     private void admit(ConsumerRecord<String, byte[]> record) {
         int partition = record.partition();
-        CommandGate.Outcome outcome = gate.admit(record,
-                id -> tracked(partition, id).gateView,
-                id -> {
-                    long last = tracked(partition, id).log.lastOffset();
-                    return last < 0 ? null : last;
-                },
-                clock.instant());
+        CommandGate.Outcome outcome = gate.admit(record, new CommandGate.Views() {
+            @Override
+            public ExperimentState view(String experimentId) {
+                return tracked(partition, experimentId).gateView;
+            }
+
+            @Override
+            public Long basis(String experimentId) {
+                long last = tracked(partition, experimentId).log.lastOffset();
+                return last < 0 ? null : last;
+            }
+
+            @Override
+            public ExperimentStatus settled(String experimentId) {
+                return partition(partition).ledger.skippedStatus(experimentId);
+            }
+        }, clock.instant());
         if (outcome.accepted() != null) {
             append(outcome.accepted(), tracked(partition, outcome.accepted().experimentId()));
         } else {
@@ -268,7 +412,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 deadLetter(record, r.getReason());
             }
             LOG.info("{}: rejected {}-{}@{}: {}", logic.service(), r.getTopic(), r.getPartition(), r.getOffset(), r.getReason());
-            producer.send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
+            send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
         }
     }
 
@@ -276,17 +420,37 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
         DeadLetter letter = new DeadLetter(record.topic(), record.partition(), record.offset(), record.key(), reason,
                 logic.service() + "/" + instance, record.value() == null ? null : ByteBuffer.wrap(record.value()));
-        producer.send(new ProducerRecord<>(Topics.DEAD_LETTERS, record.topic() + "-" + record.partition(), AvroBytes.encode(letter)));
+        send(new ProducerRecord<>(Topics.DEAD_LETTERS, record.topic() + "-" + record.partition(), AvroBytes.encode(letter)));
     }
 
     /** Writes an event to the log with its integrity headers (see {@link Integrity}). */
     private void append(Event e, Tracked t) {
-        producer.send(Integrity.logRecord(e, t.prefix.digest()));
+        send(Integrity.logRecord(e, t.prefix.digest()));
     }
 
     private Tracked tracked(int partition, String experimentId) {
-        return partitions.computeIfAbsent(partition, p -> new HashMap<>())
-                .computeIfAbsent(experimentId, id -> new Tracked(partition, id));
+        return partition(partition).experiments.computeIfAbsent(experimentId, id -> new Tracked(partition, id));
+    }
+
+    private Partition partition(int partition) {
+        return partitions.computeIfAbsent(partition, p -> new Partition(PartitionLedger.fromBeginning()));
+    }
+
+    /**
+     * Adds to the pass's transaction a snapshot of every caught-up partition where an experiment settled since its
+     * last one, if that was at least an interval ago. Its offset is the partition's position: every record before
+     * it was folded (or skipped as settled) in this or an earlier pass.
+     */
+    private void appendDueSnapshots(Instant now) {
+        partitions.forEach((partition, p) -> {
+            if (!catchingUp.containsKey(partition)) {
+                snapshots.due(partition, p.ledger, () -> consumer.position(new TopicPartition(Topics.EVENTS, partition)), now)
+                        .ifPresent(r -> {
+                            send(r);
+                            snapshotsWritten.incrementAndGet();
+                        });
+            }
+        });
     }
 
     /** Ends catch-up for log partitions whose position reached their target; resumes their commands. */
@@ -304,19 +468,25 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 consumer.resume(commandPartitions(List.of(e.getKey())));
             }
             // Everything folded during catch-up may need a decision now.
-            caughtUp.addAll(partitions.getOrDefault(e.getKey(), Map.of()).values());
+            Partition p = partitions.get(e.getKey());
+            if (p != null) {
+                caughtUp.addAll(p.experiments.values());
+            }
             return true;
         });
         if (!caughtUp.isEmpty()) {
-            producer.beginTransaction();
             List<Map.Entry<Event, ExperimentState>> decided = new ArrayList<>();
             for (Tracked t : caughtUp) {
                 if (t.pendingDecisions.isEmpty()) {
                     decide(t, decided);
                 }
             }
-            producer.commitTransaction();
+            appendDueSnapshots(clock.instant());
+            commit();
             afterCommit(decided);
+        }
+        if (catchingUp.isEmpty() && !ready) {
+            lastCatchUp = Duration.ofNanos(System.nanoTime() - assignedAt);
         }
         ready = catchingUp.isEmpty();
     }
@@ -333,11 +503,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         }
         leasesCheckedAt = now;
         List<Map.Entry<Event, Tracked>> failures = new ArrayList<>();
-        for (Map.Entry<Integer, Map<String, Tracked>> partition : partitions.entrySet()) {
+        for (Map.Entry<Integer, Partition> partition : partitions.entrySet()) {
             if (catchingUp.containsKey(partition.getKey())) {
                 continue;
             }
-            for (Tracked t : partition.getValue().values()) {
+            for (Tracked t : partition.getValue().experiments.values()) {
                 for (Leases.Lapsed lapsed : leases.lapsed(t.gateView, now)) {
                     Long basis = t.log.lastOffset() < 0 ? null : t.log.lastOffset();
                     gate.admitLapsedLease(t.gateView, lapsed.trial().trialId(), lapsed.trial().attempt(), lapsed.reason(), basis, now)
@@ -348,16 +518,15 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         if (failures.isEmpty()) {
             return;
         }
-        producer.beginTransaction();
         for (Map.Entry<Event, Tracked> failure : failures) {
             Event e = failure.getKey();
             EventPayload.TrialFailed failed = (EventPayload.TrialFailed) e.payload();
             LOG.warn("{}: {} attempt {}: {}", logic.service(), e.trialId(), failed.attempt(), failed.error());
             append(e, failure.getValue());
-            producer.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
+            send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
                     new TrialControl(e.experimentId(), e.trialId(), failed.attempt(), TrialAction.STOP, failed.error()))));
         }
-        producer.commitTransaction();
+        commit();
     }
 
     private List<TopicPartition> commandPartitions(Collection<Integer> logPartitions) {
@@ -395,16 +564,27 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            hasAssignment = true;
             List<TopicPartition> logs = assigned.stream().filter(tp -> tp.topic().equals(Topics.EVENTS)).toList();
             if (logs.isEmpty()) {
                 return;
             }
-            // State is never carried over: the log from its start is the only truth.
-            consumer.seekToBeginning(logs);
-            Map<TopicPartition, Long> ends = highWatermarks(logs);
+            assignedAt = System.nanoTime();
+            // State is never carried over: the log is the only truth. A snapshot only says which experiments need
+            // not be folded, and where the first that must be begins.
+            Map<Integer, Long> ends = new HashMap<>();
+            highWatermarks(logs).forEach((tp, end) -> ends.put(tp.partition(), end));
+            Map<Integer, PartitionSnapshots.Start> starts = snapshots.starts(ends);
             for (TopicPartition tp : logs) {
-                partitions.put(tp.partition(), new HashMap<>());
-                catchingUp.put(tp.partition(), ends.get(tp));
+                PartitionSnapshots.Start start = starts.get(tp.partition());
+                partitions.put(tp.partition(), new Partition(start.ledger()));
+                if (start.seek() == null) {
+                    consumer.seekToBeginning(List.of(tp));
+                } else {
+                    consumer.seek(tp, start.seek());
+                    snapshotsRead.incrementAndGet();
+                }
+                catchingUp.put(tp.partition(), ends.get(tp.partition()));
             }
             if (gate != null) {
                 List<TopicPartition> commands = commandPartitions(logs.stream().map(TopicPartition::partition).toList())

@@ -42,6 +42,12 @@ public final class ServiceRunner implements AutoCloseable {
         return current != null && current.isReady();
     }
 
+    /** What the current loop has done since it started (a restarted loop counts from zero), or null before it runs. */
+    public DecisionLoop.Counters counters() {
+        DecisionLoop current = loop;
+        return current == null ? null : current.counters();
+    }
+
     private void runLoops() {
         while (running.get()) {
             try (DecisionLoop current = new DecisionLoop(clients, logic, instance, Clock.systemUTC())) {

@@ -8,6 +8,7 @@ import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.kafka.Topics;
 import java.time.Instant;
@@ -40,7 +41,12 @@ class CommandGateTest {
     private CommandGate.Outcome report(ExperimentState view, String workerId, EventPayload.AttemptReport payload) {
         WorkerReport report = new WorkerReport("exp", "trial-00000", payload.attempt(), workerId, Instant.now(),
                 EventCodec.payloadToAvro(payload));
-        return gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), id -> view, id -> 3L, Instant.now());
+        CommandGate.Views views = new CommandGate.Views() {
+            @Override public ExperimentState view(String experimentId) { return view; }
+            @Override public Long basis(String experimentId) { return 3L; }
+            @Override public ExperimentStatus settled(String experimentId) { return null; }
+        };
+        return gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), views, Instant.now());
     }
 
     @Test

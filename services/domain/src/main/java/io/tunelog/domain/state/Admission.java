@@ -25,10 +25,10 @@ public final class Admission {
         if (command instanceof ExperimentSubmitted) {
             return state.status() == ExperimentStatus.UNKNOWN
                     ? Optional.empty()
-                    : Optional.of("experiment " + state.experimentId() + " already exists");
+                    : Optional.of(refusalOfEnded(state.experimentId(), state.status(), command));
         }
         if (state.status() != ExperimentStatus.RUNNING) {
-            return Optional.of("experiment " + state.experimentId() + " is " + state.status());
+            return Optional.of(refusalOfEnded(state.experimentId(), state.status(), command));
         }
         if (command instanceof ExperimentCancelled) {
             return Optional.empty();
@@ -63,6 +63,17 @@ public final class Admission {
             return known ? Optional.of("checkpoint " + c.checkpointId() + " is already registered") : nonFinite(c.metrics());
         }
         return nonFinite(((TrialCompleted) report).metrics());
+    }
+
+    /**
+     * Why any command about an experiment that is no longer running (or, for a submission, that exists) is
+     * refused: the same words as {@link #refusal}, for a gate that knows only the experiment's status (an
+     * experiment it skipped as settled, see the services' partition snapshots).
+     */
+    public static String refusalOfEnded(String experimentId, ExperimentStatus status, EventPayload.Command command) {
+        return command instanceof ExperimentSubmitted
+                ? "experiment " + experimentId + " already exists"
+                : "experiment " + experimentId + " is " + status;
     }
 
     private static String verb(EventPayload.AttemptReport report) {
