@@ -66,6 +66,11 @@ class SchedulerEndToEndTest {
     }
 
     private static ExperimentState run(String name, int trials, String scheduler, String searcher) throws Exception {
+        return run(name, trials, scheduler, searcher, "");
+    }
+
+    /** @param extraSpace more search-space lines, e.g. a slower {@code stepMillis} */
+    private static ExperimentState run(String name, int trials, String scheduler, String searcher, String extraSpace) throws Exception {
         String yaml = """
                 name: %s
                 metric: {name: score, mode: max}
@@ -75,12 +80,13 @@ class SchedulerEndToEndTest {
                   lr: {uniform: [0, 1]}
                   momentum: {uniform: [0.5, 0.99]}
                   optimizer: {choice: [sgd, adam]}
+                %s
                 scheduler: %s
                 searcher: {type: %s}
                 trial:
                   trainable: io.tunelog.cli.CurveTrainable
                   checkpoint: {keep: 2, scoreAttribute: score}
-                """.formatted(name, trials, scheduler, searcher);
+                """.formatted(name, trials, extraSpace, scheduler, searcher);
         SpecFile spec = SpecFile.read(Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), yaml));
         String id = name + "-" + System.nanoTime();
         ExperimentFollower.submit(clients, id, spec);
@@ -144,8 +150,11 @@ class SchedulerEndToEndTest {
     @ValueSource(strings = {"pbt", "pb2"})
     void pbtClonesTheDonorsCheckpointIntoTheExploitingTrial(String type) throws Exception {
         String explore = type.equals("pbt") ? "resampleProbability: 0.5" : "hyperparamMutations: [lr, momentum]";
+        // 150 ms steps, not 60: an exploit must land while the trials still run, also on a loaded machine (at 60 ms all
+        // four once finished before the scheduler had judged them).
         ExperimentState state = run("e2e-" + type, 4,
-                "{type: " + type + ", perturbationInterval: 3, quantileFraction: 0.25, " + explore + "}");
+                "{type: " + type + ", perturbationInterval: 3, quantileFraction: 0.25, " + explore + "}", "random",
+                "  stepMillis: {choice: [150]}");
 
         List<LoggedEvent> exploits = Replay.events(ExperimentLog.fromKafka(clients, state.experimentId())).stream()
                 .filter(e -> e.event().payload() instanceof TrialExploited).toList();
