@@ -103,6 +103,10 @@ public final class CatchUpBenchmark {
         if (broker != null) {
             broker.close();
         }
+        // The broker's data (a few hundred MB) is of no use after the run.
+        try (var paths = Files.walk(work)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
         if (after != end) {
             System.exit(1);
         }
