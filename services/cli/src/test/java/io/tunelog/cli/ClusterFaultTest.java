@@ -26,6 +26,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,9 +42,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Faults on a three-broker cluster with the production topic layout (three replicas, two in sync), with every
  * service and worker a separate process: kill -9 a worker mid-trial, kill -9 each service mid-experiment, stop a
- * broker, add a service instance and then stop the first. After each, {@link Survival} checks that every trial
- * finished, no report was lost or doubled, resumed attempts carried on from their checkpoints, no decision was
- * made twice, and the audit passes.
+ * broker, add a service instance and then stop the first, kill the owning one of two instances for good. After
+ * each, {@link Survival} checks that every trial finished, no report was lost or doubled, resumed attempts carried
+ * on from their checkpoints, no decision was made twice, and the audit passes.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFaultTest {
@@ -218,6 +219,38 @@ class ClusterFaultTest {
 
     @Test
     @Order(5)
+    void shouldFailOverToTheOtherInstanceWhenTheOwnerIsKilledForGood(@TempDir Path dir) throws Exception {
+        String id = "fault-failover-" + System.nanoTime();
+        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
+            ProcessFleet.Member a = fleet.services("services-a", "scheduler,suggestion,registry", "a");
+            ProcessFleet.Member b = fleet.services("services-b", "scheduler,suggestion,registry", "b");
+            fleet.awaitOutput(a, "ready", READY);
+            fleet.awaitOutput(b, "ready", READY);
+            startWorkers(fleet, 2, 2);
+            ExperimentFollower.submit(clients(), id, spec(dir, "fault-failover", 10));
+            awaitCompleted(id, 2);
+
+            // Kill, and never restart, the instance whose scheduler owns the experiment's partition.
+            int partition = Topics.partitionFor(id, Topics.Layout.CLUSTER.partitions());
+            String owner = ownerOf("tunelog-scheduler", partition);
+            ProcessFleet.Member victim = owner.endsWith("-a") ? a : b;
+            String survivor = victim == a ? "b" : "a";
+            fleet.kill(victim);
+            assertThat(countCompleted(id)).as("killed mid-experiment").isLessThan(10);
+
+            // The survivor takes the partition after the 10 s session; the dead one's open transaction, if any, is
+            // aborted by the broker after its 20 s timeout.
+            ExperimentState state = follow(id);
+            Survival.assertSurvived(clients(), state);
+            List<String> lastDeciders = Replay.events(ExperimentLog.fromKafka(clients(), id)).stream()
+                    .filter(e -> e.event().source().service().equals("scheduler"))
+                    .map(e -> e.event().source().instance()).toList();
+            assertThat(lastDeciders.get(lastDeciders.size() - 1)).as("the survivor completed the experiment").isEqualTo(survivor);
+        }
+    }
+
+    @Test
+    @Order(6)
     void shouldFinishWhileOneOfThreeBrokersIsDown(@TempDir Path dir) throws Exception {
         String id = "fault-broker-" + System.nanoTime();
         try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
@@ -311,6 +344,17 @@ class ClusterFaultTest {
             }
         }
         return members;
+    }
+
+    /** The static member of {@code group} that owns the log partition, as its instance id. */
+    private static String ownerOf(String group, int partition) throws Exception {
+        TopicPartition wanted = new TopicPartition(Topics.EVENTS, partition);
+        try (Admin admin = clients().admin()) {
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            return d.members().stream().filter(m -> m.assignment().topicPartitions().contains(wanted))
+                    .map(m -> m.groupInstanceId().orElseThrow()).findFirst()
+                    .orElseThrow(() -> new AssertionError("no member of " + group + " owns " + wanted));
+        }
     }
 
     private static double unbrokenScore(double lr) {
