@@ -1,10 +1,12 @@
 package io.tunelog.kafka;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.config.ConfigResource;
 
@@ -36,11 +38,36 @@ public final class WorkQueue {
                 new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"), AlterConfigOp.OpType.SET));
         try {
             admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+            awaitApplied(admin, resource, ops);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot configure share group " + group + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    /**
+     * Group configs reach the brokers through the metadata log, a moment after the change is acknowledged: a member
+     * that joined before would start the group with the defaults (at the latest record, losing queued assignments).
+     */
+    private static void awaitApplied(Admin admin, ConfigResource resource, List<AlterConfigOp> ops)
+            throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            boolean applied = ops.stream().allMatch(op -> {
+                ConfigEntry entry = config.get(op.configEntry().name());
+                return entry != null && op.configEntry().value().equals(entry.value());
+            });
+            if (applied) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("share group " + resource.name() + " still shows " + config.entries()
+                        + " 30 s after it was configured");
+            }
+            Thread.sleep(50);
         }
     }
 }

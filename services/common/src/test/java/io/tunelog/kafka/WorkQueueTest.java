@@ -73,6 +73,7 @@ class WorkQueueTest {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
             produce(clients, topic); // before the group exists: a group starting at LATEST would never see these
             WorkQueue.configure(admin, topic + "-group");
+            // configure returns once the brokers show the settings, not merely once the change was accepted.
             var group = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.GROUP, topic + "-group");
             var configs = admin.describeConfigs(List.of(group)).all().get().get(group);
             assertThat(configs.get("share.delivery.count.limit").value()).isEqualTo("10");
