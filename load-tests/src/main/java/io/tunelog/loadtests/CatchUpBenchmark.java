@@ -104,9 +104,7 @@ public final class CatchUpBenchmark {
             broker.close();
         }
         // The broker's data (a few hundred MB) is of no use after the run.
-        try (var paths = Files.walk(work)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        ScratchDirectory.delete(work);
         if (after != end) {
             System.exit(1);
         }

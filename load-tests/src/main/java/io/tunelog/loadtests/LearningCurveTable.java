@@ -9,7 +9,6 @@ import io.tunelog.worker.TrialContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Real learning curves, tabulated once and replayed (as LCBench and HPOBench do): a fixed set of random
@@ -121,11 +119,7 @@ record LearningCurveTable(List<Map<String, Object>> configs, double[][] curves) 
             new DigitsTrainable().train(recorder);
             return recorder.curve;
         } finally {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            ScratchDirectory.delete(dir);
         }
     }
 
