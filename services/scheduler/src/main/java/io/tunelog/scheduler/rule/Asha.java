@@ -74,7 +74,7 @@ public final class Asha implements TrialRule {
         ExperimentSpec spec = state.spec();
         Settings settings = Settings.of(spec);
         List<Decided> decided = new ArrayList<>();
-        Map<String, RungScores> recordedNow = new HashMap<>();
+        Map<String, RungScores.Round> recordedNow = new HashMap<>();
         for (TrialState trial : state.openTrials()) {
             if (trial.status() == TrialStatus.RUNNING && Progress.searched(spec, trial)) {
                 judge(state, settings, trial, recordedNow, decided);
@@ -88,7 +88,7 @@ public final class Asha implements TrialRule {
      * Scores recorded earlier in the same round count, as they would have in Ray, through
      * {@code recordedNow}; within a round, trials are taken in creation order.
      */
-    private static void judge(ExperimentState state, Settings settings, TrialState trial, Map<String, RungScores> recordedNow,
+    private static void judge(ExperimentState state, Settings settings, TrialState trial, Map<String, RungScores.Round> recordedNow,
                               List<Decided> decided) {
         Progress progress = settings.progress();
         int bracket = settings.bracketOf(state.spec(), trial);
@@ -117,7 +117,7 @@ public final class Asha implements TrialRule {
                 continue;
             }
             judgedNow.add(eventId);
-            RungScores recorded = recordedNow.getOrDefault(rungName, state.rung(rungName));
+            RungScores.Round recorded = recordedNow.computeIfAbsent(rungName, r -> state.rung(r).round());
             double quantile = 1 - 1 / settings.reductionFactor();
             Map<String, Double> inputs = new LinkedHashMap<>();
             inputs.put("time", time);
