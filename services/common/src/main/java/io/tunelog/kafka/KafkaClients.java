@@ -51,6 +51,11 @@ public record KafkaClients(String bootstrapServers, Map<String, Object> extra) {
             // aborts the transaction (or a successor with the same id fences it): 20 s, not the default minute.
             // A service's transaction is one pass of its loop, far shorter.
             props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 20_000);
+            // A loop begins its next transaction as soon as the last one commits, and the coordinator refuses the new
+            // one's first partition or offsets (CONCURRENT_TRANSACTIONS) until it has written the last one's markers, a
+            // few milliseconds. The client retries after this backoff: at the default 100 ms, the retry was most of a
+            // pass's time in the load tests. It still grows exponentially (to retry.backoff.max.ms) on real trouble.
+            props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
         }
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
