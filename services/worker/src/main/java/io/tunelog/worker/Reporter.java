@@ -6,9 +6,10 @@ import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.kafka.Topics;
 import java.time.Clock;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /** Sends one attempt's reports to the gate, in order, keyed by experiment. */
 final class Reporter {
@@ -27,20 +28,9 @@ final class Reporter {
         this.clock = clock;
     }
 
-    void send(EventPayload.AttemptReport payload) {
-        producer.send(record(payload));
-    }
-
-    /** Sends and waits until the broker has the report (acks=all), or throws why it could not. */
-    void sendAndWait(EventPayload.AttemptReport payload) {
-        try {
-            producer.send(record(payload)).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while sending " + payload.getClass().getSimpleName(), e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot send " + payload.getClass().getSimpleName() + ": " + e.getCause().getMessage(), e);
-        }
+    /** Sends a report; the future completes once the broker has it (acks=all), or with why it could not. */
+    Future<RecordMetadata> send(EventPayload.AttemptReport payload) {
+        return producer.send(record(payload));
     }
 
     private ProducerRecord<String, byte[]> record(EventPayload.AttemptReport payload) {

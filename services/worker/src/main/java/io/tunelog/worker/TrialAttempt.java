@@ -19,12 +19,14 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,9 +170,9 @@ final class TrialAttempt {
         stop(reason);
     }
 
-    /** Tells the gate this worker starts the attempt, and returns once the broker has it; throws if it cannot. */
-    void announce(String workerId, String host, String slurmJobId) {
-        reporter.sendAndWait(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId));
+    /** Tells the gate this worker starts the attempt; the future completes once the broker has it. */
+    Future<RecordMetadata> announce(String workerId, String host, String slurmJobId) {
+        return reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId));
     }
 
     /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
