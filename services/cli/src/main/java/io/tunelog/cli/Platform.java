@@ -20,21 +20,24 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 
-/** Starts Tunelog's services and workers in this process; `run`, `services` and `worker` share it. */
-final class Platform implements AutoCloseable {
+/**
+ * Starts Tunelog's services and workers in this process; `run`, `services` and `worker` share it, and so do the
+ * load tests.
+ */
+public final class Platform implements AutoCloseable {
     /** Every service's name, in start order. */
-    static final Set<String> SERVICES = ServiceCatalog.names();
+    public static final Set<String> SERVICES = ServiceCatalog.names();
 
     private final KafkaClients clients;
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<ServiceRunner> services = new ArrayList<>();
     private final List<WorkerAgent> workers = new ArrayList<>();
 
-    Platform(KafkaClients clients) {
+    public Platform(KafkaClients clients) {
         this.clients = clients;
     }
 
-    Platform ensureTopics(Topics.Layout layout) {
+    public Platform ensureTopics(Topics.Layout layout) {
         try (Admin admin = clients.admin()) {
             Topics.ensure(admin, layout);
         }
@@ -45,7 +48,7 @@ final class Platform implements AutoCloseable {
      * @param storageRoots the storage roots the workers write checkpoints under (made if missing): the registry
      *                     removes deleted checkpoints there and nowhere else
      */
-    Platform startServices(Set<String> names, String instance, List<Path> storageRoots) {
+    public Platform startServices(Set<String> names, String instance, List<Path> storageRoots) {
         Map<String, Supplier<ServiceLogic>> catalog = ServiceCatalog.services(checkpointStores(storageRoots));
         for (String name : names) {
             Supplier<ServiceLogic> logic = catalog.get(name);
@@ -71,7 +74,7 @@ final class Platform implements AutoCloseable {
         }
     }
 
-    Platform startWorker(WorkerAgent.Settings settings) {
+    public Platform startWorker(WorkerAgent.Settings settings) {
         WorkerAgent worker = new WorkerAgent(clients, settings).start();
         workers.add(worker);
         started.add(worker);
@@ -79,13 +82,13 @@ final class Platform implements AutoCloseable {
     }
 
     /** The runner of a started service, by name; for tests and health checks. */
-    ServiceRunner service(String name) {
+    public ServiceRunner service(String name) {
         return services.stream().filter(s -> s.service().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("service " + name + " was not started here"));
     }
 
     /** Waits until every service has caught up with the log it owns. */
-    void awaitServicesReady(long timeoutMs) throws InterruptedException {
+    public void awaitServicesReady(long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (!services.stream().allMatch(ServiceRunner::isReady)) {
             if (System.currentTimeMillis() > deadline) {
@@ -103,7 +106,7 @@ final class Platform implements AutoCloseable {
         }
     }
 
-    static WorkerAgent.Settings workerSettings(String workerId, int slots, Path storage, Path logs) {
+    public static WorkerAgent.Settings workerSettings(String workerId, int slots, Path storage, Path logs) {
         return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, System.getenv("SLURM_JOB_ID"),
                 WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES);
     }
