@@ -94,6 +94,8 @@ public final class LoadTest implements Callable<Integer> {
     long kafkaLatencyRecords = 10_000;
     @Option(names = "--no-kafka", description = "skip Kafka's own tools")
     boolean noKafka;
+    @Option(names = "--no-warm-up", description = "skip the warm-up experiment (one short trial per slot) run before the measured one")
+    boolean noWarmUp;
     @Option(names = "--bootstrap", description = "an external cluster's bootstrap servers; default: a local broker in this JVM")
     String bootstrap;
     @Option(names = "--report", description = "the JSON report (default: load-tests/target/load-<scenario>.json)")
@@ -139,6 +141,11 @@ public final class LoadTest implements Callable<Integer> {
                 platform.awaitServicesReady(60_000);
                 platform.startWorker(new io.tunelog.worker.WorkerAgent.Settings("load-worker", "localhost", slots, storage,
                         dir.resolve("logs"), null, io.tunelog.worker.WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES));
+                if (!noWarmUp) {
+                    // As Ray's tests run on a cluster that is up: the worker has joined the queue, and the JIT has
+                    // compiled the paths, before the measured experiment is submitted.
+                    new Run(slots, 0.05, 0, slots, 0).execute(clients);
+                }
                 Run run = new Run(trials, seconds, rate, concurrent, checkpointBytes);
                 run.execute(clients);
                 run.print(produce, e2e, slots);
@@ -188,6 +195,7 @@ public final class LoadTest implements Callable<Integer> {
         final ExperimentState state;
         long rejections;
         double wallSeconds;
+        Instant submittedAt;
 
         Run(int trials, double seconds, double rate, int concurrent, long checkpointBytes) {
             this.trials = trials;
@@ -217,6 +225,7 @@ public final class LoadTest implements Callable<Integer> {
         void execute(KafkaClients clients) throws Exception {
             SimulatedTrainable.forgetAll();
             long submitted = System.nanoTime();
+            submittedAt = Instant.now();
             try (KafkaProducer<String, byte[]> producer = clients.producer("load-submit", null)) {
                 producer.send(new ProducerRecord<>(Topics.SUBMISSIONS, experimentId,
                         AvroBytes.encode(new SubmitExperiment(experimentId, spec(), "load-test")))).get();
@@ -271,6 +280,37 @@ public final class LoadTest implements Callable<Integer> {
             return count / ((to - from) / 1e9);
         }
 
+        /**
+         * Where the wall time beyond the ideal went: before the first trial started, after the last one ended, and
+         * between, where the slots' busy share says how much of the time trials ran (the rest is the platform's own
+         * time between one trial's end and the next one's start, or slots the experiment did not fill).
+         */
+        Map<String, Object> overhead(int slots) {
+            Instant firstStart = null;
+            Instant lastEnd = null;
+            double busySeconds = 0;
+            for (Map<String, Instant> m : stages.values()) {
+                Instant start = m.get("TrialStarted");
+                Instant end = m.containsKey("TrialCompleted") ? m.get("TrialCompleted") : m.get("TrialStopped");
+                if (start == null || end == null) {
+                    continue;
+                }
+                firstStart = firstStart == null || start.isBefore(firstStart) ? start : firstStart;
+                lastEnd = lastEnd == null || end.isAfter(lastEnd) ? end : lastEnd;
+                busySeconds += Duration.between(start, end).toNanos() / 1e9;
+            }
+            Map<String, Object> o = new LinkedHashMap<>();
+            if (firstStart == null) {
+                return o;
+            }
+            double running = Duration.between(firstStart, lastEnd).toNanos() / 1e9;
+            o.put("submitToFirstStartSeconds", Duration.between(submittedAt, firstStart).toNanos() / 1e9);
+            o.put("firstStartToLastEndSeconds", running);
+            o.put("lastEndToCompletionSeconds", wallSeconds - Duration.between(submittedAt, lastEnd).toNanos() / 1e9);
+            o.put("slotsBusyFraction", busySeconds / (slots * running));
+            return o;
+        }
+
         double idealSeconds(int slots) {
             return Math.ceil((double) trials / slots) * seconds;
         }
@@ -301,6 +341,7 @@ public final class LoadTest implements Callable<Integer> {
                 stageMillis.put(step[0] + "->" + step[1], Map.of("p50", ms.quantile(0.5), "p99", ms.quantile(0.99)));
             }
             s.put("stageMillis", stageMillis);
+            s.put("overhead", overhead(slots));
             return s;
         }
 
@@ -332,6 +373,12 @@ public final class LoadTest implements Callable<Integer> {
             for (String[] step : STAGES) {
                 Samples ms = stage(step[0], step[1]);
                 System.out.printf("  %-14s → %-14s p50 %,6d ms, p99 %,6d ms%n", step[0], step[1], ms.quantile(0.5), ms.quantile(0.99));
+            }
+            Map<String, Object> o = overhead(slots);
+            if (!o.isEmpty()) {
+                System.out.printf("  submit → first start %.2f s; first start → last end %.1f s with the slots %.1f%% busy; last end → completed %.2f s%n",
+                        o.get("submitToFirstStartSeconds"), o.get("firstStartToLastEndSeconds"), 100 * (double) o.get("slotsBusyFraction"),
+                        o.get("lastEndToCompletionSeconds"));
             }
         }
     }

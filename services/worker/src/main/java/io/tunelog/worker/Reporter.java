@@ -6,10 +6,9 @@ import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.kafka.Topics;
 import java.time.Clock;
-import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 /** Sends one attempt's reports to the gate, in order, keyed by experiment. */
 final class Reporter {
@@ -28,9 +27,13 @@ final class Reporter {
         this.clock = clock;
     }
 
-    /** Sends a report; the future completes once the broker has it (acks=all), or with why it could not. */
-    Future<RecordMetadata> send(EventPayload.AttemptReport payload) {
-        return producer.send(record(payload));
+    void send(EventPayload.AttemptReport payload) {
+        producer.send(record(payload));
+    }
+
+    /** Sends a report; {@code onSent} hears when the broker has it (acks=all), or why it could not. */
+    void send(EventPayload.AttemptReport payload, Callback onSent) {
+        producer.send(record(payload), onSent);
     }
 
     private ProducerRecord<String, byte[]> record(EventPayload.AttemptReport payload) {

@@ -19,14 +19,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,9 +169,9 @@ final class TrialAttempt {
         stop(reason);
     }
 
-    /** Tells the gate this worker starts the attempt; the future completes once the broker has it. */
-    Future<RecordMetadata> announce(String workerId, String host, String slurmJobId) {
-        return reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId));
+    /** Tells the gate this worker starts the attempt; {@code onSent} hears when the broker has it, or why not. */
+    void announce(String workerId, String host, String slurmJobId, Callback onSent) {
+        reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId), onSent);
     }
 
     /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
