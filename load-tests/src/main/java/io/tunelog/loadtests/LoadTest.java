@@ -194,6 +194,8 @@ public final class LoadTest implements Callable<Integer> {
         final Map<String, Map<String, Instant>> stages = new LinkedHashMap<>();
         final ExperimentState state;
         long rejections;
+        /** The rejections by their reason with the numbers taken out, for the report. */
+        final Map<String, Long> rejectedFor = new java.util.TreeMap<>();
         double wallSeconds;
         Instant submittedAt;
 
@@ -253,7 +255,10 @@ public final class LoadTest implements Callable<Integer> {
                         stages.computeIfAbsent(trialId, t -> new LinkedHashMap<>())
                                 .putIfAbsent(payload.getClass().getSimpleName(), logged.event().timestamp());
                     }
-                }, rejection -> rejections++, logged -> state.status().isFinished(), Duration.ofSeconds(120));
+                }, rejection -> {
+                    rejections++;
+                    rejectedFor.merge(rejection.getReason().replaceAll("[0-9]+", "N"), 1L, Long::sum);
+                }, logged -> state.status().isFinished(), Duration.ofSeconds(120));
                 if (!finished || state.status() != ExperimentStatus.COMPLETED) {
                     throw new IllegalStateException("the experiment did not complete: " + state.status());
                 }
@@ -326,6 +331,7 @@ public final class LoadTest implements Callable<Integer> {
             s.put("events", state.eventCount());
             s.put("results", reportedAt.size());
             s.put("rejectedCommands", rejections);
+            s.put("rejectedFor", rejectedFor);
             double sustained = sustainedResultsPerSecond();
             s.put("sustainedResultsPerSecond", sustained);
             s.put("offeredResultsPerSecond", rate <= 0 ? null : Math.min(trials, concurrent) * rate);
@@ -365,6 +371,7 @@ public final class LoadTest implements Callable<Integer> {
                     state.eventCount(), rejections, sustainedResultsPerSecond(),
                     produce == null ? "" : String.format(" = %.2f of ProducerPerformance's %,.0f records/s (%d B, acks=all)",
                             sustainedResultsPerSecond() / produce.recordsPerSecond(), produce.recordsPerSecond(), produce.recordBytes()));
+            rejectedFor.forEach((reason, n) -> System.out.printf("  rejected %,d: %s…%n", n, reason));
             System.out.printf("  report → its TrialReported read from the log: p50 %.1f ms, p99 %.1f ms (%,d)%n",
                     admitted.quantile(0.5) / 1000.0, admitted.quantile(0.99) / 1000.0, admitted.size());
             System.out.printf("  report → ASHA's decision read from the log:   p50 %.1f ms, p99 %.1f ms (%,d)%s%n",

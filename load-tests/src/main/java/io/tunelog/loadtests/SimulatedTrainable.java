@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code checkpointBytes} (optional, 0 for none): every {@code checkpointEvery}-th result comes with a checkpoint
  *       file of that size.</li>
  * </ul>
- * The score is the step plus a millionth of the trial's index: later trials score a hair higher at every step, so an
- * ASHA rung's cutoff rarely stops one and the offered load stays what was asked for, while every result is still judged.
+ * The score is the step: every trial scores the same at a rung, so an ASHA cutoff never falls above a score (a trial
+ * stops only below it), no trial is stopped, and the offered load stays what was asked for, while every result is
+ * still judged.
  *
  * <p>It runs in the worker's JVM, so it notes when it sent each report ({@link #sentAt}) for the load test, in the same
  * JVM, to time what follows from it.
@@ -45,7 +46,6 @@ public final class SimulatedTrainable implements Trainable {
         long checkpointEvery = Math.max(1, (long) number(config, "checkpointEvery", 1));
         long steps = rate <= 0 ? 1 : Math.max(1, Math.round(seconds * rate));
         double interval = rate <= 0 ? seconds : 1 / rate;
-        double index = Integer.parseInt(context.trialId().replaceAll("\\D", "")) * 1e-6;
         long start = System.nanoTime();
         for (long step = 1; step <= steps; step++) {
             long due = start + Math.round(step * interval * 1e9);
@@ -53,7 +53,7 @@ public final class SimulatedTrainable implements Trainable {
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
-            Map<String, Double> metrics = Map.of("score", step + index);
+            Map<String, Double> metrics = Map.of("score", (double) step);
             SENT.put(context.trialId() + "@" + step, System.nanoTime());
             if (checkpointBytes > 0 && step % checkpointEvery == 0) {
                 Path checkpoint = Files.createDirectories(context.checkpointDir().resolve("step-" + step));
