@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.event.EventPayload.TrialExploited;
+import io.tunelog.domain.event.EventPayload.TrialStarted;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
@@ -156,8 +157,12 @@ class SchedulerEndToEndTest {
                 "{type: " + type + ", perturbationInterval: 3, quantileFraction: 0.25, " + explore + "}", "random",
                 "  stepMillis: {choice: [150]}");
 
-        List<LoggedEvent> exploits = Replay.events(ExperimentLog.fromKafka(clients, state.experimentId())).stream()
-                .filter(e -> e.event().payload() instanceof TrialExploited).toList();
+        List<LoggedEvent> events = Replay.events(ExperimentLog.fromKafka(clients, state.experimentId()));
+        // The four trials are queued at once, and each of the four one-slot workers takes one: a worker whose queue
+        // client kept a whole batch acquired ran three of them one after another, and no exploit could land.
+        assertThat(events.stream().map(e -> e.event().payload()).filter(p -> p instanceof TrialStarted s && s.attempt() == 1)
+                .map(p -> ((TrialStarted) p).workerId()).distinct()).as("the workers that took the first attempts").hasSize(4);
+        List<LoggedEvent> exploits = events.stream().filter(e -> e.event().payload() instanceof TrialExploited).toList();
         assertThat(exploits).as("the bottom trial exploited the top one").isNotEmpty();
         for (LoggedEvent e : exploits) {
             TrialExploited x = (TrialExploited) e.event().payload();
