@@ -12,11 +12,13 @@ import io.tunelog.domain.event.EventPayload.TrialReported;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.broker.LocalBroker;
 import io.tunelog.log.LogReader;
 import io.tunelog.service.ServiceRunner;
+import io.tunelog.worker.WorkerAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -139,8 +142,8 @@ public final class LoadTest implements Callable<Integer> {
             try (Platform platform = new Platform(clients)) {
                 platform.ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES, "load", List.of(storage));
                 platform.awaitServicesReady(60_000);
-                platform.startWorker(new io.tunelog.worker.WorkerAgent.Settings("load-worker", "localhost", slots, storage,
-                        dir.resolve("logs"), null, io.tunelog.worker.WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES));
+                platform.startWorker(new WorkerAgent.Settings("load-worker", "localhost", slots, storage,
+                        dir.resolve("logs"), null, WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES));
                 if (!noWarmUp) {
                     // As Ray's tests run on a cluster that is up: the worker has joined the queue, and the JIT has
                     // compiled the paths, before the measured experiment is submitted.
@@ -195,7 +198,7 @@ public final class LoadTest implements Callable<Integer> {
         final ExperimentState state;
         long rejections;
         /** The rejections by their reason with the numbers taken out, for the report. */
-        final Map<String, Long> rejectedFor = new java.util.TreeMap<>();
+        final Map<String, Long> rejectedFor = new TreeMap<>();
         double wallSeconds;
         Instant submittedAt;
 
@@ -327,7 +330,7 @@ public final class LoadTest implements Callable<Integer> {
             s.put("idealSeconds", idealSeconds(slots));
             s.put("wallOverIdeal", wallSeconds / idealSeconds(slots));
             s.put("completedTrials", state.trials().stream().filter(TrialState::isCompleted).count());
-            s.put("stoppedTrials", state.trials().stream().filter(t -> t.status().name().equals("STOPPED")).count());
+            s.put("stoppedTrials", state.trials().stream().filter(t -> t.status() == TrialStatus.STOPPED).count());
             s.put("events", state.eventCount());
             s.put("results", reportedAt.size());
             s.put("rejectedCommands", rejections);

@@ -252,18 +252,18 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
         }
         appendDueSnapshots(clock.instant());
-        // Only the command topics' offsets are committed, in the transaction that holds what their commands became,
-        // so that no command is admitted twice. A log partition's committed offset is never read (an owner always
-        // seeks it), so a pass that only folded and decided commits no offsets, and one that wrote nothing opens no
-        // transaction. Committing offsets costs a group-coordinator round trip: it was about 40 ms of a 50 ms pass in
-        // the load tests, and most of a catch-up's time when every pass committed.
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-            if (!tp.topic().equals(Topics.EVENTS)) {
+        // Every transaction that writes carries the offsets this poll consumed: the command topics' so that no command
+        // is admitted twice, and with them the consumer's group generation, which fences an instance that lost its
+        // partitions while it decided (KIP-447): its transaction fails instead of logging what its successor decides
+        // too. A pass that writes nothing opens no transaction and commits nothing: a log partition's committed
+        // offset is never read (an owner always seeks it), and one transaction per poll, offsets only, was most of a
+        // catch-up's time and, in the load tests, a coordinator round trip on every pass of every service.
+        boolean commands = records.partitions().stream().anyMatch(tp -> !tp.topic().equals(Topics.EVENTS));
+        if (inTransaction || commands) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition tp : records.partitions()) {
                 offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
             }
-        }
-        if (!offsets.isEmpty()) {
             begin();
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         }
