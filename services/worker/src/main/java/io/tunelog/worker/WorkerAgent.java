@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -167,7 +167,7 @@ public final class WorkerAgent implements AutoCloseable {
         Deque<Held> held = new ArrayDeque<>();
         try {
             while (open.get()) {
-                settleStarts(false);
+                settleStarts(0);
                 if (!freeSlots.tryAcquire(20, TimeUnit.MILLISECONDS)) {
                     handBackStale(held);
                     continue;
@@ -180,7 +180,7 @@ public final class WorkerAgent implements AutoCloseable {
                         // The queue's rule for explicit acknowledgement: every record of the last poll is acknowledged
                         // before the next poll. So a worker polls only once it has settled every start it made and
                         // started or handed back every assignment it holds.
-                        settleStarts(true);
+                        settleStarts(Long.MAX_VALUE);
                         for (ConsumerRecord<String, byte[]> record : queue.poll(Duration.ofMillis(500))) {
                             try {
                                 held.add(new Held(record, AvroBytes.decode(Assignment.class, record.value()), System.nanoTime()));
@@ -202,6 +202,13 @@ public final class WorkerAgent implements AutoCloseable {
         } catch (InterruptedException | WakeupException e) {
             // closing
         } finally {
+            // Starts still on their way are settled before leaving, so that an assignment this worker started is not
+            // handed to another worker to run again, for nothing, as the queue would once the lock ended.
+            try {
+                settleStarts(2_000);
+            } catch (InterruptedException | RuntimeException e) {
+                LOG.warn("{}: leaving with {} starts unsettled: {}", settings.workerId(), unsettledStarts, e.toString());
+            }
             held.forEach(h -> queue.acknowledge(h.record(), AcknowledgeType.RELEASE));
             queue.close(Duration.ofSeconds(5));
         }
@@ -214,12 +221,12 @@ public final class WorkerAgent implements AutoCloseable {
      * whose lease then runs out. Accepted at once, an assignment whose taker died before its start reached the log was
      * lost, and its trial stayed queued for ever.
      *
-     * @param all whether to wait for every start still on its way
+     * @param waitMillis how long to wait for each start still on its way; 0 settles only those already answered
      */
-    private void settleStarts(boolean all) throws InterruptedException {
+    private void settleStarts(long waitMillis) throws InterruptedException {
         boolean settledAny = false;
         while (unsettledStarts > 0) {
-            Start start = all ? sentStarts.take() : sentStarts.poll();
+            Start start = sentStarts.poll(waitMillis, TimeUnit.MILLISECONDS);
             if (start == null) {
                 break;
             }
