@@ -105,19 +105,7 @@ class ChaosSoakTest {
 
     private static String submit(KafkaClients clients, Path dir, int n) throws Exception {
         String name = "chaos-" + n;
-        SpecFile spec = SpecFile.read(Files.writeString(dir.resolve(name + ".yaml"), """
-                name: %s
-                metric: {name: score, mode: max}
-                seed: %d
-                budget: {trials: %d, concurrent: 4}
-                searchSpace:
-                  lr: {uniform: [0, 1]}
-                  stepMillis: {choice: [150]}
-                trial:
-                  trainable: io.tunelog.cli.CurveTrainable
-                  maxFailures: 30
-                  checkpoint: {keep: 2}
-                """.formatted(name, n, TRIALS)));
+        SpecFile spec = CurveTrainable.faultSpec(dir, name, n, TRIALS, 150, 30);
         String id = name + "-" + System.nanoTime();
         ExperimentFollower.submit(clients, id, spec);
         return id;

@@ -70,19 +70,7 @@ class ClusterFaultTest {
     }
 
     private static SpecFile spec(Path dir, String name, int trials, int maxFailures) throws Exception {
-        return SpecFile.read(Files.writeString(dir.resolve(name + ".yaml"), """
-                name: %s
-                metric: {name: score, mode: max}
-                seed: 11
-                budget: {trials: %d, concurrent: 4}
-                searchSpace:
-                  lr: {uniform: [0, 1]}
-                  stepMillis: {choice: [250]}
-                trial:
-                  trainable: io.tunelog.cli.CurveTrainable
-                  maxFailures: %d
-                  checkpoint: {keep: 2}
-                """.formatted(name, trials, maxFailures)));
+        return CurveTrainable.faultSpec(dir, name, 11, trials, 250, maxFailures);
     }
 
     @Test

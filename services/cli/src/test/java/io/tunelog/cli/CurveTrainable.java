@@ -2,6 +2,7 @@ package io.tunelog.cli;
 
 import io.tunelog.worker.Trainable;
 import io.tunelog.worker.TrialContext;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -42,5 +43,25 @@ public final class CurveTrainable implements Trainable {
             Files.writeString(dir.resolve(STATE), step + "," + model);
             context.report(step, Map.of("score", model), dir);
         }
+    }
+
+    /**
+     * The spec the fault tests run: random {@code lr}, four trials at a time, a checkpoint every step (two kept), and
+     * steps of {@code stepMillis}, slow enough for a kill to land mid-trial.
+     */
+    static SpecFile faultSpec(Path dir, String name, long seed, int trials, long stepMillis, int maxFailures) throws IOException {
+        return SpecFile.read(Files.writeString(dir.resolve(name + ".yaml"), """
+                name: %s
+                metric: {name: score, mode: max}
+                seed: %d
+                budget: {trials: %d, concurrent: 4}
+                searchSpace:
+                  lr: {uniform: [0, 1]}
+                  stepMillis: {choice: [%d]}
+                trial:
+                  trainable: io.tunelog.cli.CurveTrainable
+                  maxFailures: %d
+                  checkpoint: {keep: 2}
+                """.formatted(name, seed, trials, stepMillis, maxFailures)));
     }
 }

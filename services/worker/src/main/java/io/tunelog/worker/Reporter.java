@@ -28,7 +28,7 @@ final class Reporter {
     }
 
     void send(EventPayload.AttemptReport payload) {
-        producer.send(record(payload));
+        send(payload, null);
     }
 
     /** Sends a report; {@code onSent} hears when the broker has it (acks=all), or why it could not. */
