@@ -2,6 +2,7 @@ package io.tunelog.loadtests;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.broker.LocalBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,7 +23,8 @@ import org.apache.kafka.tools.ProducerPerformance;
 /**
  * Kafka's own limits on a broker, measured with Kafka's own tools: {@code ProducerPerformance} (records/s at
  * acks=all, the ceiling for any result throughput of ours) and {@code EndToEndLatency} (produce to consume, acks=all,
- * the floor for any decision latency of ours). The load tests run these in the same run, on the same broker, as
+ * the floor for any decision latency of ours), and Kafka's own exactly-once hop ({@link TransactionalHop}), the
+ * floor for any pipeline that, like ours, admits every record exactly once. The load tests run these in the same run, on the same broker, as
  * the scenario they compare with; {@code main} runs them alone on a fresh local broker.
  *
  * <pre>
@@ -42,6 +44,14 @@ public final class KafkaLimits {
 
     /** What EndToEndLatency measured, one record at a time: produce (acks=all), then consume it. */
     public record EndToEnd(long records, int recordBytes, double avgMs, long p50Ms, long p99Ms, long p999Ms) {}
+
+    /**
+     * Everything measured beside one load scenario, or nulls where it was skipped.
+     *
+     * @param hopFlatOut Kafka's transactional hop as fast as it goes
+     * @param hopAtRate  the same at the scenario's offered rate, or null when it offers no steady rate
+     */
+    public record Measured(Produce produce, EndToEnd endToEnd, TransactionalHop.Result hopFlatOut, TransactionalHop.Result hopAtRate) {}
 
     private KafkaLimits() {}
 
@@ -78,14 +88,21 @@ public final class KafkaLimits {
         try (LocalBroker broker = LocalBroker.start(dir.resolve("broker"), 0)) {
             Produce produce = producerPerformance(broker.bootstrapServers(), records, recordBytes);
             EndToEnd e2e = endToEndLatency(broker.bootstrapServers(), latencyRecords, recordBytes);
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            TransactionalHop.Result hopFlatOut = TransactionalHop.run(clients, 200_000, recordBytes, 0);
+            TransactionalHop.Result hopAt1k = TransactionalHop.run(clients, 15_000, recordBytes, 1_000);
             System.out.printf("ProducerPerformance: %,d records of %d B, acks=all: %,.0f records/s, latency avg %.1f ms, p50 %d ms, p99 %d ms%n",
                     produce.records(), recordBytes, produce.recordsPerSecond(), produce.avgLatencyMs(), produce.p50Ms(), produce.p99Ms());
             System.out.printf("EndToEndLatency:     %,d records of %d B, acks=all: avg %.2f ms, p50 %d ms, p99 %d ms, p99.9 %d ms%n",
                     e2e.records(), recordBytes, e2e.avgMs(), e2e.p50Ms(), e2e.p99Ms(), e2e.p999Ms());
+            System.out.printf("Transactional hop:   %,.0f records/s flat out; at 1,000 records/s p50 %.1f ms, p99 %.1f ms%n",
+                    hopFlatOut.recordsPerSecond(), hopAt1k.p50Ms(), hopAt1k.p99Ms());
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
             root.set("producerPerformance", json.valueToTree(produce));
             root.set("endToEndLatency", json.valueToTree(e2e));
+            root.set("transactionalHopFlatOut", json.valueToTree(hopFlatOut));
+            root.set("transactionalHopAt1000PerSecond", json.valueToTree(hopAt1k));
             Files.createDirectories(report.toAbsolutePath().getParent());
             json.writerWithDefaultPrettyPrinter().writeValue(report.toFile(), root);
             System.out.println("report: " + report);

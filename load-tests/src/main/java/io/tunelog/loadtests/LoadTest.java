@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
  * The load generator: one experiment of simulated trainables ({@link SimulatedTrainable}) run through the real
  * worker agent, the real services and a real broker (a local one unless {@code --bootstrap} names one), with ASHA
  * judging every result. Before the experiment, Kafka's own {@code ProducerPerformance} (records the size of a worker's
- * report) and {@code EndToEndLatency} run on the same broker: the physical limit the results are set beside.
+ * report) and {@code EndToEndLatency} run on the same broker: the physical limit the results are set beside; and
+ * Kafka's own exactly-once hop ({@link TransactionalHop}), the limit for anything that admits each result once.
  *
  * <p>Every scenario is the same run with other numbers; a scenario name only sets the defaults, which options
  * override. It prints a table and writes a JSON report.
@@ -95,6 +96,10 @@ public final class LoadTest implements Callable<Integer> {
     long kafkaRecords = 500_000;
     @Option(names = "--kafka-latency-records", description = "records EndToEndLatency sends one by one (default: 10,000)")
     long kafkaLatencyRecords = 10_000;
+    @Option(names = "--kafka-hop-records", description = "records sent unthrottled through Kafka's own transactional hop (default: 200,000)")
+    long kafkaHopRecords = 200_000;
+    @Option(names = "--kafka-hop-seconds", description = "seconds of the transactional hop at the scenario's offered rate (default: 15)")
+    double kafkaHopSeconds = 15;
     @Option(names = "--no-kafka", description = "skip Kafka's own tools")
     boolean noKafka;
     @Option(names = "--no-warm-up", description = "skip the warm-up experiment (one short trial per slot) run before the measured one")
@@ -131,12 +136,21 @@ public final class LoadTest implements Callable<Integer> {
         try {
             KafkaLimits.Produce produce = null;
             KafkaLimits.EndToEnd e2e = null;
+            TransactionalHop.Result hopAtRate = null;
+            TransactionalHop.Result hopFlatOut = null;
             if (!noKafka) {
                 int recordBytes = reportBytes();
                 produce = KafkaLimits.producerPerformance(servers, kafkaRecords, recordBytes);
                 e2e = KafkaLimits.endToEndLatency(servers, kafkaLatencyRecords, recordBytes);
                 result.put("kafkaProducerPerformance", produce);
                 result.put("kafkaEndToEndLatency", e2e);
+                hopFlatOut = TransactionalHop.run(clients, kafkaHopRecords, recordBytes, 0);
+                result.put("kafkaTransactionalHopFlatOut", hopFlatOut);
+                double offered = rate <= 0 ? 0 : Math.min(trials, concurrent) * rate;
+                if (offered > 0) {
+                    hopAtRate = TransactionalHop.run(clients, Math.round(offered * kafkaHopSeconds), recordBytes, offered);
+                    result.put("kafkaTransactionalHopAtOfferedRate", hopAtRate);
+                }
             }
             Path storage = dir.resolve("storage");
             try (Platform platform = new Platform(clients)) {
@@ -151,8 +165,9 @@ public final class LoadTest implements Callable<Integer> {
                 }
                 Run run = new Run(trials, seconds, rate, concurrent, checkpointBytes);
                 run.execute(clients);
-                run.print(produce, e2e, slots);
-                result.putAll(run.summary(produce, e2e, slots));
+                KafkaLimits.Measured limits = new KafkaLimits.Measured(produce, e2e, hopFlatOut, hopAtRate);
+                run.print(limits, slots);
+                result.putAll(run.summary(limits, slots));
                 Map<String, Object> folded = new LinkedHashMap<>();
                 for (String name : Platform.SERVICES) {
                     ServiceRunner service = platform.service(name);
@@ -323,7 +338,7 @@ public final class LoadTest implements Callable<Integer> {
             return Math.ceil((double) trials / slots) * seconds;
         }
 
-        Map<String, Object> summary(KafkaLimits.Produce produce, KafkaLimits.EndToEnd e2e, int slots) {
+        Map<String, Object> summary(KafkaLimits.Measured limits, int slots) {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("experimentId", experimentId);
             s.put("wallSeconds", wallSeconds);
@@ -340,9 +355,13 @@ public final class LoadTest implements Callable<Integer> {
             s.put("offeredResultsPerSecond", rate <= 0 ? null : Math.min(trials, concurrent) * rate);
             s.put("reportToLogMicros", Map.of("p50", admitted.quantile(0.5), "p99", admitted.quantile(0.99), "samples", admitted.size()));
             s.put("reportToDecisionMicros", Map.of("p50", decided.quantile(0.5), "p99", decided.quantile(0.99), "samples", decided.size()));
-            if (produce != null) {
-                s.put("sustainedOverKafkaProduce", sustained / produce.recordsPerSecond());
-                s.put("decisionP99OverKafkaEndToEndP99", decided.quantile(0.99) / 1000.0 / Math.max(1, e2e.p99Ms()));
+            if (limits.produce() != null) {
+                s.put("sustainedOverKafkaProduce", sustained / limits.produce().recordsPerSecond());
+                s.put("sustainedOverKafkaTransactionalHop", sustained / limits.hopFlatOut().recordsPerSecond());
+                s.put("decisionP99OverKafkaEndToEndP99", decided.quantile(0.99) / 1000.0 / Math.max(1, limits.endToEnd().p99Ms()));
+                if (limits.hopAtRate() != null) {
+                    s.put("decisionP99OverKafkaTransactionalHopP99", decided.quantile(0.99) / 1000.0 / limits.hopAtRate().p99Ms());
+                }
             }
             Map<String, Object> stageMillis = new LinkedHashMap<>();
             for (String[] step : STAGES) {
@@ -367,19 +386,28 @@ public final class LoadTest implements Callable<Integer> {
             return ms;
         }
 
-        void print(KafkaLimits.Produce produce, KafkaLimits.EndToEnd e2e, int slots) {
+        void print(KafkaLimits.Measured limits, int slots) {
+            KafkaLimits.Produce produce = limits.produce();
+            KafkaLimits.EndToEnd e2e = limits.endToEnd();
             System.out.printf("%,d trials × %.2f s at %.0f results/s each, %d slots, %d concurrent: %.1f s wall against %.1f s ideal = %.3f×%n",
                     trials, seconds, rate, slots, concurrent, wallSeconds, idealSeconds(slots), wallSeconds / idealSeconds(slots));
             System.out.printf("  %,d results, %,d events, %,d commands rejected; sustained %,.0f results/s%s%n", reportedAt.size(),
                     state.eventCount(), rejections, sustainedResultsPerSecond(),
                     produce == null ? "" : String.format(" = %.2f of ProducerPerformance's %,.0f records/s (%d B, acks=all)",
-                            sustainedResultsPerSecond() / produce.recordsPerSecond(), produce.recordsPerSecond(), produce.recordBytes()));
+                            sustainedResultsPerSecond() / produce.recordsPerSecond(), produce.recordsPerSecond(), produce.recordBytes())
+                            + String.format(", %.2f of Kafka's transactional hop's %,.0f records/s",
+                            sustainedResultsPerSecond() / limits.hopFlatOut().recordsPerSecond(), limits.hopFlatOut().recordsPerSecond()));
             rejectedFor.forEach((reason, n) -> System.out.printf("  rejected %,d: %s…%n", n, reason));
             System.out.printf("  report → its TrialReported read from the log: p50 %.1f ms, p99 %.1f ms (%,d)%n",
                     admitted.quantile(0.5) / 1000.0, admitted.quantile(0.99) / 1000.0, admitted.size());
             System.out.printf("  report → ASHA's decision read from the log:   p50 %.1f ms, p99 %.1f ms (%,d)%s%n",
                     decided.quantile(0.5) / 1000.0, decided.quantile(0.99) / 1000.0, decided.size(),
                     e2e == null ? "" : String.format("; Kafka EndToEndLatency p50 %d ms, p99 %d ms", e2e.p50Ms(), e2e.p99Ms()));
+            if (limits.hopAtRate() != null) {
+                TransactionalHop.Result hop = limits.hopAtRate();
+                System.out.printf("  Kafka's transactional hop at %,.0f records/s: p50 %.1f ms, p99 %.1f ms (a decision makes two such hops)%n",
+                        hop.offeredPerSecond(), hop.p50Ms(), hop.p99Ms());
+            }
             for (String[] step : STAGES) {
                 Samples ms = stage(step[0], step[1]);
                 System.out.printf("  %-14s → %-14s p50 %,6d ms, p99 %,6d ms%n", step[0], step[1], ms.quantile(0.5), ms.quantile(0.99));

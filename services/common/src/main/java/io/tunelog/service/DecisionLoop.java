@@ -175,8 +175,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         // rebalance, and one that never comes back releases them after the session timeout.
         this.consumer = clients.consumer(name + "-" + instance, name, Map.of(
                 ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, name + "-" + instance,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis(),
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.getInteger("mpr", 500)));
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis()));
         this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
         this.admin = clients.admin();
         this.gate = logic.gatesCommands() ? new CommandGate(instance, logic::checkSubmittedSpec) : null;
