@@ -4,7 +4,9 @@ One epoch (one partial_fit pass over the shuffled training set) per step. It spe
 with nothing but the standard library, numpy and scikit-learn:
 
 - the configuration is a JSON object in TUNELOG_CONFIG: epochs (default 20), alpha (1e-4), eta0 (0.01),
-  learning_rate (constant), loss (hinge), penalty (l2), l1_ratio (0.15), checkpointEvery (5);
+  learning_rate (constant), loss (hinge), penalty (l2), l1_ratio (0.15), checkpointEvery (5), and
+  minEpochSeconds (0): an epoch here takes milliseconds, and this pads each to at least that long, so that a
+  demonstration (or the Slurm test) can preempt a trial mid-run and watch it resume from its checkpoint;
 - each report is one JSON line on stdout, flushed: {"step": 3, "val_accuracy": 0.91};
 - every checkpointEvery epochs, and after the last, the model is pickled into the directory
   checkpoint_<epoch, 6 digits> inside TUNELOG_CHECKPOINT_DIR, and that epoch's report line names it:
@@ -19,6 +21,7 @@ import os
 import pickle
 import shutil
 import sys
+import time
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -58,8 +61,11 @@ def main():
     restore_from = os.environ.get("TUNELOG_RESTORE_FROM")
     epochs = int(config.get("epochs", 20))
     checkpoint_every = int(config.get("checkpointEvery", 5))
+    min_epoch_seconds = float(config.get("minEpochSeconds", 0))
     if epochs < 1 or checkpoint_every < 1:
         raise SystemExit("epochs and checkpointEvery must be positive")
+    if min_epoch_seconds < 0:
+        raise SystemExit("minEpochSeconds must not be negative")
 
     digits = load_digits()
     x_train, x_valid, y_train, y_valid = train_test_split(
@@ -84,12 +90,14 @@ def main():
         done = 0
 
     for epoch in range(done + 1, epochs + 1):
+        began = time.monotonic()
         order = np.random.RandomState(epoch).permutation(len(x_train))
         model.partial_fit(x_train[order], y_train[order], classes=classes)
         accuracy = float(model.score(x_valid, y_valid))
         checkpoint = None
         if epoch % checkpoint_every == 0 or epoch == epochs:
             checkpoint = save_checkpoint(checkpoint_dir, epoch, model)
+        time.sleep(max(0.0, min_epoch_seconds - (time.monotonic() - began)))
         report(epoch, checkpoint, val_accuracy=accuracy)
     return 0
 

@@ -211,17 +211,21 @@ final class TrialAttempt {
         } else if (outcome.error() == null) {
             reporter.send(new EventPayload.TrialCompleted(assignment.getAttempt(), lastMetrics));
         } else {
-            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), outcome.error(), true));
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), outcome.error(), true, outcome.preempted()));
         }
     }
 
-    private record Outcome(String error) {
-        static final Outcome OK = new Outcome(null);
+    /** How an attempt ended: {@code error} is null when it succeeded; a preempted one was ended from outside. */
+    private record Outcome(String error, boolean preempted) {
+        static final Outcome OK = new Outcome(null, false);
 
         static Outcome failed(String error) {
-            return new Outcome(error);
+            return new Outcome(error, false);
         }
     }
+
+    /** 128 + SIGTERM: how a process ended by SIGTERM exits, as Java reports it and as shells pass it on. */
+    private static final int TERMINATED_EXIT = 143;
 
     private Outcome runProcess() throws IOException, InterruptedException {
         List<String> command = assignment.getCommand();
@@ -271,7 +275,14 @@ final class TrialAttempt {
         if (exit == 0) {
             return Outcome.OK;
         }
-        return Outcome.failed("exit code " + exit + lastLine(logDir.resolve("stderr.log")).map(l -> ": " + l).orElse(""));
+        String error = "exit code " + exit + lastLine(logDir.resolve("stderr.log")).map(l -> ": " + l).orElse("");
+        // SIGTERM that this worker did not send came from the trial's environment: Slurm's scancel or a node drain
+        // signals every process of the job at once, the trial as well as this worker, and the trial may end before
+        // the worker has begun to shut down. Like the worker's own drain, that is a preemption, not the trial's
+        // failure: it is retried from the checkpoint and does not count against maxFailures.
+        return exit == TERMINATED_EXIT && stopReason == null
+                ? new Outcome(error + " (SIGTERM from outside the worker: preempted)", true)
+                : Outcome.failed(error);
     }
 
     /**

@@ -89,7 +89,24 @@ class WorkerPoisonTest {
 
         assertThat(kinds(reports)).containsExactly("TrialStarted", "TrialReported", "TrialFailed");
         assertFailed(reports, "exit code 3: ValueError: learning rate must be positive");
+        assertThat(((TrialFailed) reports.get(2).getPayload()).getPreempted()).as("preempted").isFalse();
         assertGone(pid("exit-3", "pid"));
+    }
+
+    @Test
+    void shouldReportATrialEndedBySigtermFromOutsideTheWorkerAsPreempted() throws Exception {
+        // What scancel does: SIGTERM to every process of the job, the trial included, maybe before the worker itself.
+        String trial = """
+                import json, os, signal
+                print(json.dumps({"step": 1, "score": 0.5}), flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)
+                """;
+
+        List<WorkerReport> reports = run("sigterm", List.of(PYTHON, "-c", trial), null, null);
+
+        assertThat(kinds(reports)).containsExactly("TrialStarted", "TrialReported", "TrialFailed");
+        assertFailed(reports, "exit code 143 (SIGTERM from outside the worker: preempted)");
+        assertThat(((TrialFailed) reports.get(2).getPayload()).getPreempted()).as("preempted").isTrue();
     }
 
     @Test
