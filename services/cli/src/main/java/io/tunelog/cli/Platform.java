@@ -107,8 +107,19 @@ public final class Platform implements AutoCloseable {
     }
 
     public static WorkerAgent.Settings workerSettings(String workerId, int slots, Path storage, Path logs) {
-        return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, System.getenv("SLURM_JOB_ID"),
+        return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, slurmJobId(System.getenv()),
                 WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES);
+    }
+
+    /**
+     * The Slurm job this process runs in, as {@code squeue} shows it and {@code scancel} takes it: an array task as
+     * {@code <array job>_<task>} (Slurm refuses to cancel an array task by its own numeric id), any other job by its
+     * id; null outside Slurm.
+     */
+    static String slurmJobId(Map<String, String> env) {
+        String array = env.get("SLURM_ARRAY_JOB_ID");
+        String task = env.get("SLURM_ARRAY_TASK_ID");
+        return array != null && task != null ? array + "_" + task : env.get("SLURM_JOB_ID");
     }
 
     @Override
