@@ -75,9 +75,14 @@ public final class Platform implements AutoCloseable {
     }
 
     public Platform startWorker(WorkerAgent.Settings settings) {
-        WorkerAgent worker = new WorkerAgent(clients, settings).start();
+        return startWorker(new WorkerAgent(clients, settings));
+    }
+
+    /** Starts a worker made beforehand, so that its health can be served while it waits for the topics. */
+    public Platform startWorker(WorkerAgent worker) {
         workers.add(worker);
         started.add(worker);
+        worker.start();
         return this;
     }
 

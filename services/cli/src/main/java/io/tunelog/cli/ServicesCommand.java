@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import io.tunelog.health.HealthServer;
 import io.tunelog.registry.http.CheckpointServer;
 import io.tunelog.registry.storage.CheckpointStores;
 import java.nio.file.Path;
@@ -18,6 +19,9 @@ import picocli.CommandLine.Option;
 final class ServicesCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
+
+    @Mixin
+    HealthOptions health;
 
     @Option(names = "--only", split = ",", description = "Services to run (default: all of scheduler, suggestion, registry)")
     List<String> only;
@@ -44,16 +48,27 @@ final class ServicesCommand implements Callable<Integer> {
         var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
         List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
         checkHttpOptions(names);
+        health.check();
         CheckpointStores stores = registryHttpPort == null ? null : Platform.checkpointStores(roots);
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             platform.ensureTopics(kafka.layout()).startServices(names, id, roots);
-            try (CheckpointServer http = stores == null ? null
+            // Served before the catch-up ends: live (and not ready) while it folds the log, so a long catch-up is not
+            // taken for a hung process.
+            List<HealthServer.Component> components = names.stream()
+                    .map(platform::service)
+                    .map(s -> new HealthServer.Component(s.service(), s::isAlive, s::isReady))
+                    .toList();
+            try (HealthServer probes = health.serve(components);
+                 CheckpointServer http = stores == null ? null
                     : CheckpointServer.start(clients, stores, registryHttpHost, registryHttpPort)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     if (http != null) {
                         http.close();
+                    }
+                    if (probes != null) {
+                        probes.close();
                     }
                     platform.close();
                     System.out.println("services " + names + " (instance " + id + ") stopped");

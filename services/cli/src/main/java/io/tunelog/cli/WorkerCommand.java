@@ -1,6 +1,9 @@
 package io.tunelog.cli;
 
+import io.tunelog.health.HealthServer;
+import io.tunelog.worker.WorkerAgent;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +16,9 @@ import picocli.CommandLine.Option;
 final class WorkerCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
+
+    @Mixin
+    HealthOptions health;
 
     @Option(names = "--slots", defaultValue = "1", description = "Trials to run at once (default: ${DEFAULT-VALUE})")
     int slots;
@@ -38,20 +44,28 @@ final class WorkerCommand implements Callable<Integer> {
         if (maxOutputBytes < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--max-output-bytes must be at least 1, got " + maxOutputBytes);
         }
+        health.check();
         var clients = kafka.requiredClients();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
         String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
-            platform.startWorker(Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
+            WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
                     .withMaxOutputBytes(maxOutputBytes));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                platform.close();
-                System.out.println("worker " + id + " stopped");
-                stopped.countDown();
-            }));
-            System.out.println("worker " + id + " ready with " + slots + " slot(s)");
-            stopped.await();
+            // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
+            try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
+                platform.startWorker(agent);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    if (probes != null) {
+                        probes.close();
+                    }
+                    platform.close();
+                    System.out.println("worker " + id + " stopped");
+                    stopped.countDown();
+                }));
+                System.out.println("worker " + id + " ready with " + slots + " slot(s)");
+                stopped.await();
+            }
         }
         return 0;
     }

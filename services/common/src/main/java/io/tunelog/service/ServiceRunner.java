@@ -36,6 +36,14 @@ public final class ServiceRunner implements AutoCloseable {
         return logic.service();
     }
 
+    /**
+     * Whether the thread running the loops is still there: it replaces a failed loop itself, so it ends only when
+     * closed or on an Error.
+     */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
     /** Whether the current loop has caught up with every partition it owns. */
     public boolean isReady() {
         DecisionLoop current = loop;

@@ -81,6 +81,8 @@ public final class WorkerAgent implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Map<String, TrialAttempt> running = new ConcurrentHashMap<>();
     private final AtomicBoolean open = new AtomicBoolean(true);
+    /** Set once {@link #threads} is complete and started; read first, it makes them safe to read elsewhere. */
+    private volatile boolean started;
     private final KafkaProducer<String, byte[]> producer;
     /**
      * Heartbeats have a producer of their own: behind a backlog of reports in the shared one (trials reporting faster
@@ -138,8 +140,25 @@ public final class WorkerAgent implements AutoCloseable {
         threads.add(daemon("queue", this::takeAssignments));
         threads.add(daemon("heartbeat", this::beat));
         threads.forEach(Thread::start);
+        started = true;
         LOG.info("worker {} on {} ready with {} slots", settings.workerId(), settings.host(), settings.slots());
         return this;
+    }
+
+    /** Whether it has joined the queue and listens for work and STOPs; for health checks. */
+    public boolean isStarted() {
+        return started && open.get();
+    }
+
+    /**
+     * Open, and none of its threads has died: a dead queue, control or heartbeat thread leaves an open agent that takes
+     * no work, misses STOPs or loses its leases, which only a restart mends.
+     */
+    public boolean isLive() {
+        if (!started) {
+            return open.get();
+        }
+        return open.get() && threads.stream().allMatch(Thread::isAlive);
     }
 
     public int runningAttempts() {
