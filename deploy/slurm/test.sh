@@ -121,3 +121,33 @@ scancel "$array" 2>/dev/null || true
 for _ in $(seq 1 90); do [ -z "$(squeue --noheader --user=root)" ] && break; sleep 1; done
 [ -z "$(squeue --noheader --user=root)" ] || fail "the array job did not end"
 echo "slurm: sbatch workers ran an experiment to completion, and a scancelled trial resumed on another job from its checkpoint"
+
+step "3. tunelog slurm scale: from no workers to at most 3 jobs for a backlog, and back to none"
+"$tunelog" slurm scale --min 0 --max 3 --slots-per-job 1 --storage "$run/storage" --interval 1 --scale-down-after 5 \
+  --sbatch-arg=--chdir="$run" > "$run/scale.log" 2>&1 &
+scaler=$!
+count_jobs() { squeue --noheader --name=tunelog-worker-scaled --states=PENDING,CONFIGURING,RUNNING | wc -l; }
+( while kill -0 "$scaler" 2>/dev/null; do count_jobs; sleep 1; done ) > "$run/scale-samples.txt" &
+sampler=$!
+spec slurm-scale 8 4
+"$tunelog" submit "$run/slurm-scale.yaml" --id slurm-scale --wait --json --idle-timeout 180 --results-dir "$run/results" \
+  > "$run/slurm-scale.json" || { cat "$run/slurm-scale.json" "$run/scale.log"; fail "the experiment did not complete"; }
+for _ in $(seq 1 90); do [ "$(count_jobs)" = 0 ] && break; sleep 1; done
+sleep 2
+kill "$sampler" 2>/dev/null || true
+cat "$run/scale.log"
+events slurm-scale
+/usr/bin/python3 - "$run/slurm-scale.events.jsonl" "$run/slurm-scale.json" "$run/scale-samples.txt" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+summary = json.load(open(sys.argv[2]))
+samples = [int(l) for l in open(sys.argv[3]) if l.strip()]
+assert summary["status"] == "COMPLETED" and summary["trials"]["completed"] == summary["trials"]["total"] == 8, summary
+assert max(samples) == 3, f"the jobs should grow to the maximum, 3, for a backlog of 4; counted {samples}"
+assert samples[-1] == 0, f"the jobs should shrink to the minimum, 0, once the work is done; counted {samples}"
+jobs = sorted({e["payload"]["slurmJobId"] for e in events if e["type"] == "TrialStarted"})
+assert len(jobs) == 3, f"expected the trials on the 3 jobs the launcher submitted, got {jobs}"
+print(f"slurm scale: jobs counted each second {samples}; trials ran on jobs {jobs}")
+PY
+"$tunelog" audit slurm-scale
+echo "slurm: the elastic launcher grew the worker jobs to its maximum with the backlog and shrank them to its minimum"
