@@ -1,14 +1,21 @@
 package io.tunelog.cli;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tunelog.health.HealthServer;
 import java.io.UncheckedIOException;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Where `services` and `worker` answer liveness and readiness probes, if anywhere. */
+/** Where `services` and `worker` answer liveness and readiness probes and Prometheus's scrapes, if anywhere. */
 final class HealthOptions {
-    @Option(names = "--health-port", description = "Serve GET /health/live and /health/ready on this port, 0 for any "
-            + "free one, printed (default: not served)")
+    @Option(names = "--health-port", description = "Serve GET /health/live, /health/ready and /metrics (Prometheus) on "
+            + "this port, 0 for any free one, printed (default: not served)")
     Integer healthPort;
 
     @Option(names = "--health-host", defaultValue = "127.0.0.1", description = "Address the health endpoints listen on; "
@@ -22,13 +29,23 @@ final class HealthOptions {
         }
     }
 
-    /** The started server, or null when no port was given. */
+    /**
+     * The started server, or null when no port was given. It also serves the process's meters: the services' and the
+     * worker's register theirs in Micrometer's global registry, to which this adds a Prometheus registry with the
+     * JVM's own meters.
+     */
     HealthServer serve(List<HealthServer.Component> components) {
         if (healthPort == null) {
             return null;
         }
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(prometheus);
+        new JvmGcMetrics().bindTo(prometheus);
+        new JvmThreadMetrics().bindTo(prometheus);
+        new ProcessorMetrics().bindTo(prometheus);
+        Metrics.addRegistry(prometheus);
         try {
-            HealthServer server = HealthServer.start(healthHost, healthPort, components);
+            HealthServer server = HealthServer.start(healthHost, healthPort, components, prometheus::scrape);
             System.out.println("health on http://" + healthHost + ":" + server.port());
             return server;
         } catch (UncheckedIOException | IllegalArgumentException e) {

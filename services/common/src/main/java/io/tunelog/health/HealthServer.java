@@ -11,13 +11,16 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * Liveness and readiness over plain HTTP, for Kubernetes probes and compose healthchecks.
+ * Liveness and readiness over plain HTTP, for Kubernetes probes and compose healthchecks, and metrics for
+ * Prometheus.
  *
  * <pre>
  * GET /health/live   200 while every component is live, else 503
  * GET /health/ready  200 while every component is live and ready, else 503
+ * GET /metrics       the process's meters in Prometheus's text format, when it has them
  * </pre>
  *
  * Both answer {@code {"live": .., "ready": .., "components": {"<name>": {"live": .., "ready": ..}}}}.
@@ -26,6 +29,7 @@ import java.util.function.BooleanSupplier;
 public final class HealthServer implements AutoCloseable {
     public static final String LIVE = "/health/live";
     public static final String READY = "/health/ready";
+    public static final String METRICS = "/metrics";
 
     /** One part of the process, asked afresh on every request. */
     public record Component(String name, BooleanSupplier live, BooleanSupplier ready) {}
@@ -38,8 +42,17 @@ public final class HealthServer implements AutoCloseable {
         this.components = List.copyOf(components);
     }
 
-    /** Starts serving on host:port (0 for any free port); see {@link #port()}. */
+    /** Starts serving on host:port (0 for any free port), without metrics; see {@link #port()}. */
     public static HealthServer start(String host, int port, List<Component> components) {
+        return start(host, port, components, null);
+    }
+
+    /**
+     * Starts serving on host:port (0 for any free port); see {@link #port()}.
+     *
+     * @param metrics the Prometheus text to answer {@code GET /metrics} with, asked afresh on every scrape; or null
+     */
+    public static HealthServer start(String host, int port, List<Component> components, Supplier<String> metrics) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -48,6 +61,9 @@ public final class HealthServer implements AutoCloseable {
         }
         HealthServer health = new HealthServer(server, components);
         server.createContext("/health/", health::handle);
+        if (metrics != null) {
+            server.createContext(METRICS, exchange -> scrape(exchange, metrics));
+        }
         server.start();
         return health;
     }
@@ -85,6 +101,21 @@ public final class HealthServer implements AutoCloseable {
             byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(up ? 200 : 503, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private static void scrape(HttpExchange exchange, Supplier<String> metrics) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestURI().getPath().equals(METRICS)) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] bytes = metrics.get().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }

@@ -89,6 +89,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final KafkaClients clients;
     private final Admin admin;
     private final PartitionSnapshots snapshots;
+    private final LoopMetrics metrics;
+    private Instant metricsAt = Instant.EPOCH;
+    /** For each experiment decided in this pass, when the newest event its decision was made on was written. */
+    private final List<Instant> decidedOn = new ArrayList<>();
     /** The workers' leases, for the gate only; made once the topics surely exist. */
     private Leases leases;
     private Instant leasesCheckedAt = Instant.EPOCH;
@@ -152,6 +156,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         final Set<String> pendingDecisions = new HashSet<>();
         /** Digest of the log prefix folded into {@code log}; written with every event as proof of its basis. */
         final Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
+        /** When the newest event folded into {@code log} was written. */
+        Instant lastFoldedAt;
 
         Tracked(int partition, String experimentId) {
             this.partition = partition;
@@ -179,6 +185,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         this.producer = clients.producer(name + "-" + instance, name + "-" + instance);
         this.admin = clients.admin();
         this.gate = logic.gatesCommands() ? new CommandGate(instance, logic::checkSubmittedSpec) : null;
+        // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
+        this.metrics = new LoopMetrics(io.micrometer.core.instrument.Metrics.globalRegistry, logic.service(), instance, gate != null);
     }
 
     /** True once every assigned partition has caught up; for tests and health checks. */
@@ -219,8 +227,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 if (leases != null) {
                     expireLeases();
                 }
+                updateMetrics();
             }
         } finally {
+            metrics.close();
             // A stopped instance leaves the group (a static member otherwise holds its partitions until the session
             // times out); a killed process does not get here, and its successor under the same id fences it instead.
             consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
@@ -294,6 +304,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
 
     private void afterCommit(List<Map.Entry<Event, ExperimentState>> decided) {
         decided.forEach(d -> logic.afterCommit(d.getKey(), d.getValue()));
+        metrics.decisions.increment(decided.size());
+        Instant now = clock.instant();
+        decidedOn.forEach(on -> metrics.decisionLatency.record(Duration.between(on, now)));
+        decidedOn.clear();
     }
 
     private void fold(ConsumerRecord<String, byte[]> record, Set<Tracked> dirty) {
@@ -335,6 +349,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         LoggedEvent logged = new LoggedEvent(record.offset(), event);
         t.log.apply(logged);
         t.prefix.add(Integrity.hash(record.value()));
+        t.lastFoldedAt = event.timestamp();
+        metrics.folded.increment();
         if (gate != null) {
             t.gateView.apply(logged);
         }
@@ -373,6 +389,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             return;
         }
         List<Event> events = Decisions.toEvents(t.log, logic.service(), instance, decisions, clock.instant());
+        if (t.lastFoldedAt != null) {
+            decidedOn.add(t.lastFoldedAt);
+        }
         for (Event e : events) {
             append(e, t);
             if (gate != null) {
@@ -408,8 +427,10 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
         }, clock.instant());
         if (outcome.accepted() != null) {
+            metrics.admitted.increment();
             append(outcome.accepted(), tracked(partition, outcome.accepted().experimentId()));
         } else {
+            metrics.rejected.increment();
             CommandRejected r = outcome.rejected();
             if (outcome.undecodable()) {
                 deadLetter(record, r.getReason());
@@ -530,6 +551,29 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                     new TrialControl(e.experimentId(), e.trialId(), failed.attempt(), TrialAction.STOP, failed.error()))));
         }
         commit();
+    }
+
+    /**
+     * The consumer's lag after every poll (it is known from the fetches, at no cost); trials by status and live
+     * workers once a second, since counting them walks every trial.
+     */
+    private void updateMetrics() {
+        long lag = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            lag += consumer.currentLag(tp).orElse(0);
+        }
+        metrics.lag(lag);
+        Instant now = clock.instant();
+        if (Duration.between(metricsAt, now).compareTo(Duration.ofSeconds(1)) < 0) {
+            return;
+        }
+        metricsAt = now;
+        List<ExperimentState> states = new ArrayList<>();
+        partitions.values().forEach(p -> p.experiments.values().forEach(t -> states.add(t.log)));
+        metrics.trials(states);
+        if (leases != null) {
+            metrics.workers(leases.liveWorkers(now));
+        }
     }
 
     private List<TopicPartition> commandPartitions(Collection<Integer> logPartitions) {

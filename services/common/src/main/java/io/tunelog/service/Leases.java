@@ -74,6 +74,11 @@ final class Leases implements AutoCloseable {
         }
     }
 
+    /** The workers heard from within a lease. */
+    int liveWorkers(Instant now) {
+        return (int) lastHeard.values().stream().filter(h -> !now.isAfter(h.at().plus(LEASE))).count();
+    }
+
     /** A running attempt whose lease has run out, and why. */
     record Lapsed(TrialState trial, String reason) {}
 

@@ -1,5 +1,9 @@
 package io.tunelog.worker;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.tunelog.avro.Assignment;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerHeartbeat;
@@ -80,6 +84,7 @@ public final class WorkerAgent implements AutoCloseable {
     private final ExecutorService trials;
     private final ScheduledExecutorService timers;
     private final Map<String, TrialAttempt> running = new ConcurrentHashMap<>();
+    private final List<Meter> meters = new ArrayList<>();
     private final AtomicBoolean open = new AtomicBoolean(true);
     /** Set once {@link #threads} is complete and started; read first, it makes them safe to read elsewhere. */
     private volatile boolean started;
@@ -140,6 +145,12 @@ public final class WorkerAgent implements AutoCloseable {
         threads.add(daemon("queue", this::takeAssignments));
         threads.add(daemon("heartbeat", this::beat));
         threads.forEach(Thread::start);
+        // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
+        MeterRegistry registry = Metrics.globalRegistry;
+        meters.add(Gauge.builder("tunelog.worker.slots", settings, Settings::slots).description("Trial slots of the worker")
+                .tag("worker", settings.workerId()).register(registry));
+        meters.add(Gauge.builder("tunelog.worker.trials.running", running, Map::size).description("Attempts the worker runs")
+                .tag("worker", settings.workerId()).register(registry));
         started = true;
         LOG.info("worker {} on {} ready with {} slots", settings.workerId(), settings.host(), settings.slots());
         return this;
@@ -381,6 +392,7 @@ public final class WorkerAgent implements AutoCloseable {
         if (!open.compareAndSet(true, false)) {
             return;
         }
+        meters.forEach(Metrics.globalRegistry::remove);
         running.values().forEach(a -> a.abandon("worker " + settings.workerId() + " shutting down"));
         queue.wakeup();
         control.wakeup();
