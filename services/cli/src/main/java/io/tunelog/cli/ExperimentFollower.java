@@ -12,6 +12,7 @@ import io.tunelog.kafka.Topics;
 import io.tunelog.log.LogReader;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -84,13 +85,38 @@ final class ExperimentFollower {
         long done = count(state, TrialStatus.COMPLETED);
         long failed = state.trials().stream().filter(t -> t.isTerminal(state.spec().trial().maxFailures()) && t.status() == TrialStatus.FAILED).count();
         long stopped = count(state, TrialStatus.STOPPED);
+        int planned = RobustStage.plannedTrials(state);
         String best = state.best().map(b -> "best " + b.trialId() + " " + state.spec().metric().name() + "=" + String.format("%.4f", b.value()))
                 .orElse("no result yet");
-        long secs = Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds();
-        String line = String.format("[%s] %d/%d trials: %d running, %d completed, %d stopped, %d failed | %s | %02d:%02d",
-                state.spec().name(), state.trials().size(), RobustStage.plannedTrials(state), running, done, stopped, failed, best, secs / 60, secs % 60);
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
+        long ended = done + stopped + failed;
+        String line = String.format("[%s] %s %d/%d ended: %d running, %d completed, %d stopped, %d failed | %s | %s, %s",
+                state.spec().name(), bar(ended, planned, 20), ended, planned, running, done, stopped, failed, best,
+                clock(elapsed), eta(elapsed, ended, planned).map(left -> "ETA " + clock(left)).orElse("ETA --:--"));
         progress.print(interactive ? "\r" + line + "   " : line + System.lineSeparator());
         progress.flush();
+    }
+
+    /** A bar of {@code width} cells, filled in proportion to {@code done} of {@code total}. */
+    static String bar(long done, long total, int width) {
+        int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
+    }
+
+    /**
+     * The time left if the trials still to end take as long, on average, as those that ended: empty before the
+     * first has ended, since there is nothing yet to go by.
+     */
+    static Optional<Duration> eta(Duration elapsed, long ended, long total) {
+        if (ended <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(elapsed.multipliedBy(Math.max(0, total - ended)).dividedBy(ended));
+    }
+
+    static String clock(Duration d) {
+        long s = d.toSeconds();
+        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%02d:%02d", s / 60, s % 60);
     }
 
     private static long count(ExperimentState state, TrialStatus status) {
