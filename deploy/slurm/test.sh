@@ -18,11 +18,16 @@ tunelog="$root/bin/tunelog"
 cd "$root"
 scaler=""
 teardown() {
-  [ -n "$scaler" ] && kill -TERM "$scaler" 2>/dev/null && wait "$scaler" 2>/dev/null
-  scancel --quiet --user=root 2>/dev/null || true
+  # Keeps the script's own exit status, and runs every step: under set -e, a step that fails (the scaler's wait
+  # returns its SIGTERM status) would end the script here and leave the daemons running.
+  local status=$?
+  set +e
+  if [ -n "$scaler" ]; then kill -TERM "$scaler" 2>/dev/null; wait "$scaler" 2>/dev/null; fi
+  scancel --quiet --user=root 2>/dev/null
   for _ in $(seq 1 60); do [ -z "$(squeue --noheader --user=root 2>/dev/null)" ] && break; sleep 0.5; done
-  deploy/local/stop.sh "$run" > /dev/null || true
-  deploy/slurm/cluster.sh stop > /dev/null || true
+  deploy/local/stop.sh "$run" > /dev/null
+  deploy/slurm/cluster.sh stop > /dev/null
+  exit "$status"
 }
 trap teardown EXIT
 step() { echo "== $(date +%T) $*"; }
