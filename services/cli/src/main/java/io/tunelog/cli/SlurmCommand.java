@@ -117,8 +117,10 @@ final class SlurmCommand {
             try (Backlog backlog = new Backlog(clients)) {
                 say("scaling jobs named " + jobName + " between " + min + " and " + max + ", " + slotsPerJob + " slot(s) each, with " + script);
                 while (running.get()) {
-                    backlog.catchUp(interval);
-                    step(slurm, policy, backlog.seen());
+                    // Before the fold has caught up, an empty backlog would cancel jobs that run trials.
+                    if (backlog.caughtUp()) {
+                        step(slurm, policy, backlog.seen());
+                    }
                     sleep(interval, running);
                 }
             } finally {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.state.Checkpoint;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.kafka.KafkaClients;
+import io.tunelog.log.ExperimentsView;
 import io.tunelog.registry.storage.CheckpointContents;
 import io.tunelog.registry.storage.CheckpointStore;
 import io.tunelog.registry.storage.CheckpointStores;
@@ -89,7 +90,7 @@ public final class CheckpointServer implements AutoCloseable {
      * The log topic must exist or appear within a minute.
      */
     public static CheckpointServer start(KafkaClients clients, CheckpointStores stores, String host, int port) {
-        ExperimentsView view = new ExperimentsView(clients);
+        ExperimentsView view = new ExperimentsView(clients, "tunelog-registry-http");
         try {
             return new CheckpointServer(view, stores, host, port);
         } catch (RuntimeException e) {

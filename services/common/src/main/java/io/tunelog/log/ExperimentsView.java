@@ -1,4 +1,4 @@
-package io.tunelog.registry.http;
+package io.tunelog.log;
 
 import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.codec.EventCodec;
@@ -9,6 +9,8 @@ import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every experiment of the log, folded by a reader thread of its own: all partitions of the log,
- * assigned (no group, so any number of servers can read alongside the services), from the beginning,
+ * assigned (no group, so any number of readers can read alongside the services), from the beginning,
  * committed events only. Callers read the folded states under one lock, because a state is mutated by
- * the fold and is not safe to read while it runs.
+ * the fold and is not safe to read while it runs. The checkpoint server and the Slurm launcher read it.
  */
-final class ExperimentsView implements AutoCloseable {
+public final class ExperimentsView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentsView.class);
 
     private final Map<String, ExperimentState> experiments = new HashMap<>();
@@ -41,8 +43,12 @@ final class ExperimentsView implements AutoCloseable {
     private volatile boolean caughtUp;
     private volatile RuntimeException failure;
 
-    /** Starts reading; waits (up to a minute) for the log topic to exist. */
-    ExperimentsView(KafkaClients clients) {
+    /**
+     * Starts reading; waits (up to a minute) for the log topic to exist.
+     *
+     * @param clientId the reader's Kafka client id, which also names its thread
+     */
+    public ExperimentsView(KafkaClients clients, String clientId) {
         try (Admin admin = clients.admin()) {
             Topics.await(admin, List.of(Topics.EVENTS), Duration.ofSeconds(60));
             int count = Topics.partitionsOf(admin, Topics.EVENTS);
@@ -50,10 +56,10 @@ final class ExperimentsView implements AutoCloseable {
                 partitions.add(new TopicPartition(Topics.EVENTS, p));
             }
         }
-        consumer = clients.consumer("tunelog-registry-http", null, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000));
+        consumer = clients.consumer(clientId, null, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000));
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
-        reader = new Thread(this::read, "registry-http-log-reader");
+        reader = new Thread(this::read, clientId + "-log-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -62,26 +68,33 @@ final class ExperimentsView implements AutoCloseable {
      * Runs {@code query} on the experiment's state under the lock; the query must copy out what it
      * needs. Empty when the log holds no such experiment (yet).
      */
-    <T> Optional<T> read(String experimentId, Function<ExperimentState, T> query) {
+    public <T> Optional<T> read(String experimentId, Function<ExperimentState, T> query) {
         synchronized (experiments) {
             ExperimentState state = experiments.get(experimentId);
             return state == null ? Optional.empty() : Optional.ofNullable(query.apply(state));
         }
     }
 
-    int experimentCount() {
+    /** Runs {@code query} on every experiment's state under the lock; the query must copy out what it needs. */
+    public <T> T readAll(Function<Collection<ExperimentState>, T> query) {
+        synchronized (experiments) {
+            return query.apply(Collections.unmodifiableCollection(experiments.values()));
+        }
+    }
+
+    public int experimentCount() {
         synchronized (experiments) {
             return experiments.size();
         }
     }
 
     /** Whether the fold has reached the end the log had when reading began: before that, absence proves nothing. */
-    boolean caughtUp() {
+    public boolean caughtUp() {
         return caughtUp;
     }
 
     /** Why the reader stopped, when it did. */
-    Optional<RuntimeException> failure() {
+    public Optional<RuntimeException> failure() {
         return Optional.ofNullable(failure);
     }
 
@@ -104,7 +117,7 @@ final class ExperimentsView implements AutoCloseable {
                 failure = e;
             }
         } catch (RuntimeException e) {
-            LOG.error("the checkpoint server stopped reading the log", e);
+            LOG.error("{} stopped reading the log", reader.getName(), e);
             failure = e;
         } finally {
             consumer.close();
