@@ -17,7 +17,8 @@ import java.util.TreeSet;
 /**
  * Writes an experiment's results where Ray Tune users look for them: one directory per trial with
  * {@code params.json}, {@code result.json} (a JSON line per report) and {@code progress.csv}, and an
- * {@code experiment.json} at the top. Everything is derived from the folded log, so it can be
+ * {@code experiment.json} at the top; a trial that has reported also gets a TensorBoard event file
+ * ({@link TensorBoardWriter}). Everything is derived from the folded log, so it can be
  * rewritten from the log at any time.
  */
 public final class ResultsWriter {
@@ -78,6 +79,9 @@ public final class ResultsWriter {
             csv.append(String.join(",", cells)).append('\n');
         }
         writeAtomically(dir.resolve("progress.csv"), csv.toString());
+        if (!trial.reports().isEmpty()) {
+            TensorBoardWriter.write(trial, dir);
+        }
     }
 
     /** Readers never see a half-written file: write beside it, then rename over it. */
@@ -86,6 +90,12 @@ public final class ResultsWriter {
         try (Writer w = Files.newBufferedWriter(tmp)) {
             w.write(content);
         }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** As {@link #writeAtomically(Path, String)}, for a file whose temporary name must be chosen by the caller. */
+    static void writeAtomically(Path file, Path tmp, byte[] content) throws IOException {
+        Files.write(tmp, content);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }
