@@ -1,0 +1,475 @@
+package io.tunelog.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tunelog.avro.SubmitExperiment;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.domain.event.EventPayload.TrialDecision;
+import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.Report;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import io.tunelog.log.LogReader;
+import io.tunelog.registry.RegistryService;
+import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.registry.storage.FileCheckpointStore;
+import io.tunelog.results.Json;
+import io.tunelog.scheduler.SchedulingService;
+import io.tunelog.service.ServiceRunner;
+import io.tunelog.suggestion.SuggestionService;
+import io.tunelog.worker.WorkerAgent;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway against a real broker, with every service and a worker running in this JVM: experiments are
+ * submitted over HTTP, run for real, and what the gateway serves is checked against the log folded here.
+ */
+class GatewayServerTest {
+    static final String SPEC = """
+            name: gw-asha
+            metric: {name: score, mode: max}
+            seed: 7
+            budget: {trials: 6, concurrent: 2}
+            searchSpace:
+              x: {uniform: [-1, 1]}
+              y: {uniform: [-1, 1]}
+            scheduler: {type: asha, maxT: 5, gracePeriod: 1, reductionFactor: 2}
+            trial:
+              trainable: io.tunelog.gateway.QuadraticTrainable
+            """;
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @TempDir
+    static Path storage;
+
+    static KafkaClients clients;
+    static final List<ServiceRunner> services = new ArrayList<>();
+    static WorkerAgent worker;
+    static GatewayServer gateway;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        clients = KafkaClients.of(KAFKA.bootstrapServers());
+        try (Admin admin = clients.admin()) {
+            Topics.ensure(admin, Topics.Layout.LOCAL);
+        }
+        CheckpointStores stores = new CheckpointStores(List.of(new FileCheckpointStore(List.of(storage))));
+        services.add(new ServiceRunner(clients, new SchedulingService(), "gw").start());
+        services.add(new ServiceRunner(clients, new SuggestionService(), "gw").start());
+        services.add(new ServiceRunner(clients, new RegistryService(stores), "gw").start());
+        worker = new WorkerAgent(clients, new WorkerAgent.Settings("gw-worker", "localhost", 2, storage, storage, null,
+                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!services.stream().allMatch(ServiceRunner::isReady)) {
+            assertThat(System.currentTimeMillis()).as("services ready within a minute").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        gateway = GatewayServer.start(clients, "127.0.0.1", 0);
+        while (!gateway.caughtUp()) {
+            assertThat(System.currentTimeMillis()).as("gateway caught up").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        services.forEach(ServiceRunner::close);
+    }
+
+    @Test
+    void shouldRunASubmittedExperimentAndServeWhatItsLogSays() throws Exception {
+        Reply submitted = post("/api/experiments", "application/yaml", SPEC);
+        assertThat(submitted.status()).as(submitted.body()).isEqualTo(202);
+        String id = submitted.json().get("experimentId").asText();
+        assertThat(id).startsWith("gw-asha-");
+        assertThat(submitted.location()).isEqualTo("/api/experiments/" + id);
+
+        JsonNode first = await("/api/experiments/" + id, r -> r.status() == 200);
+        assertThat(first.get("name").asText()).isEqualTo("gw-asha");
+        CompletableFuture<List<String[]>> stream = CompletableFuture.supplyAsync(() -> readStream(id, null, "ExperimentCompleted", Integer.MAX_VALUE));
+
+        await("/api/experiments/" + id, r -> r.status() == 200 && r.json().get("status").asText().equals("COMPLETED"));
+        List<LoggedEvent> log = new ArrayList<>();
+        ExperimentState state = settled(id, log);
+
+        // The list.
+        JsonNode list = get("/api/experiments").json().get("experiments");
+        JsonNode line = find(list, n -> n.get("experimentId").asText().equals(id));
+        assertThat(line.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(line.get("name").asText()).isEqualTo("gw-asha");
+        assertThat(line.get("submittedAt").asText()).isEqualTo(state.submittedAt().toString());
+        assertThat(line.get("trials").get("total").asInt()).isEqualTo(6);
+        assertThat(line.get("trials").get("completed").asInt() + line.get("trials").get("stopped").asInt()).isEqualTo(6);
+        assertThat(line.get("trials").get("completed").asInt()).isEqualTo(count(state, "COMPLETED"));
+        assertThat(line.get("best").get("trialId").asText()).isEqualTo(state.best().orElseThrow().trialId());
+        assertThat(line.get("best").get("metric").asText()).isEqualTo("score");
+        assertThat(line.get("best").get("value").asDouble()).isEqualTo(state.best().orElseThrow().value());
+
+        // The summary.
+        JsonNode summary = get("/api/experiments/" + id).json();
+        assertThat(summary.get("eventsInLog").asLong()).isEqualTo(state.eventCount());
+        assertThat(summary.get("best").get("config").get("x").asDouble())
+                .isEqualTo((Double) state.trial(state.best().orElseThrow().trialId()).config().get("x"));
+        assertThat(summary.get("completion").get("bestTrialId").asText()).isEqualTo(state.completion().orElseThrow().bestTrialId());
+        assertThat(summary.get("spec").get("scheduler").get("type").asText()).isEqualTo("asha");
+        assertThat(summary.get("anomalies").asInt()).isZero();
+        Map<String, Integer> rules = new TreeMap<>();
+        state.trials().forEach(t -> t.decisions().forEach(d -> rules.merge(d.rule() + "." + d.action().name().toLowerCase(), 1, Integer::sum)));
+        assertThat(Json.MAPPER.treeToValue(summary.get("decisions"), Map.class)).isEqualTo(rules);
+        assertThat(Json.summary(state, null).get("decisions")).isEqualTo(summary.get("decisions"));
+
+        // The trials, each as the fold has it.
+        JsonNode trials = get("/api/experiments/" + id + "/trials").json().get("trials");
+        assertThat(trials).extracting(t -> t.get("trialId").asText())
+                .containsExactlyElementsOf(state.trials().stream().map(TrialState::trialId).toList());
+        for (JsonNode t : trials) {
+            TrialState folded = state.trial(t.get("trialId").asText());
+            assertThat(t.get("status").asText()).isEqualTo(folded.status().name());
+            assertThat(t.get("attempt").asInt()).isEqualTo(folded.attempt());
+            assertThat(t.get("stepsReported").asInt()).isEqualTo(folded.reports().size());
+            assertThat(t.get("lastValue").asDouble()).isEqualTo(folded.lastValue("score").orElseThrow());
+            assertThat(t.get("workerId").asText()).isEqualTo(folded.workerId()).isEqualTo("gw-worker");
+            assertThat(Json.MAPPER.treeToValue(t.get("config"), Map.class)).isEqualTo(folded.config());
+
+            JsonNode reports = get("/api/experiments/" + id + "/trials/" + folded.trialId() + "/reports").json().get("reports");
+            assertThat(reports).hasSize(folded.reports().size());
+            Iterator<JsonNode> served = reports.iterator();
+            for (Report r : folded.reports()) {
+                JsonNode s = served.next();
+                assertThat(s.get("attempt").asInt()).isEqualTo(r.attempt());
+                assertThat(s.get("step").asLong()).isEqualTo(r.step());
+                assertThat(Json.MAPPER.treeToValue(s.get("metrics"), Map.class)).isEqualTo(r.metrics());
+            }
+        }
+        JsonNode bestFirst = get("/api/experiments/" + id + "/trials?sort=metric&order=desc").json().get("trials");
+        assertThat(bestFirst.get(0).get("trialId").asText()).isEqualTo(state.best().orElseThrow().trialId());
+        List<Double> values = new ArrayList<>();
+        bestFirst.forEach(t -> values.add(t.get("lastValue").asDouble()));
+        assertThat(values).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+        JsonNode stopped = get("/api/experiments/" + id + "/trials?status=stopped").json().get("trials");
+        assertThat(stopped).extracting(t -> t.get("trialId").asText()).containsExactlyElementsOf(
+                state.trials().stream().filter(t -> t.status().name().equals("STOPPED")).map(TrialState::trialId).toList());
+
+        // The decisions: every rung of ASHA is one, continue or stop.
+        JsonNode decisions = get("/api/experiments/" + id + "/decisions").json().get("decisions");
+        List<LoggedEvent> logged = log.stream().filter(e -> e.event().payload() instanceof TrialDecision).toList();
+        assertThat(logged).isNotEmpty();
+        assertThat(decisions).extracting(d -> d.get("offset").asLong()).containsExactlyElementsOf(logged.stream().map(LoggedEvent::offset).toList());
+        JsonNode d0 = decisions.get(0);
+        TrialDecision t0 = (TrialDecision) logged.get(0).event().payload();
+        assertThat(d0.get("trialId").asText()).isEqualTo(logged.get(0).event().trialId());
+        assertThat(d0.get("action").asText()).isEqualTo(t0.action().name());
+        assertThat(d0.get("rule").asText()).isEqualTo(t0.rule());
+        assertThat(d0.get("reason").asText()).isEqualTo(t0.reason());
+        assertThat(Json.MAPPER.treeToValue(d0.get("inputs"), Map.class)).isEqualTo(t0.inputs());
+
+        // The events, in pages of 7, are the log as Json.event gives it.
+        List<JsonNode> paged = new ArrayList<>();
+        long from = 0;
+        while (true) {
+            JsonNode page = get("/api/experiments/" + id + "/events?from=" + from + "&limit=7").json();
+            assertThat(page.get("events").size()).isLessThanOrEqualTo(7);
+            page.get("events").forEach(paged::add);
+            from = page.get("next").asLong();
+            if (!page.get("more").asBoolean()) {
+                break;
+            }
+        }
+        assertThat(paged).containsExactlyElementsOf(log.stream().map(GatewayServerTest::asServed).toList());
+
+        // The stream: every event, ids increasing, up to the completion.
+        List<String[]> streamed = stream.get(60, TimeUnit.SECONDS);
+        List<Long> ids = streamed.stream().map(e -> Long.parseLong(e[0])).toList();
+        assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(streamed.get(streamed.size() - 1)[1]).isEqualTo("ExperimentCompleted");
+        long completedAt = log.stream().filter(e -> e.event().payload().getClass().getSimpleName().equals("ExperimentCompleted"))
+                .findFirst().orElseThrow().offset();
+        assertThat(ids).containsExactlyElementsOf(log.stream().map(LoggedEvent::offset).filter(o -> o <= completedAt).toList());
+        assertThat(Json.MAPPER.readTree(streamed.get(0)[2])).isEqualTo(asServed(log.get(0)));
+
+        // Resumed after an event, it starts at the next one.
+        List<String[]> resumed = readStream(id, String.valueOf(log.get(4).offset()), null, 3);
+        assertThat(resumed).extracting(e -> Long.parseLong(e[0]))
+                .containsExactly(log.get(5).offset(), log.get(6).offset(), log.get(7).offset());
+    }
+
+    @Test
+    void shouldRefuseABadSpecNamingTheField() throws Exception {
+        Reply yaml = post("/api/experiments", "application/yaml", SPEC.replace("trials: 6", "trials: -3"));
+        assertThat(yaml.status()).isEqualTo(400);
+        assertThat(yaml.json().get("field").asText()).isEqualTo("budget.trials");
+        assertThat(yaml.json().get("error").asText()).startsWith("budget.trials: ");
+
+        Reply json = post("/api/experiments", "application/json; charset=utf-8",
+                "{\"name\": \"j\", \"metric\": {\"name\": \"score\", \"mode\": \"sideways\"}}");
+        assertThat(json.status()).isEqualTo(400);
+        assertThat(json.json().get("field").asText()).isEqualTo("metric.mode");
+
+        // What only the gate's option checks refuse is refused here too.
+        Reply option = post("/api/experiments", "text/yaml", SPEC.replace("gracePeriod: 1", "gracePeriod: 1, grace: 2"));
+        assertThat(option.status()).isEqualTo(400);
+        assertThat(option.json().get("field").asText()).startsWith("scheduler.");
+
+        Reply badId = post("/api/experiments?id=../escape", "application/yaml", SPEC);
+        assertThat(badId.status()).isEqualTo(400);
+        assertThat(badId.json().get("field").asText()).isEqualTo("id");
+
+        Reply type = post("/api/experiments", "text/plain", SPEC);
+        assertThat(type.status()).isEqualTo(415);
+        assertThat(type.json().get("field").asText()).isEqualTo("Content-Type");
+    }
+
+    @Test
+    void shouldRefuseABodyOverTheSpecLimitWith413() throws Exception {
+        String big = SPEC + "# " + "x".repeat(300 * 1024) + "\n";
+        Reply reply = post("/api/experiments", "application/yaml", big);
+        assertThat(reply.status()).isEqualTo(413);
+        assertThat(reply.json().get("field").asText()).isEqualTo("body");
+        assertThat(reply.json().get("error").asText()).contains("262144");
+    }
+
+    @Test
+    void shouldAnswer404ForWhatTheLogDoesNotHold() throws Exception {
+        Reply unknown = get("/api/experiments/no-such-experiment");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("field").asText()).isEqualTo("experimentId");
+        assertThat(unknown.json().get("error").asText()).contains("no-such-experiment");
+        assertThat(get("/api/experiments/no-such-experiment/trials").status()).isEqualTo(404);
+        assertThat(get("/api/experiments/no-such-experiment/stream").status()).isEqualTo(404);
+        Reply path = get("/api/nothing-here");
+        assertThat(path.status()).isEqualTo(404);
+        assertThat(path.json().get("field").asText()).isEqualTo("path");
+    }
+
+    @Test
+    void shouldRefuseQueryParametersOutOfRangeNamingThem() throws Exception {
+        String id = "gw-params-" + System.nanoTime();
+        assertThat(post("/api/experiments?id=" + id, "application/yaml", SPEC.replace("trials: 6", "trials: 1")).status()).isEqualTo(202);
+        await("/api/experiments/" + id, r -> r.status() == 200);
+        for (String[] bad : List.of(
+                new String[] {"events?limit=0", "limit"}, new String[] {"events?limit=10001", "limit"},
+                new String[] {"events?from=-1", "from"}, new String[] {"events?from=abc", "from"},
+                new String[] {"trials?status=sleeping", "status"}, new String[] {"trials?sort=name", "sort"},
+                new String[] {"trials?order=up", "order"})) {
+            Reply reply = get("/api/experiments/" + id + "/" + bad[0]);
+            assertThat(reply.status()).as(bad[0]).isEqualTo(400);
+            assertThat(reply.json().get("field").asText()).as(bad[0]).isEqualTo(bad[1]);
+        }
+        assertThat(get("/api/experiments/" + id + "/events?limit=10000").status()).isEqualTo(200);
+        Reply trial = get("/api/experiments/" + id + "/trials/trial-99999/reports");
+        assertThat(trial.status()).isEqualTo(404);
+        assertThat(trial.json().get("field").asText()).isEqualTo("trialId");
+    }
+
+    @Test
+    void shouldAnswer422ForARejectedSubmission() throws Exception {
+        String id = "gw-dup-" + System.nanoTime();
+        assertThat(post("/api/experiments?id=" + id, "application/yaml", SPEC.replace("trials: 6", "trials: 1")).status()).isEqualTo(202);
+        await("/api/experiments/" + id, r -> r.status() == 200);
+        Reply again = post("/api/experiments?id=" + id, "application/yaml", SPEC);
+        assertThat(again.status()).isEqualTo(422);
+        assertThat(again.json().get("error").asText()).isEqualTo("experiment " + id + " already exists");
+        assertThat(again.json().get("field").asText()).isEqualTo("id");
+
+        // A producer that skips the gateway's checks is refused by the gate, and the gateway reports the gate's reason.
+        String refused = "gw-refused-" + System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = clients.producer("gw-test", null)) {
+            producer.send(new ProducerRecord<>(Topics.SUBMISSIONS, refused, AvroBytes.encode(new SubmitExperiment(refused,
+                    SPEC.replace("gracePeriod: 1", "gracePeriod: 1, grace: 2"), "test")))).get();
+        }
+        JsonNode rejected = await("/api/experiments/" + refused, r -> r.status() == 422);
+        assertThat(rejected.get("error").asText()).startsWith("submission of " + refused + " rejected: ").contains("scheduler.");
+        assertThat(get("/api/experiments/" + refused + "/events").status()).isEqualTo(422);
+    }
+
+    @Test
+    void shouldDescribeInItsOpenApiDocumentExactlyTheRoutesItServes() throws Exception {
+        JsonNode doc;
+        try (InputStream in = GatewayServer.class.getResourceAsStream("/openapi.yaml")) {
+            assertThat(in).as("openapi.yaml on the class path").isNotNull();
+            doc = new ObjectMapper(new YAMLFactory()).readTree(in);
+        }
+        assertThat(doc.get("openapi").asText()).startsWith("3.0");
+        Set<String> described = new HashSet<>();
+        Set<String> methods = Set.of("get", "post", "put", "delete", "patch", "head", "options");
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+            if (methods.contains(method)) {
+                described.add(method.toUpperCase() + " " + path.getKey());
+            }
+        }));
+        assertThat(gateway.routes()).hasSize(8);
+        assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
+        // Every error answer is the one error schema.
+        doc.get("components").get("responses").forEach(r ->
+                assertThat(r.get("content").get("application/json").get("schema").get("$ref").asText()).isEqualTo("#/components/schemas/Error"));
+    }
+
+    // ---- helpers ----
+
+    record Reply(int status, String body, String location) {
+        JsonNode json() {
+            try {
+                return Json.MAPPER.readTree(body);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("not JSON: " + status + " " + body, e);
+            }
+        }
+    }
+
+    static Reply get(String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null));
+    }
+
+    static Reply post(String path, String contentType, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (!r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
+            throw new AssertionError("not JSON: " + r.statusCode() + " " + r.body());
+        }
+        return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null));
+    }
+
+    static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + gateway.port() + path);
+    }
+
+    /** Polls until {@code done} holds of the answer (two minutes at most), and gives its JSON. */
+    static JsonNode await(String path, Predicate<Reply> done) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        Reply last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = get(path);
+            if (done.test(last)) {
+                return last.json();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("GET " + path + " never as expected; last " + (last == null ? null : last.status() + " " + last.body()));
+    }
+
+    /**
+     * The experiment's log folded here, once the gateway has folded as far: retention may still append after the
+     * completion, so it is read again until the two agree.
+     */
+    static ExperimentState settled(String id, List<LoggedEvent> log) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            log.clear();
+            ExperimentState state = new ExperimentState(id);
+            try (LogReader reader = new LogReader(clients, id)) {
+                reader.readToEnd(e -> {
+                    log.add(e);
+                    state.apply(e);
+                });
+            }
+            if (get("/api/experiments/" + id).json().get("lastOffset").asLong() == state.lastOffset()) {
+                return state;
+            }
+            assertThat(System.currentTimeMillis()).as("gateway and log agree").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Reads the stream as lines until an event of type {@code until} or {@code max} events: each as {id, type, data}.
+     */
+    static List<String[]> readStream(String id, String lastEventId, String until, int max) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/experiments/" + id + "/stream")).GET();
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        List<String[]> events = new ArrayList<>();
+        try {
+            HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String[] current = new String[3];
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    if (line.startsWith("id: ")) {
+                        current[0] = line.substring(4);
+                    } else if (line.startsWith("event: ")) {
+                        current[1] = line.substring(7);
+                    } else if (line.startsWith("data: ")) {
+                        current[2] = line.substring(6);
+                    } else if (line.isEmpty() && current[0] != null) {
+                        events.add(current);
+                        if (current[1].equals(until) || events.size() >= max) {
+                            return events;
+                        }
+                        current = new String[3];
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new AssertionError("stream of " + id + " failed after " + events.size() + " events", e);
+        }
+        throw new AssertionError("stream of " + id + " ended after " + events.size() + " events");
+    }
+
+    static JsonNode find(JsonNode array, Predicate<JsonNode> which) {
+        for (JsonNode n : array) {
+            if (which.test(n)) {
+                return n;
+            }
+        }
+        throw new AssertionError("not found in " + array);
+    }
+
+    /** Json.event as a client reads it back: JSON numbers compare by their parsed type (an offset of 3 is an int). */
+    static JsonNode asServed(LoggedEvent e) {
+        try {
+            return Json.MAPPER.readTree(Json.event(e).toString());
+        } catch (java.io.IOException x) {
+            throw new AssertionError(x);
+        }
+    }
+
+    static int count(ExperimentState state, String status) {
+        return (int) state.trials().stream().filter(t -> t.status().name().equals(status)).count();
+    }
+
+}
