@@ -24,6 +24,7 @@ import io.tunelog.results.Json;
 import io.tunelog.scheduler.SchedulingService;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.Handler;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
@@ -41,6 +42,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -70,17 +73,22 @@ import org.slf4j.LoggerFactory;
  * GET  /api/experiments/{experimentId}/trials[?status=&amp;sort=metric|trial&amp;order=asc|desc]
  * GET  /api/experiments/{experimentId}/trials/{trialId}/reports
  * GET  /api/experiments/{experimentId}/decisions
+ * GET  /api/experiments/{experimentId}/curves       every trial's reports of the metric, for learning curves
  * GET  /api/experiments/{experimentId}/events[?from=&amp;limit=]
  * GET  /api/experiments/{experimentId}/stream       Server-Sent Events, resumable with Last-Event-ID
  * </pre>
  *
  * Every error is {@code {"error": ..., "field": ...}}, the field naming what is at fault when something is.
+ *
+ * <p>It also serves the dashboard, one page ({@code GET /}) that draws from these endpoints, with ECharts from its
+ * WebJar ({@code GET /webjars/echarts/...}): nothing is fetched from outside at run time.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final String JSON = "application/json";
     private static final Set<String> SPEC_TYPES = Set.of("application/yaml", "text/yaml", "application/json");
     static final String EXPERIMENTS = "/api/experiments";
+    static final String ECHARTS = "/webjars/echarts/5.3.1/dist/echarts.min.js";
     static final int DEFAULT_LIMIT = 1_000;
     static final int MAX_LIMIT = 10_000;
     static final long HEARTBEAT_MS = 15_000;
@@ -144,12 +152,12 @@ public final class GatewayServer implements AutoCloseable {
         return catalog.caughtUp();
     }
 
-    /** Every route served, as {@code "GET /api/experiments/{experimentId}"}: what openapi.yaml must describe. */
+    /** Every API route served, as {@code "GET /api/experiments/{experimentId}"}: what openapi.yaml must describe. */
     public List<String> routes() {
         List<String> routes = new ArrayList<>();
         for (Route route : router.getRoutes()) {
-            if (route.getPath() == null || route.methods() == null) {
-                continue; // the catch-all failure handler
+            if (route.getPath() == null || route.methods() == null || !route.getPath().startsWith("/api/")) {
+                continue; // the catch-all failure handler, and the dashboard's page and script
             }
             String path = route.getPath().replaceAll(":([A-Za-z]+)", "{$1}");
             route.methods().forEach(m -> routes.add(m.name() + " " + path));
@@ -168,6 +176,9 @@ public final class GatewayServer implements AutoCloseable {
         r.get(EXPERIMENTS + "/:experimentId/trials").handler(this::trials);
         r.get(EXPERIMENTS + "/:experimentId/trials/:trialId/reports").handler(this::reports);
         r.get(EXPERIMENTS + "/:experimentId/decisions").handler(this::decisions);
+        r.get(EXPERIMENTS + "/:experimentId/curves").handler(this::curves);
+        r.get("/").handler(resource("dashboard/index.html", "text/html; charset=utf-8"));
+        r.get(ECHARTS).handler(resource("META-INF/resources/webjars" + ECHARTS.substring("/webjars".length()), "text/javascript; charset=utf-8"));
         r.get(EXPERIMENTS + "/:experimentId/events").handler(this::events);
         r.get(EXPERIMENTS + "/:experimentId/stream").handler(this::stream);
         r.route().failureHandler(this::failed);
@@ -450,6 +461,58 @@ public final class GatewayServer implements AutoCloseable {
             }
             return new Reply(200, body);
         });
+    }
+
+    // ---- GET /api/experiments/{experimentId}/curves ----
+
+    /**
+     * Every trial's reported values of the metric, in report order, with the trial's status: one request draws every
+     * learning curve, where one per trial would be 10,000 requests for a 10,000-trial experiment.
+     */
+    private void curves(RoutingContext ctx) {
+        String id = ctx.pathParam("experimentId");
+        blocking(ctx, () -> read(id, experiment -> {
+            ExperimentState state = experiment.state();
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.put("experimentId", id);
+            String metric = state.spec() == null ? null : state.spec().metric().name();
+            body.put("metric", metric);
+            body.put("mode", state.spec() == null ? null : state.spec().metric().mode().name().toLowerCase(java.util.Locale.ROOT));
+            ArrayNode curves = body.putArray("curves");
+            for (TrialState t : state.trials()) {
+                ObjectNode curve = curves.addObject();
+                curve.put("trialId", t.trialId());
+                curve.put("status", t.status().name());
+                ArrayNode points = curve.putArray("points");
+                String lastAt = null;
+                for (Report r : t.reports()) {
+                    Double value = metric == null ? null : r.metrics().get(metric);
+                    if (value != null) {
+                        points.addArray().add(r.step()).add(value);
+                        lastAt = r.timestamp().toString();
+                    }
+                }
+                curve.put("lastReportAt", lastAt);
+            }
+            return new Reply(200, body);
+        }));
+    }
+
+    // ---- the dashboard ----
+
+    /** Serves one class-path resource, read once: the page and its script are all the dashboard needs. */
+    private static Handler<RoutingContext> resource(String path, String contentType) {
+        byte[] bytes;
+        try (InputStream in = GatewayServer.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + path + " on the class path");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+        Buffer body = Buffer.buffer(bytes);
+        return ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType).end(body);
     }
 
     // ---- GET /api/experiments/{experimentId}/events ----

@@ -182,6 +182,19 @@ class GatewayServerTest {
                 assertThat(Json.MAPPER.treeToValue(s.get("metrics"), Map.class)).isEqualTo(r.metrics());
             }
         }
+        // The curves: every trial's reported values of the metric, in report order, in one answer.
+        JsonNode curves = get("/api/experiments/" + id + "/curves").json();
+        assertThat(curves.get("metric").asText()).isEqualTo("score");
+        assertThat(curves.get("mode").asText()).isEqualTo("max");
+        assertThat(curves.get("curves")).hasSize(state.trials().size());
+        for (JsonNode c : curves.get("curves")) {
+            TrialState folded = state.trial(c.get("trialId").asText());
+            assertThat(c.get("status").asText()).isEqualTo(folded.status().name());
+            List<List<Double>> points = new ArrayList<>();
+            c.get("points").forEach(p -> points.add(List.of(p.get(0).asDouble(), p.get(1).asDouble())));
+            assertThat(points).containsExactlyElementsOf(folded.reports().stream()
+                    .map(r -> List.of((double) r.step(), r.metrics().get("score"))).toList());
+        }
         JsonNode bestFirst = get("/api/experiments/" + id + "/trials?sort=metric&order=desc").json().get("trials");
         assertThat(bestFirst.get(0).get("trialId").asText()).isEqualTo(state.best().orElseThrow().trialId());
         List<Double> values = new ArrayList<>();
@@ -338,7 +351,7 @@ class GatewayServerTest {
                 described.add(method.toUpperCase() + " " + path.getKey());
             }
         }));
-        assertThat(gateway.routes()).hasSize(8);
+        assertThat(gateway.routes()).hasSize(9);
         assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->

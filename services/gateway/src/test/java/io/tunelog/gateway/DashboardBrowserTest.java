@@ -1,0 +1,192 @@
+package io.tunelog.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import io.tunelog.registry.RegistryService;
+import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.registry.storage.FileCheckpointStore;
+import io.tunelog.scheduler.SchedulingService;
+import io.tunelog.service.ServiceRunner;
+import io.tunelog.suggestion.SuggestionService;
+import io.tunelog.worker.WorkerAgent;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The dashboard in a real headless Chromium (Debian's chromium and chromium-driver, driven by Selenium), opened
+ * while an experiment runs on the real services: the trials appear, the curves are drawn, stopped trials are
+ * marked, and the page follows the run to its end. Screenshots go to target/dashboard-*.png.
+ *
+ * <p>Without Chromium the test is skipped, unless TUNELOG_BROWSER_TESTS=required (CI sets it after installing
+ * Chromium), when it fails.
+ */
+class DashboardBrowserTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final String SPEC = """
+            name: dashboard
+            metric: {name: accuracy, mode: max}
+            seed: 21
+            budget: {trials: 12, concurrent: 4}
+            searchSpace:
+              lr: {loguniform: [0.0001, 1.0]}
+              stepMillis: {choice: [120]}
+            scheduler: {type: asha, maxT: 16, gracePeriod: 2, reductionFactor: 2}
+            trial:
+              trainable: io.tunelog.gateway.CurveTrainable
+            """;
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @TempDir
+    static Path storage;
+
+    static final List<ServiceRunner> services = new ArrayList<>();
+    static WorkerAgent worker;
+    static GatewayServer gateway;
+    static ChromeDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!present && "required".equals(System.getenv("TUNELOG_BROWSER_TESTS"))) {
+            throw new IllegalStateException("TUNELOG_BROWSER_TESTS=required, but " + CHROMIUM + " or " + CHROMEDRIVER
+                    + " is missing: apt-get install chromium chromium-driver");
+        }
+        Assumptions.assumeTrue(present, "no Chromium here: apt-get install chromium chromium-driver to run the browser test");
+        KafkaClients clients = KafkaClients.of(KAFKA.bootstrapServers());
+        try (Admin admin = clients.admin()) {
+            Topics.ensure(admin, Topics.Layout.LOCAL);
+        }
+        CheckpointStores stores = new CheckpointStores(List.of(new FileCheckpointStore(List.of(storage))));
+        services.add(new ServiceRunner(clients, new SchedulingService(), "dash").start());
+        services.add(new ServiceRunner(clients, new SuggestionService(), "dash").start());
+        services.add(new ServiceRunner(clients, new RegistryService(stores), "dash").start());
+        worker = new WorkerAgent(clients, new WorkerAgent.Settings("dash-worker", "localhost", 4, storage, storage, null,
+                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
+        waitFor("services ready", Duration.ofSeconds(60), () -> services.stream().allMatch(ServiceRunner::isReady));
+        gateway = GatewayServer.start(clients, "127.0.0.1", 0);
+        waitFor("gateway caught up", Duration.ofSeconds(60), gateway::caughtUp);
+
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
+                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000");
+        // The driver is given, so Selenium Manager never looks for one to download.
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        services.forEach(ServiceRunner::close);
+    }
+
+    @Test
+    void shouldShowTheTrialsAndCurvesOfARunningExperimentAndFollowItToTheEnd() throws Exception {
+        String base = "http://127.0.0.1:" + gateway.port();
+        HttpResponse<String> submitted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/api/experiments"))
+                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(SPEC)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String id = submitted.body().replaceAll(".*\"experimentId\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+
+        browser.get(base + "/?experiment=" + id);
+        JavascriptExecutor js = browser;
+
+        // While it runs: some trials in the table, some curves drawn, and the run not over.
+        waitFor("trials in the table", Duration.ofSeconds(60), () -> browser.findElements(By.cssSelector("#trials tbody tr")).size() >= 2);
+        waitFor("curves drawn", Duration.ofSeconds(60), () -> seriesWithPoints(js, "curves") >= 1);
+        String status = browser.findElement(By.id("summary")).getText();
+        screenshot("running");
+        assertThat(status).as("the page was looked at while the experiment ran").startsWith("RUNNING");
+        assertThat(browser.findElement(By.cssSelector("#experiments li.selected")).getText()).contains("dashboard");
+
+        // It follows the run live, through the event stream, to the end: every trial, ASHA's cuts marked.
+        waitFor("the run followed to its end", Duration.ofSeconds(120), () -> browser.findElement(By.id("summary")).getText().startsWith("COMPLETED"));
+        waitFor("every trial in the table", Duration.ofSeconds(10), () -> browser.findElements(By.cssSelector("#trials tbody tr")).size() == 12);
+        screenshot("completed");
+        assertThat(seriesWithPoints(js, "curves")).isEqualTo(12);
+        long stopped = browser.findElements(By.cssSelector("#trials tbody tr.STOPPED")).size();
+        assertThat(stopped).as("ASHA stopped trials, shown as stopped").isPositive();
+        assertThat(((Number) js.executeScript(
+                "return echarts.getInstanceByDom(document.getElementById('curves')).getOption().series"
+                        + ".filter(s => s.lineStyle && s.lineStyle.type === 'dashed').length")).longValue())
+                .as("stopped trials' curves dashed").isEqualTo(stopped);
+        assertThat(seriesWithPoints(js, "best")).isEqualTo(1);
+        assertThat(((Number) js.executeScript(
+                "return echarts.getInstanceByDom(document.getElementById('parallel')).getOption().series[0].data.length")).longValue())
+                .as("a line per trial with a value in the parallel coordinates").isEqualTo(12);
+        assertThat(((Number) js.executeScript(
+                "return echarts.getInstanceByDom(document.getElementById('timeline')).getOption().series"
+                        + ".reduce((n, s) => n + s.data.length, 0)")).longValue())
+                .as("a point per decision in the timeline").isPositive();
+
+        // Sorting and filtering the table.
+        browser.findElement(By.cssSelector("#trials th[data-key='lastValue']")).click();
+        browser.findElement(By.cssSelector("#trials th[data-key='lastValue']")).click();
+        List<Double> values = browser.findElements(By.cssSelector("#trials tbody tr td:nth-child(3)")).stream()
+                .map(td -> Double.parseDouble(td.getText())).toList();
+        assertThat(values).as("sorted by the metric, descending").isSortedAccordingTo((a, b) -> Double.compare(b, a));
+        browser.findElement(By.id("filter")).sendKeys("STOPPED");
+        assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize((int) stopped)
+                .allSatisfy(row -> assertThat(row.getAttribute("class")).isEqualTo("STOPPED"));
+        screenshot("filtered");
+    }
+
+    /** The number of series with at least one point in the named chart. */
+    private static long seriesWithPoints(JavascriptExecutor js, String chart) {
+        Object n = js.executeScript("const c = echarts.getInstanceByDom(document.getElementById(arguments[0]));"
+                + "if (!c || !c.getOption()) return 0;"
+                + "return (c.getOption().series || []).filter(s => s.data && s.data.length > 0).length;", chart);
+        return ((Number) n).longValue();
+    }
+
+    private static void screenshot(String name) throws Exception {
+        File shot = browser.getScreenshotAs(OutputType.FILE);
+        Path target = Path.of("target", "dashboard-" + name + ".png");
+        Files.createDirectories(target.getParent());
+        Files.copy(shot.toPath(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void waitFor(String what, Duration timeout, Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.get()) {
+            assertThat(System.nanoTime()).as(what + " within " + timeout.toSeconds() + " s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}
