@@ -17,12 +17,15 @@ run="$(cd "$run" && pwd)"
 tunelog="$root/bin/tunelog"
 cd "$root"
 scaler=""
+submitter=""
 teardown() {
   # Keeps the script's own exit status, and runs every step: under set -e, a step that fails (the scaler's wait
   # returns its SIGTERM status) would end the script here and leave the daemons running.
   local status=$?
   set +e
-  if [ -n "$scaler" ]; then kill -TERM "$scaler" 2>/dev/null; wait "$scaler" 2>/dev/null; fi
+  for pid in "$scaler" "$submitter"; do
+    if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  done
   scancel --quiet --user=root 2>/dev/null
   for _ in $(seq 1 60); do [ -z "$(squeue --noheader --user=root 2>/dev/null)" ] && break; sleep 0.5; done
   deploy/local/stop.sh "$run" > /dev/null
@@ -66,7 +69,8 @@ step "2. scancel the job of a trial that has a checkpoint"
 victim=""
 for _ in $(seq 1 120); do
   sleep 1
-  events slurm-preempt
+  # Until the gate has logged the submission there are no events, and `tunelog events` says so with exit 1.
+  events slurm-preempt || continue
   victim=$(/usr/bin/python3 - "$run/slurm-preempt.events.jsonl" <<'PY'
 import json, sys
 started, checkpointed, ended = {}, {}, set()

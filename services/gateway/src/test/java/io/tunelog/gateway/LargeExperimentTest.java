@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A 10,000-trial experiment (70,000 events), written to the log as the services would write it (no services run,
- * so nothing else acts on it): every endpoint answers it, and the ones that must not walk the log answer fast.
+ * so nothing else acts on it): every endpoint answers it.
  */
 class LargeExperimentTest {
     static final int TRIALS = 10_000;
@@ -117,21 +117,13 @@ class LargeExperimentTest {
     }
 
     /**
-     * The summary and the listing read counts kept up as the log is folded. A bound on time cannot prove that no
-     * request walks the log; it keeps them responsive: about 12 ms a request here, bounded at 50 on a shared machine.
+     * The summary and the listing read counts kept up as the log is folded, so they answer for every trial without
+     * walking the log; how fast they answer is measured by {@code GatewayBenchmark} in the load tests, not here.
      */
     @Test
-    void shouldAnswerTheSummaryAndTheListWithoutWalkingTheLog() throws Exception {
-        json("/api/experiments/" + ID);
-        json("/api/experiments");
-        long started = System.nanoTime();
-        for (int i = 0; i < 100; i++) {
-            assertThat(json("/api/experiments/" + ID).get("trials").get("total").asInt()).isEqualTo(TRIALS);
-            assertThat(json("/api/experiments").get("experiments").get(0).get("trials").get("completed").asInt()).isEqualTo(TRIALS);
-        }
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        System.out.println("200 summary and list requests on a " + TRIALS + "-trial experiment: " + millis + " ms");
-        assertThat(millis).isLessThan(10_000);
+    void shouldCountEveryTrialInTheSummaryAndTheList() throws Exception {
+        assertThat(json("/api/experiments/" + ID).get("trials").get("total").asInt()).isEqualTo(TRIALS);
+        assertThat(json("/api/experiments").get("experiments").get(0).get("trials").get("completed").asInt()).isEqualTo(TRIALS);
     }
 
     static HttpResponse<String> get(String path) throws Exception {
