@@ -76,7 +76,8 @@ final class ExperimentLogGenerator {
         return log;
     }
 
-    private static void decideAll(LogBuilder log, List<Decider> deciders) {
+    /** Lets every decider decide until none has anything more to decide, as the services would between polls. */
+    static void decideAll(LogBuilder log, List<Decider> deciders) {
         boolean more = true;
         while (more) {
             more = false;

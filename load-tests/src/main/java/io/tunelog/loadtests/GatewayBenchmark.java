@@ -155,7 +155,7 @@ public final class GatewayBenchmark {
                 """.formatted(trials, STEPS));
         List<Decider> deciders = new ArrayList<>(ServiceCatalog.deciders().values());
         Random random = new Random(3);
-        decideAll(log, deciders);
+        ExperimentLogGenerator.decideAll(log, deciders);
         int turn = 0;
         while (!log.state().status().isFinished()) {
             List<TrialState> live = log.state().openTrials().stream()
@@ -173,19 +173,9 @@ public final class GatewayBenchmark {
                             Math.min(1, quality) * (1 - Math.exp(-step / 3.0)) + 0.01 * random.nextGaussian()));
                 }
             }
-            decideAll(log, deciders);
+            ExperimentLogGenerator.decideAll(log, deciders);
         }
         return log.events();
-    }
-
-    private static void decideAll(LogBuilder log, List<Decider> deciders) {
-        boolean more = true;
-        while (more) {
-            more = false;
-            for (Decider d : deciders) {
-                more |= !log.decide(d).isEmpty();
-            }
-        }
     }
 
     private static void write(KafkaClients clients, List<LoggedEvent> log) throws Exception {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
 

@@ -1,5 +1,6 @@
 package io.tunelog.registry.http;
 
+import io.tunelog.http.Problem;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
