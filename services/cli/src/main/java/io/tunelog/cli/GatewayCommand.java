@@ -1,8 +1,10 @@
 package io.tunelog.cli;
 
 import io.tunelog.gateway.GatewayServer;
+import io.tunelog.health.HealthServer;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -24,11 +26,15 @@ final class GatewayCommand implements Callable<Integer> {
             + "authentication, so keep it off untrusted networks (default: ${DEFAULT-VALUE})")
     String host;
 
+    @Mixin
+    HealthOptions health;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65_535) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--port must be 0..65535, got " + port);
         }
+        health.check();
         KafkaClients clients = kafka.requiredClients();
         // As `submit` does: a submission sent before the services have made the topics would create them wrongly.
         try (Admin admin = clients.admin()) {
@@ -40,8 +46,12 @@ final class GatewayCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, e.getMessage());
         }
+        HealthServer probes = health.serve(List.of(new HealthServer.Component("gateway", server::isLive, server::caughtUp)));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (probes != null) {
+                probes.close();
+            }
             server.close();
             System.out.println("gateway stopped");
             stopped.countDown();

@@ -1,5 +1,7 @@
 package io.tunelog.gateway;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import io.tunelog.http.Problem;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -150,6 +152,11 @@ public final class GatewayServer implements AutoCloseable {
     /** Whether the catalog has read the log as far as it went at start. */
     public boolean caughtUp() {
         return catalog.caughtUp();
+    }
+
+    /** Whether the catalog still reads the log: a reader that failed leaves a gateway that answers from the past. */
+    public boolean isLive() {
+        return catalog.failure().isEmpty();
     }
 
     /** Every API route served, as {@code "GET /api/experiments/{experimentId}"}: what openapi.yaml must describe. */
@@ -727,10 +734,16 @@ public final class GatewayServer implements AutoCloseable {
      * event, and its cost grows with what it answers (every trial of a 10,000-trial experiment, a page of events).
      */
     private void blocking(RoutingContext ctx, Callable<Reply> work) {
+        long started = System.nanoTime();
         vertx.executeBlocking(() -> {
             Reply reply = work.call();
             return new Object[] {reply, Json.MAPPER.writeValueAsBytes(reply.body())};
         }, false).onComplete(done -> {
+            int status = done.failed() ? (done.cause() instanceof Problem p ? p.status : 500) : ((Reply) done.result()[0]).status();
+            // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
+            Timer.builder("tunelog.gateway.requests").description("API requests answered, by route and status")
+                    .tag("route", ctx.currentRoute().getPath()).tag("status", String.valueOf(status))
+                    .register(Metrics.globalRegistry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             if (done.failed()) {
                 ctx.fail(done.cause());
                 return;

@@ -337,6 +337,25 @@ class GatewayServerTest {
     }
 
     @Test
+    void shouldTimeEveryAnsweredRequestByRouteAndStatus() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.micrometer.core.instrument.Metrics.addRegistry(registry);
+        try {
+            get("/api/experiments");
+            get("/api/experiments");
+            get("/api/experiments/nothing-like-it/trials");
+
+            assertThat(registry.get("tunelog.gateway.requests").tag("route", "/api/experiments").tag("status", "200").timer().count())
+                    .isEqualTo(2);
+            assertThat(registry.get("tunelog.gateway.requests").tag("route", "/api/experiments/:experimentId/trials")
+                    .tag("status", "404").timer().count()).isEqualTo(1);
+            assertThat(gateway.isLive()).isTrue();
+        } finally {
+            io.micrometer.core.instrument.Metrics.removeRegistry(registry);
+        }
+    }
+
+    @Test
     void shouldDescribeInItsOpenApiDocumentExactlyTheRoutesItServes() throws Exception {
         JsonNode doc;
         try (InputStream in = GatewayServer.class.getResourceAsStream("/openapi.yaml")) {
