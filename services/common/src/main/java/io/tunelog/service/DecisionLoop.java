@@ -554,20 +554,20 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     /**
-     * The consumer's lag after every poll (it is known from the fetches, at no cost); trials by status and live
-     * workers once a second, since counting them walks every trial.
+     * The consumer's lag, trials by status and live workers, once a second: a scrape comes far less often, and
+     * counting trials walks every one of them, so none of it belongs on every poll.
      */
     private void updateMetrics() {
-        long lag = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            lag += consumer.currentLag(tp).orElse(0);
-        }
-        metrics.lag(lag);
         Instant now = clock.instant();
         if (Duration.between(metricsAt, now).compareTo(Duration.ofSeconds(1)) < 0) {
             return;
         }
         metricsAt = now;
+        long lag = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            lag += consumer.currentLag(tp).orElse(0);
+        }
+        metrics.lag(lag);
         List<ExperimentState> states = new ArrayList<>();
         partitions.values().forEach(p -> p.experiments.values().forEach(t -> states.add(t.log)));
         metrics.trials(states);
