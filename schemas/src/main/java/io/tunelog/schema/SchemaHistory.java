@@ -1,6 +1,7 @@
 package io.tunelog.schema;
 
 import io.tunelog.avro.Assignment;
+import io.tunelog.avro.CancelExperiment;
 import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.DeadLetter;
 import io.tunelog.avro.Event;
@@ -28,17 +29,18 @@ import org.apache.avro.message.SchemaStore;
 public final class SchemaHistory {
 
     /** The records that travel on a topic on their own, with the schema this build writes. */
-    public static final Map<String, Schema> CURRENT = Map.of(
-            "Event", Event.getClassSchema(),
-            "SubmitExperiment", SubmitExperiment.getClassSchema(),
-            "WorkerReport", WorkerReport.getClassSchema(),
-            "CommandRejected", CommandRejected.getClassSchema(),
-            "Assignment", Assignment.getClassSchema(),
-            "TrialControl", TrialControl.getClassSchema(),
-            "WorkerHeartbeat", WorkerHeartbeat.getClassSchema(),
-            "LogRecord", LogRecord.getClassSchema(),
-            "DeadLetter", DeadLetter.getClassSchema(),
-            "PartitionSnapshot", PartitionSnapshot.getClassSchema());
+    public static final Map<String, Schema> CURRENT = Map.ofEntries(
+            Map.entry("Event", Event.getClassSchema()),
+            Map.entry("SubmitExperiment", SubmitExperiment.getClassSchema()),
+            Map.entry("CancelExperiment", CancelExperiment.getClassSchema()),
+            Map.entry("WorkerReport", WorkerReport.getClassSchema()),
+            Map.entry("CommandRejected", CommandRejected.getClassSchema()),
+            Map.entry("Assignment", Assignment.getClassSchema()),
+            Map.entry("TrialControl", TrialControl.getClassSchema()),
+            Map.entry("WorkerHeartbeat", WorkerHeartbeat.getClassSchema()),
+            Map.entry("LogRecord", LogRecord.getClassSchema()),
+            Map.entry("DeadLetter", DeadLetter.getClassSchema()),
+            Map.entry("PartitionSnapshot", PartitionSnapshot.getClassSchema()));
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

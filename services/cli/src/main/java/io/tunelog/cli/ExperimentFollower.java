@@ -14,8 +14,10 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /** Submits an experiment and follows its log to the end, with a live progress line. */
 final class ExperimentFollower {
@@ -30,14 +32,19 @@ final class ExperimentFollower {
     }
 
     static void submit(KafkaClients clients, String experimentId, SpecFile spec) {
+        send(clients, experimentId, new SubmitExperiment(experimentId, spec.text(), System.getProperty("user.name")));
+    }
+
+    /** Sends a command about an experiment to the gate; returns once the broker has it, with where it is. */
+    static RecordMetadata send(KafkaClients clients, String experimentId, SpecificRecordBase command) {
         try (KafkaProducer<String, byte[]> producer = clients.producer("tunelog-submit", null)) {
-            producer.send(new ProducerRecord<>(Topics.SUBMISSIONS, experimentId,
-                    AvroBytes.encode(new SubmitExperiment(experimentId, spec.text(), System.getProperty("user.name"))))).get();
+            return producer.send(new ProducerRecord<>(Topics.SUBMISSIONS, experimentId, AvroBytes.encode(command))).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while submitting", e);
+            throw new IllegalStateException("interrupted while sending " + command.getSchema().getName(), e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot submit " + experimentId + ": " + e.getCause().getMessage(), e);
+            throw new IllegalStateException("cannot send " + command.getSchema().getName() + " for " + experimentId + ": "
+                    + e.getCause().getMessage(), e);
         }
     }
 

@@ -13,6 +13,8 @@ final class Outcome {
         StringBuilder s = new StringBuilder();
         s.append("Experiment ").append(state.experimentId()).append(": ").append(state.status());
         state.completion().ifPresent(c -> s.append(" (").append(c.reason()).append(')'));
+        state.cancellation().ifPresent(c -> s.append(" (").append(c.reason().isBlank() ? "no reason given" : c.reason())
+                .append(c.cancelledBy() == null ? "" : ", by " + c.cancelledBy()).append(')'));
         s.append('\n');
         state.best().ifPresentOrElse(best -> s.append("Best trial ").append(best.trialId()).append(": ")
                         .append(state.spec().metric().name()).append('=').append(best.value())

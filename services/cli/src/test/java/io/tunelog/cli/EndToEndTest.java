@@ -22,6 +22,8 @@ import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.ExperimentLog;
 import io.tunelog.replay.Replay;
 import io.tunelog.results.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -308,6 +310,96 @@ class EndToEndTest {
 
     private static double score(TrialState t) {
         return t.lastValue("score").orElseThrow();
+    }
+
+    /**
+     * A cancellation stops real trial processes: the four running ones by the gate's STOPs, and the two queued ones
+     * when a worker takes them after the cancellation and the gate refuses their start. Nothing is decided after it.
+     */
+    @Test
+    void shouldCancelARunningExperimentStopItsTrialProcessesAndPassTheAudit() throws Exception {
+        Path pids = Files.createDirectories(storage.resolve("cancel-pids"));
+        Path script = Files.writeString(storage.resolve("sleepy.py"), """
+                import json, os, sys, time
+                with open(os.path.join(sys.argv[1], os.environ["TUNELOG_TRIAL_ID"] + "-" + os.environ["TUNELOG_ATTEMPT"]), "w") as f:
+                    f.write(str(os.getpid()))
+                print(json.dumps({"step": 1, "score": 0.5}), flush=True)
+                time.sleep(300)
+                print(json.dumps({"step": 2, "score": 0.9}), flush=True)
+                """);
+        SpecFile spec = spec("""
+                name: e2e-cancel
+                metric: {name: score, mode: max}
+                budget: {trials: 12, concurrent: 6}
+                searchSpace: {x: {uniform: [0, 1]}}
+                trial: {command: [/usr/bin/python3, %s, %s]}
+                """.formatted(script, pids));
+        String id = "cancel-" + System.nanoTime();
+        ExperimentFollower.submit(clients, id, spec);
+        ExperimentState state = new ExperimentState(id);
+        List<CommandRejected> rejections = new CopyOnWriteArrayList<>();
+        List<LoggedEvent> events = new ArrayList<>();
+        java.util.function.Consumer<LoggedEvent> fold = e -> {
+            events.add(e);
+            state.apply(e);
+        };
+        try (LogReader reader = new LogReader(clients, id)) {
+            reader.follow(fold, rejections::add, e -> state.trials().stream()
+                    .filter(t -> t.status() == TrialStatus.RUNNING && !t.reports().isEmpty()).count() == 4, Duration.ofSeconds(60));
+            assertThat(state.trials()).as("four running on the four workers, two queued").hasSize(6)
+                    .filteredOn(t -> t.status() == TrialStatus.QUEUED).hasSize(2);
+
+            StringWriter out = new StringWriter();
+            int exit = Tunelog.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(System.err, true))
+                    .execute("cancel", id, "--reason", "enough seen", "--bootstrap-servers", KAFKA.bootstrapServers());
+            assertThat(exit).isZero();
+            assertThat(out.toString()).contains("experiment " + id + " cancelled: 6 open trial(s) cancelled");
+
+            // The queued two start once slots free up, and are stopped in turn: six processes in all, each ended.
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && (pidsOf(pids).size() < 6 || pidsOf(pids).stream().anyMatch(EndToEndTest::alive))) {
+                Thread.sleep(200);
+            }
+            assertThat(pidsOf(pids)).as("every trial process, the queued two's included").hasSize(6)
+                    .noneMatch(EndToEndTest::alive);
+            reader.follow(fold, rejections::add, e -> false, Duration.ofSeconds(3));
+        }
+        assertThat(state.status()).isEqualTo(ExperimentStatus.CANCELLED);
+        assertThat(state.cancellation().orElseThrow().reason()).isEqualTo("enough seen");
+        assertThat(state.cancellation().orElseThrow().cancelledBy()).isEqualTo(System.getProperty("user.name"));
+        assertThat(state.trials()).hasSize(6).allSatisfy(t -> assertThat(t.status()).isEqualTo(TrialStatus.CANCELLED));
+        assertThat(state.anomalies()).isEmpty();
+        assertThat(rejections).extracting(CommandRejected::getReason).as("the queued two's starts, after the cancellation")
+                .filteredOn(r -> r.equals("experiment " + id + " is CANCELLED")).hasSizeGreaterThanOrEqualTo(2);
+        List<String> afterCancel = events.stream().map(e -> e.event().payload())
+                .dropWhile(p -> !(p instanceof EventPayload.ExperimentCancelled)).skip(1)
+                .map(p -> p.getClass().getSimpleName()).toList();
+        assertThat(afterCancel).as("nothing enters the log after the cancellation").isEmpty();
+        AuditReport audit = Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id));
+        assertThat(audit.failures()).isEmpty();
+        assertThat(audit.passed()).isTrue();
+
+        StringWriter err = new StringWriter();
+        int again = Tunelog.commandLine().setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err))
+                .execute("cancel", id, "--bootstrap-servers", KAFKA.bootstrapServers());
+        assertThat(again).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString()).contains("experiment " + id + " is CANCELLED");
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static List<Long> pidsOf(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(f -> {
+                try {
+                    return Long.parseLong(Files.readString(f).strip());
+                } catch (java.io.IOException | NumberFormatException e) {
+                    return -1L; // still being written
+                }
+            }).filter(pid -> pid > 0).toList();
+        }
     }
 
     @Test

@@ -3,7 +3,11 @@ package io.tunelog.codec;
 import io.tunelog.schema.SchemaHistory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -14,6 +18,9 @@ import org.apache.avro.specific.SpecificRecordBase;
  * fingerprint, then the binary body. Decoders find the writer schema among all released versions.
  */
 public final class AvroBytes {
+    /** The single-object header: the marker C3 01 and the writer schema's 8-byte CRC-64-AVRO fingerprint. */
+    private static final int HEADER_BYTES = 10;
+
     private static final ConcurrentHashMap<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
 
@@ -47,6 +54,31 @@ public final class AvroBytes {
         } catch (IOException | RuntimeException e) {
             throw new UndecodableRecord("not a " + type.getSimpleName() + " of any known schema: " + e.getMessage());
         }
+    }
+
+    /**
+     * Decodes {@code bytes} as whichever of {@code types} wrote them, told apart by the writer schema that the
+     * single-object header names: for a topic that carries more than one kind of record.
+     */
+    public static SpecificRecordBase decodeAny(byte[] bytes, List<Class<? extends SpecificRecordBase>> types) throws UndecodableRecord {
+        String expected = types.stream().map(Class::getSimpleName).collect(Collectors.joining(" or "));
+        if (bytes == null) {
+            throw new UndecodableRecord("no value (a tombstone) where a " + expected + " was expected");
+        }
+        if (bytes.length < HEADER_BYTES || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
+            throw new UndecodableRecord("not a " + expected + " of any known schema: no single-object header");
+        }
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        Schema writer = SchemaHistory.store().findByFingerprint(fingerprint);
+        if (writer == null) {
+            throw new UndecodableRecord("not a " + expected + " of any known schema: unknown fingerprint " + Long.toHexString(fingerprint));
+        }
+        for (Class<? extends SpecificRecordBase> type : types) {
+            if (SpecificData.get().getSchema(type).getFullName().equals(writer.getFullName())) {
+                return decode(type, bytes);
+            }
+        }
+        throw new UndecodableRecord("a " + writer.getName() + " where a " + expected + " was expected");
     }
 
     /** Bytes that are not a record of the expected type in any released schema version. */

@@ -45,7 +45,7 @@ public final class EventCodec {
         if (payload instanceof EventPayload.ExperimentSubmitted p) {
             return new io.tunelog.avro.ExperimentSubmitted(p.name(), p.specJson(), p.seed(), p.submittedBy());
         } else if (payload instanceof EventPayload.ExperimentCancelled p) {
-            return new io.tunelog.avro.ExperimentCancelled(p.reason());
+            return new io.tunelog.avro.ExperimentCancelled(p.reason(), p.cancelledBy());
         } else if (payload instanceof EventPayload.ExperimentCompleted p) {
             return new io.tunelog.avro.ExperimentCompleted(p.reason(), p.bestTrialId(), p.bestMetric());
         } else if (payload instanceof EventPayload.TrialCreated p) {
@@ -77,7 +77,7 @@ public final class EventCodec {
         if (avro instanceof io.tunelog.avro.ExperimentSubmitted p) {
             return new EventPayload.ExperimentSubmitted(p.getName(), p.getSpecJson(), p.getSeed(), p.getSubmittedBy());
         } else if (avro instanceof io.tunelog.avro.ExperimentCancelled p) {
-            return new EventPayload.ExperimentCancelled(p.getReason());
+            return new EventPayload.ExperimentCancelled(p.getReason(), p.getCancelledBy());
         } else if (avro instanceof io.tunelog.avro.ExperimentCompleted p) {
             return new EventPayload.ExperimentCompleted(p.getReason(), p.getBestTrialId(), p.getBestMetric());
         } else if (avro instanceof io.tunelog.avro.TrialCreated p) {

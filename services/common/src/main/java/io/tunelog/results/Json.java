@@ -51,6 +51,7 @@ public final class Json {
         trials.put("completed", count(state, TrialStatus.COMPLETED));
         trials.put("failed", count(state, TrialStatus.FAILED));
         trials.put("stopped", count(state, TrialStatus.STOPPED));
+        trials.put("cancelled", count(state, TrialStatus.CANCELLED));
         // How many decisions each scheduler rule made, so a run's summary says what the scheduler did.
         Map<String, Integer> rules = new TreeMap<>();
         state.trials().forEach(t -> t.decisions().forEach(d -> rules.merge(d.rule() + "." + d.action().name().toLowerCase(), 1, Integer::sum)));

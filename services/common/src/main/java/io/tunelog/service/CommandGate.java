@@ -1,7 +1,10 @@
 package io.tunelog.service;
 
+import io.tunelog.avro.CancelExperiment;
 import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.SubmitExperiment;
+import io.tunelog.avro.TrialAction;
+import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerReport;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.AvroBytes.UndecodableRecord;
@@ -19,16 +22,21 @@ import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.Topics;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The trust boundary: turns one command (a submission or a worker report) into an event for the log,
- * or into a rejection with its reason. Producers and workers never write the log themselves.
+ * The trust boundary: turns one command (a submission, a cancellation or a worker report) into an event for
+ * the log, or into a rejection with its reason. Producers and workers never write the log themselves.
  */
 final class CommandGate {
     static final String SOURCE = "gate";
+    /** What producers may send on the submissions topic. */
+    private static final List<Class<? extends SpecificRecordBase>> SUBMISSION_COMMANDS =
+            List.of(SubmitExperiment.class, CancelExperiment.class);
 
     private final String instance;
     private final Consumer<ExperimentSpec> specCheck;
@@ -39,10 +47,19 @@ final class CommandGate {
         this.specCheck = specCheck;
     }
 
-    /** The outcome of one command: exactly one of the two is set; an undecodable command is also a dead letter. */
-    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable) {
-        static Outcome accept(Event e) { return new Outcome(e, null, false); }
-        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false); }
+    /**
+     * The outcome of one command: exactly one of the first two is set; an undecodable command is also a dead
+     * letter. {@code stops} go to workers in the same transaction: the running attempts of a cancelled
+     * experiment, or an attempt whose start was refused (its worker runs it already, and nothing it reports
+     * would be admitted).
+     */
+    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable, List<TrialControl> stops) {
+        static Outcome accept(Event e) { return new Outcome(e, null, false, List.of()); }
+        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false, List.of()); }
+
+        Outcome withStops(List<TrialControl> controls) {
+            return new Outcome(accepted, rejected, undecodable, controls);
+        }
     }
 
     /** How the gate sees the experiments of a partition. */
@@ -65,14 +82,17 @@ final class CommandGate {
         try {
             switch (record.topic()) {
                 case Topics.SUBMISSIONS:
-                    return submission(record, AvroBytes.decode(SubmitExperiment.class, record.value()), views, now);
+                    SpecificRecordBase command = AvroBytes.decodeAny(record.value(), SUBMISSION_COMMANDS);
+                    return command instanceof CancelExperiment cancel
+                            ? cancellation(record, cancel, views, now)
+                            : submission(record, (SubmitExperiment) command, views, now);
                 case Topics.REPORTS:
                     return report(record, AvroBytes.decode(WorkerReport.class, record.value()), views, now);
                 default:
                     throw new IllegalArgumentException("not a command topic: " + record.topic());
             }
         } catch (UndecodableRecord e) {
-            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true);
+            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true, List.of());
         }
     }
 
@@ -96,6 +116,30 @@ final class CommandGate {
         return accept(record, experimentId, null, "submitted", payload, views, now);
     }
 
+    /** Ends a running experiment: the fold cancels its open trials, and the workers of the running ones are told to stop. */
+    private Outcome cancellation(ConsumerRecord<String, byte[]> record, CancelExperiment cmd, Views views, Instant now) {
+        String experimentId = cmd.getExperimentId();
+        Optional<String> keyProblem = keyProblem(record, experimentId);
+        if (keyProblem.isPresent()) {
+            return reject(record, experimentId, null, keyProblem.get());
+        }
+        if (Event.experimentIdProblem(experimentId) != null) {
+            return reject(record, experimentId, null, Event.experimentIdProblem(experimentId));
+        }
+        // Taken before the cancellation is applied ahead, which ends every open trial in the view.
+        List<TrialState> running = views.settled(experimentId) != null ? List.of()
+                : views.view(experimentId).openTrials().stream().filter(t -> t.status() == TrialStatus.RUNNING).toList();
+        Outcome outcome = accept(record, experimentId, null, "cancelled",
+                new EventPayload.ExperimentCancelled(cmd.getReason(), cmd.getRequestedBy()), views, now);
+        if (outcome.accepted() == null) {
+            return outcome;
+        }
+        String why = "experiment " + experimentId + " cancelled" + (cmd.getReason().isBlank() ? "" : ": " + cmd.getReason());
+        return outcome.withStops(running.stream()
+                .map(t -> new TrialControl(experimentId, t.trialId(), t.attempt(), TrialAction.STOP, why, null))
+                .toList());
+    }
+
     private Outcome report(ConsumerRecord<String, byte[]> record, WorkerReport cmd, Views views, Instant now) {
         String experimentId = cmd.getExperimentId();
         Optional<String> keyProblem = keyProblem(record, experimentId);
@@ -113,7 +157,22 @@ final class CommandGate {
             }
         }
         String key = cmd.getTrialId() + "/a" + report.attempt() + "/" + reportKey(report);
-        return accept(record, experimentId, cmd.getTrialId(), key, report, views, now);
+        Outcome outcome = accept(record, experimentId, cmd.getTrialId(), key, report, views, now);
+        if (outcome.rejected() != null && report instanceof EventPayload.TrialStarted && !holds(views, cmd)) {
+            return outcome.withStops(List.of(new TrialControl(experimentId, cmd.getTrialId(), report.attempt(), TrialAction.STOP,
+                    "start refused: " + outcome.rejected().getReason(), cmd.getWorkerId())));
+        }
+        return outcome;
+    }
+
+    /** Whether the sender already holds the attempt, whose start was then sent twice: that attempt must go on. */
+    private static boolean holds(Views views, WorkerReport cmd) {
+        if (views.settled(cmd.getExperimentId()) != null) {
+            return false;
+        }
+        TrialState trial = views.view(cmd.getExperimentId()).trial(cmd.getTrialId());
+        return trial != null && trial.status() == TrialStatus.RUNNING && trial.attempt() == cmd.getAttempt()
+                && cmd.getWorkerId().equals(trial.workerId());
     }
 
     /**

@@ -438,6 +438,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             LOG.info("{}: rejected {}-{}@{}: {}", logic.service(), r.getTopic(), r.getPartition(), r.getOffset(), r.getReason());
             send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
         }
+        for (TrialControl stop : outcome.stops()) {
+            send(new ProducerRecord<>(Topics.CONTROL, stop.getExperimentId(), AvroBytes.encode(stop)));
+        }
     }
 
     /** Sets a record aside on the dead-letter topic, in the current transaction, with where it was and why. */
@@ -548,7 +551,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             LOG.warn("{}: {} attempt {}: {}", logic.service(), e.trialId(), failed.attempt(), failed.error());
             append(e, failure.getValue());
             send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
-                    new TrialControl(e.experimentId(), e.trialId(), failed.attempt(), TrialAction.STOP, failed.error()))));
+                    new TrialControl(e.experimentId(), e.trialId(), failed.attempt(), TrialAction.STOP, failed.error(), null))));
         }
         commit();
     }

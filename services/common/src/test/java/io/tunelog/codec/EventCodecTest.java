@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class EventCodecTest {
     static final List<EventPayload> EVERY_KIND = List.of(
             new EventPayload.ExperimentSubmitted("n", "{}", 7, null),
-            new EventPayload.ExperimentCancelled("user"),
+            new EventPayload.ExperimentCancelled("no longer needed", "ana"),
             new EventPayload.ExperimentCompleted("done", "trial-00001", 0.5),
             new EventPayload.TrialCreated(Map.of("a", 1L, "b", 0.5, "c", "x", "d", true), "suggested", 3),
             new EventPayload.TrialQueued(2, "ck", "file:///ck"),

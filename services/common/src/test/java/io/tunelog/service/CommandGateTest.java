@@ -2,6 +2,8 @@ package io.tunelog.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tunelog.avro.CancelExperiment;
+import io.tunelog.avro.TrialAction;
 import io.tunelog.avro.WorkerReport;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.EventCodec;
@@ -9,10 +11,12 @@ import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.kafka.Topics;
 import java.time.Instant;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -41,12 +45,83 @@ class CommandGateTest {
     private CommandGate.Outcome report(ExperimentState view, String workerId, EventPayload.AttemptReport payload) {
         WorkerReport report = new WorkerReport("exp", "trial-00000", payload.attempt(), workerId, Instant.now(),
                 EventCodec.payloadToAvro(payload));
-        CommandGate.Views views = new CommandGate.Views() {
+        return gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), views(view), Instant.now());
+    }
+
+    private CommandGate.Outcome submissionsTopic(ExperimentState view, SpecificRecordBase command) {
+        return gate.admit(new ConsumerRecord<>(Topics.SUBMISSIONS, 0, 9L, "exp", AvroBytes.encode(command)), views(view), Instant.now());
+    }
+
+    private static CommandGate.Views views(ExperimentState view) {
+        return new CommandGate.Views() {
             @Override public ExperimentState view(String experimentId) { return view; }
             @Override public Long basis(String experimentId) { return 3L; }
             @Override public ExperimentStatus settled(String experimentId) { return null; }
         };
-        return gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), views, Instant.now());
+    }
+
+    @Test
+    void shouldCancelARunningExperimentAndStopItsRunningAttempts() {
+        ExperimentState view = runningOnW1();
+
+        CommandGate.Outcome outcome = submissionsTopic(view, new CancelExperiment("exp", "budget cut", "ana"));
+
+        assertThat(outcome.rejected()).isNull();
+        assertThat(outcome.accepted().eventId()).isEqualTo(Event.id("exp", "cancelled"));
+        assertThat(outcome.accepted().payload()).isEqualTo(new EventPayload.ExperimentCancelled("budget cut", "ana"));
+        assertThat(outcome.stops()).singleElement().satisfies(stop -> {
+            assertThat(stop.getTrialId()).isEqualTo("trial-00000");
+            assertThat(stop.getAttempt()).isEqualTo(1);
+            assertThat(stop.getAction()).isEqualTo(TrialAction.STOP);
+            assertThat(stop.getReason()).isEqualTo("experiment exp cancelled: budget cut");
+            assertThat(stop.getWorkerId()).as("whichever worker runs it").isNull();
+        });
+        assertThat(view.trial("trial-00000").status()).as("applied ahead").isEqualTo(TrialStatus.CANCELLED);
+
+        CommandGate.Outcome again = submissionsTopic(view, new CancelExperiment("exp", "twice", "ana"));
+        assertThat(again.rejected().getReason()).isEqualTo("experiment exp is CANCELLED");
+        assertThat(again.stops()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseToCancelAnExperimentThatWasNeverSubmitted() {
+        CommandGate.Outcome outcome = submissionsTopic(new ExperimentState("exp"), new CancelExperiment("exp", "", null));
+
+        assertThat(outcome.accepted()).isNull();
+        assertThat(outcome.rejected().getReason()).isEqualTo("no experiment exp was submitted");
+    }
+
+    @Test
+    void shouldStopAnAttemptWhoseStartItRefusesAtTheWorkerThatSentIt() {
+        ExperimentState view = runningOnW1();
+        submissionsTopic(view, new CancelExperiment("exp", "", null));
+
+        CommandGate.Outcome lateStart = report(view, "w2", new EventPayload.TrialStarted(1, "w2", "host", null));
+        assertThat(lateStart.rejected().getReason()).isEqualTo("experiment exp is CANCELLED");
+        assertThat(lateStart.stops()).singleElement().satisfies(stop -> {
+            assertThat(stop.getWorkerId()).isEqualTo("w2");
+            assertThat(stop.getReason()).isEqualTo("start refused: experiment exp is CANCELLED");
+        });
+
+        ExperimentState running = runningOnW1();
+        assertThat(report(running, "w2", new EventPayload.TrialStarted(1, "w2", "host", null)).stops())
+                .as("a second taker of the assignment is stopped, and only it").singleElement()
+                .satisfies(stop -> assertThat(stop.getWorkerId()).isEqualTo("w2"));
+        assertThat(report(running, "w1", new EventPayload.TrialStarted(1, "w1", "host", null)).stops())
+                .as("the holder's own start sent twice: its attempt goes on").isEmpty();
+        assertThat(report(running, "w2", new EventPayload.TrialReported(1, 1, Map.of("score", 9.0), null)).stops())
+                .as("a refused report is not a start").isEmpty();
+    }
+
+    @Test
+    void shouldSetAsideARecordOnTheSubmissionsTopicThatIsNeitherCommand() {
+        WorkerReport report = new WorkerReport("exp", "trial-00000", 1, "w1", Instant.now(),
+                EventCodec.payloadToAvro(new EventPayload.TrialCompleted(1, Map.of())));
+
+        CommandGate.Outcome outcome = submissionsTopic(runningOnW1(), report);
+
+        assertThat(outcome.undecodable()).isTrue();
+        assertThat(outcome.rejected().getReason()).isEqualTo("a WorkerReport where a SubmitExperiment or CancelExperiment was expected");
     }
 
     @Test

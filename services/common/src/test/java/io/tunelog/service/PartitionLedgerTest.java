@@ -244,7 +244,7 @@ class PartitionLedgerTest {
                 log.decide(decider);
             }
             if (log.state().status() == ExperimentStatus.RUNNING && random.nextInt(4) == 0) {
-                log.command(null, "cancelled", new EventPayload.ExperimentCancelled("by the test"));
+                log.command(null, "cancelled", new EventPayload.ExperimentCancelled("by the test", null));
             }
             logs.add(new ArrayList<>(log.events()));
         }

@@ -235,8 +235,14 @@ public final class ExperimentCatalog implements AutoCloseable {
             TrialStatus was = before == null ? null : before.status();
             int decided = before == null ? 0 : before.decisions().size();
             state.apply(logged);
+            if (trialId == null) {
+                // An experiment's own event: a cancellation ends every open trial at once. These are few; count anew.
+                trialsByStatus.clear();
+                state.trials().forEach(t -> trialsByStatus.merge(t.status(), 1, Integer::sum));
+                return;
+            }
             // Only the event's own trial can change, so the counts follow from its status before and after.
-            TrialState after = trialId == null ? null : state.trial(trialId);
+            TrialState after = state.trial(trialId);
             if (after == null) {
                 return;
             }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tunelog.avro.CancelExperiment;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.domain.event.Event;
@@ -18,6 +19,7 @@ import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.gateway.ExperimentCatalog.Experiment;
 import io.tunelog.gateway.ExperimentCatalog.Rejection;
@@ -58,6 +60,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -94,6 +97,8 @@ public final class GatewayServer implements AutoCloseable {
     static final int DEFAULT_LIMIT = 1_000;
     static final int MAX_LIMIT = 10_000;
     static final long HEARTBEAT_MS = 15_000;
+    /** A cancellation's body is at most a reason. */
+    static final int MAX_CANCEL_BYTES = 4_096;
     // Events per write to a stream: a reconnecting client of a long log gets it in slices, as the socket drains.
     private static final int STREAM_SLICE = 256;
 
@@ -178,6 +183,9 @@ public final class GatewayServer implements AutoCloseable {
                 // No uploads: the body is one spec, held in memory, and the spec's own limit is the body's.
                 .handler(BodyHandler.create(false).setBodyLimit(SpecParser.MAX_SPEC_BYTES))
                 .handler(this::submit);
+        r.post(EXPERIMENTS + "/:experimentId/cancel")
+                .handler(BodyHandler.create(false).setBodyLimit(MAX_CANCEL_BYTES))
+                .handler(this::cancel);
         r.get(EXPERIMENTS).handler(this::list);
         r.get(EXPERIMENTS + "/:experimentId").handler(this::experiment);
         r.get(EXPERIMENTS + "/:experimentId/trials").handler(this::trials);
@@ -225,20 +233,77 @@ public final class GatewayServer implements AutoCloseable {
                 // The gate's own words; sending it only to be refused would tell the client nothing sooner.
                 throw new Problem(422, "id", "experiment " + id + " already exists");
             }
-            try {
-                producer.send(new ProducerRecord<>(Topics.SUBMISSIONS, id,
-                        AvroBytes.encode(new SubmitExperiment(id, text, submitter)))).get(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Problem(503, null, "interrupted while submitting " + id);
-            } catch (Exception e) {
-                throw new Problem(503, null, "cannot submit " + id + " to Kafka: "
-                        + (e.getCause() != null ? e.getCause().getMessage() : e.toString()));
-            }
+            send(id, new SubmitExperiment(id, text, submitter), "submission");
             ObjectNode node = Json.MAPPER.createObjectNode();
             node.put("experimentId", id);
             return new Reply(202, node, EXPERIMENTS + "/" + id);
         });
+    }
+
+    // ---- POST /api/experiments/{experimentId}/cancel ----
+
+    private void cancel(RoutingContext ctx) {
+        String id = ctx.pathParam("experimentId");
+        String reason = cancelReason(ctx.body().buffer(), mediaType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)));
+        String requestedBy = "http " + ctx.request().remoteAddress();
+        blocking(ctx, () -> {
+            ExperimentStatus status = read(id, experiment -> experiment.state().status());
+            if (status != ExperimentStatus.RUNNING) {
+                // The gate's own words; it would refuse the command for the same reason.
+                throw new Problem(409, "experimentId", "experiment " + id + " is " + status);
+            }
+            send(id, new CancelExperiment(id, reason, requestedBy), "cancel");
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("experimentId", id);
+            return new Reply(202, node, EXPERIMENTS + "/" + id);
+        });
+    }
+
+    /** The optional JSON body {@code {"reason": "..."}}; no body means no reason. */
+    private static String cancelReason(Buffer body, String type) {
+        if (body == null || body.length() == 0) {
+            return "";
+        }
+        if (!type.equals(JSON)) {
+            throw new Problem(415, "Content-Type", "a cancellation's body must be application/json, not "
+                    + (type.isEmpty() ? "without a Content-Type" : type));
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(utf8(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Problem(400, "body", "not JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new Problem(400, "body", "expected an object such as {\"reason\": \"...\"}");
+        }
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("reason")) {
+                throw new Problem(400, name, "unknown field; a cancellation takes only \"reason\"");
+            }
+        }
+        JsonNode reason = node.get("reason");
+        if (reason == null || reason.isNull()) {
+            return "";
+        }
+        if (!reason.isTextual()) {
+            throw new Problem(400, "reason", "expected a string, found " + reason.getNodeType().name().toLowerCase(Locale.ROOT));
+        }
+        return reason.asText();
+    }
+
+    /** Sends a command to the gate and waits for the broker to have it. */
+    private void send(String experimentId, SpecificRecordBase command, String what) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.SUBMISSIONS, experimentId, AvroBytes.encode(command))).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Problem(503, null, "interrupted while sending the " + what + " of " + experimentId);
+        } catch (Exception e) {
+            throw new Problem(503, null, "cannot send the " + what + " of " + experimentId + " to Kafka: "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.toString()));
+        }
     }
 
     /** The type of a Content-Type header without its parameters, in lower case; empty when there is none. */
@@ -340,7 +405,11 @@ public final class GatewayServer implements AutoCloseable {
                     done.put("bestTrialId", c.bestTrialId());
                     done.put("bestMetric", c.bestMetric());
                 }, () -> node.putNull("completion"));
-                node.put("cancelReason", state.cancelReason().orElse(null));
+                state.cancellation().ifPresentOrElse(c -> {
+                    ObjectNode cancelled = node.putObject("cancellation");
+                    cancelled.put("reason", c.reason());
+                    cancelled.put("cancelledBy", c.cancelledBy());
+                }, () -> node.putNull("cancellation"));
                 node.put("eventsInLog", state.eventCount());
                 node.put("lastOffset", state.lastOffset());
                 node.put("anomalies", state.anomalyCount());

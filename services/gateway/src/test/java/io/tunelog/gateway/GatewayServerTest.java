@@ -337,6 +337,55 @@ class GatewayServerTest {
     }
 
     @Test
+    void shouldCancelARunningExperimentAndRefuseWhatCannotBeCancelled() throws Exception {
+        Reply unknown = post("/api/experiments/no-such-experiment/cancel", "application/json", "");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("field").asText()).isEqualTo("experimentId");
+
+        String id = "gw-cancel-" + System.nanoTime();
+        String sleepy = """
+                name: gw-cancel
+                metric: {name: score, mode: max}
+                budget: {trials: 4, concurrent: 2}
+                searchSpace: {x: {uniform: [0, 1]}}
+                trial:
+                  command: [/usr/bin/python3, -c, "import json, time; print(json.dumps({'step': 1, 'score': 0.5}), flush=True); time.sleep(300)"]
+                """;
+        assertThat(post("/api/experiments?id=" + id, "application/yaml", sleepy).status()).isEqualTo(202);
+        await("/api/experiments/" + id, r -> r.status() == 200 && r.json().get("trials").get("running").asInt() == 2);
+        assertThat(worker.runningAttempts()).isEqualTo(2);
+
+        String cancel = "/api/experiments/" + id + "/cancel";
+        for (String[] bad : List.of(new String[] {"{\"reason\": 5}", "reason"}, new String[] {"{\"why\": \"x\"}", "why"},
+                new String[] {"[1]", "body"}, new String[] {"{", "body"})) {
+            Reply reply = post(cancel, "application/json", bad[0]);
+            assertThat(reply.status()).as(bad[0]).isEqualTo(400);
+            assertThat(reply.json().get("field").asText()).as(bad[0]).isEqualTo(bad[1]);
+        }
+        assertThat(post(cancel, "text/plain", "stop it").status()).isEqualTo(415);
+        assertThat(post(cancel, "application/json", "{\"reason\": \"" + "x".repeat(5000) + "\"}").status()).isEqualTo(413);
+        assertThat(get("/api/experiments/" + id).json().get("status").asText()).as("nothing sent on a refusal").isEqualTo("RUNNING");
+
+        Reply accepted = post(cancel, "application/json", "{\"reason\": \"from http\"}");
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        assertThat(accepted.location()).isEqualTo("/api/experiments/" + id);
+        JsonNode cancelled = await("/api/experiments/" + id, r -> r.json().get("status").asText().equals("CANCELLED"));
+        assertThat(cancelled.get("cancellation").get("reason").asText()).isEqualTo("from http");
+        assertThat(cancelled.get("cancellation").get("cancelledBy").asText()).startsWith("http ");
+        assertThat(cancelled.get("trials").get("cancelled").asInt()).isEqualTo(cancelled.get("trials").get("total").asInt()).isEqualTo(2);
+        assertThat(cancelled.get("trials").get("running").asInt()).isZero();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (worker.runningAttempts() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(worker.runningAttempts()).as("the worker stopped both trial processes").isZero();
+
+        Reply again = post(cancel, "application/json", "");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().get("error").asText()).isEqualTo("experiment " + id + " is CANCELLED");
+    }
+
+    @Test
     void shouldTimeEveryAnsweredRequestByRouteAndStatus() throws Exception {
         io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         io.micrometer.core.instrument.Metrics.addRegistry(registry);
@@ -370,7 +419,7 @@ class GatewayServerTest {
                 described.add(method.toUpperCase() + " " + path.getKey());
             }
         }));
-        assertThat(gateway.routes()).hasSize(9);
+        assertThat(gateway.routes()).hasSize(10);
         assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->

@@ -50,7 +50,7 @@ public final class SchedulingService implements ServiceLogic {
         }
         if (decided.payload() instanceof EventPayload.TrialDecision d && d.action() != EventPayload.Action.CONTINUE) {
             return List.of(new ProducerRecord<>(Topics.CONTROL, decided.experimentId(), AvroBytes.encode(new TrialControl(
-                    decided.experimentId(), decided.trialId(), d.attempt(), TrialAction.valueOf(d.action().name()), d.reason()))));
+                    decided.experimentId(), decided.trialId(), d.attempt(), TrialAction.valueOf(d.action().name()), d.reason(), null))));
         }
         return List.of();
     }

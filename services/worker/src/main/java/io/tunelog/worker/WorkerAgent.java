@@ -349,6 +349,9 @@ public final class WorkerAgent implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : records) {
                     try {
                         TrialControl c = AvroBytes.decode(TrialControl.class, record.value());
+                        if (c.getWorkerId() != null && !c.getWorkerId().equals(settings.workerId())) {
+                            continue; // for another worker that runs the same attempt (see CommandGate's refused starts)
+                        }
                         TrialAttempt attempt = running.get(TrialAttempt.key(c.getExperimentId(), c.getTrialId(), c.getAttempt()));
                         if (attempt != null) {
                             LOG.info("{} {} {}: {}", settings.workerId(), c.getAction(), attempt.key(), c.getReason());

@@ -60,8 +60,15 @@ class WorkerStopTest {
             long pid = Long.parseLong(Files.readString(pidFile).strip());
             assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
 
+            // A stop addressed to another worker that runs the same attempt is not for this one.
             producer.send(new ProducerRecord<>(Topics.CONTROL, experiment, AvroBytes.encode(
-                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "test stop")))).get();
+                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "for another worker", "w-other")))).get();
+            Thread.sleep(2_000);
+            assertThat(worker.runningAttempts()).as("a stop for w-other leaves w-stop's attempt running").isEqualTo(1);
+            assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+
+            producer.send(new ProducerRecord<>(Topics.CONTROL, experiment, AvroBytes.encode(
+                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "test stop", "w-stop")))).get();
 
             long deadline = System.currentTimeMillis() + 15_000;
             while (worker.runningAttempts() > 0 && System.currentTimeMillis() < deadline) {

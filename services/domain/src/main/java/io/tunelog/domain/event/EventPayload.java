@@ -22,7 +22,7 @@ public sealed interface EventPayload {
 
     record ExperimentSubmitted(String name, String specJson, long seed, String submittedBy) implements Command {}
 
-    record ExperimentCancelled(String reason) implements Command {}
+    record ExperimentCancelled(String reason, String cancelledBy) implements Command {}
 
     record ExperimentCompleted(String reason, String bestTrialId, Double bestMetric) implements Decision {}
 

@@ -71,8 +71,10 @@ public final class Admission {
      * experiment it skipped as settled, see the services' partition snapshots).
      */
     public static String refusalOfEnded(String experimentId, ExperimentStatus status, EventPayload.Command command) {
-        return command instanceof ExperimentSubmitted
-                ? "experiment " + experimentId + " already exists"
+        if (command instanceof ExperimentSubmitted) {
+            return "experiment " + experimentId + " already exists";
+        }
+        return status == ExperimentStatus.UNKNOWN ? "no experiment " + experimentId + " was submitted"
                 : "experiment " + experimentId + " is " + status;
     }
 

@@ -46,7 +46,7 @@ public final class ExperimentState {
     private String specJson;
     private Instant submittedAt;
     private ExperimentCompleted completion;
-    private String cancelReason;
+    private ExperimentCancelled cancellation;
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
     // Indexes kept in step with the trials, so deciders touch only the trials that can need them
     // (a decision's cost must not grow with the experiment's history). Keyed by trial index: creation order.
@@ -73,7 +73,8 @@ public final class ExperimentState {
     public String specJson() { return specJson; }
     public Instant submittedAt() { return submittedAt; }
     public Optional<ExperimentCompleted> completion() { return Optional.ofNullable(completion); }
-    public Optional<String> cancelReason() { return Optional.ofNullable(cancelReason); }
+    /** Why and by whom the experiment was cancelled, once it was. */
+    public Optional<ExperimentCancelled> cancellation() { return Optional.ofNullable(cancellation); }
     public Collection<TrialState> trials() { return Collections.unmodifiableCollection(trials.values()); }
     public TrialState trial(String trialId) { return trials.get(trialId); }
     public List<Anomaly> anomalies() { return Collections.unmodifiableList(anomalies); }
@@ -241,7 +242,12 @@ public final class ExperimentState {
             status = ExperimentStatus.RUNNING;
         } else if (payload instanceof ExperimentCancelled c) {
             status = ExperimentStatus.CANCELLED;
-            cancelReason = c.reason();
+            cancellation = c;
+            // Every trial that could still change ends with the experiment; the finished ones keep their outcome.
+            for (TrialState open : List.copyOf(this.open.values())) {
+                open.cancelled();
+                reindex(open);
+            }
         } else if (payload instanceof ExperimentCompleted c) {
             if (status != ExperimentStatus.RUNNING) {
                 anomaly(logged, "completion of an experiment that is " + status);

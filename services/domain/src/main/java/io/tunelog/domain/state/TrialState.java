@@ -69,7 +69,7 @@ public final class TrialState {
     /** Whether the trial can still change: a failed trial stays open while it has retries left. */
     public boolean isTerminal(int maxFailures) {
         return switch (status) {
-            case COMPLETED, STOPPED -> true;
+            case COMPLETED, STOPPED, CANCELLED -> true;
             case FAILED -> !canRetry(maxFailures);
             case CREATED, QUEUED, RUNNING, PAUSED -> false;
         };
@@ -142,6 +142,11 @@ public final class TrialState {
         startedAt = null;
         workerId = null;
         host = null;
+    }
+
+    /** The experiment was cancelled while this trial could still change. */
+    void cancelled() {
+        status = TrialStatus.CANCELLED;
     }
 
     void started(String worker, String workerHost, java.time.Instant at) {

@@ -18,5 +18,7 @@ public enum TrialStatus {
      */
     PAUSED,
     /** A scheduler decision ended it. */
-    STOPPED
+    STOPPED,
+    /** Its experiment was cancelled before the trial ended. */
+    CANCELLED
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class AdmissionTest {
     private static final List<EventPayload.Command> COMMANDS = List.of(
             new EventPayload.ExperimentSubmitted("again", "{}", 1, "someone"),
-            new EventPayload.ExperimentCancelled("too late"),
+            new EventPayload.ExperimentCancelled("too late", null),
             new EventPayload.TrialStarted(1, "w1", "host", null),
             new EventPayload.TrialReported(1, 3, Map.of("acc", 0.5), null),
             new EventPayload.CheckpointRegistered(1, "c1", 3, "file:///c1", 1, Map.of()),
@@ -29,7 +29,7 @@ class AdmissionTest {
         completed.append(new Event(Event.id("done", "completed"), "done", null, 0, LogBuilder.T0, new Event.Source("scheduler", "t"),
                 0L, new EventPayload.ExperimentCompleted("all trials ended", null, null)));
         LogBuilder cancelled = LogBuilder.submitted("gone", ExperimentStateTest.SPEC);
-        cancelled.command(null, "cancelled", new EventPayload.ExperimentCancelled("by hand"));
+        cancelled.command(null, "cancelled", new EventPayload.ExperimentCancelled("by hand", "ana"));
 
         for (LogBuilder log : List.of(completed, cancelled)) {
             ExperimentState state = log.state();

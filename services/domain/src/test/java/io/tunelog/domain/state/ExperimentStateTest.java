@@ -53,6 +53,39 @@ class ExperimentStateTest {
     }
 
     @Test
+    void shouldEndEveryOpenTrialOnCancellationAndKeepTheEndedOnes() {
+        LogBuilder log = withTrial("done");
+        log.started("done", 1);
+        log.completed("done", 1);
+        log.append(new Event(Event.id("e1", "running/created"), "e1", "running", 1, LogBuilder.T0, new Event.Source("suggestion", "t"), 0L,
+                new EventPayload.TrialCreated(Map.of("x", 0.1), "suggested", 1)));
+        log.queued("running", 1);
+        log.started("running", 1);
+        log.failed("running", 1, true);
+        log.append(new Event(Event.id("e1", "queued/created"), "e1", "queued", 2, LogBuilder.T0, new Event.Source("suggestion", "t"), 0L,
+                new EventPayload.TrialCreated(Map.of("x", 0.2), "suggested", 2)));
+        log.queued("queued", 1);
+        ExperimentState before = log.state();
+        assertThat(before.trial("running").status()).as("failed, with a retry left").isEqualTo(TrialStatus.FAILED);
+        assertThat(before.openTrials()).hasSize(2);
+
+        log.command(null, "cancelled", new EventPayload.ExperimentCancelled("budget cut", "ana"));
+
+        ExperimentState state = log.state();
+        assertThat(state.status()).isEqualTo(ExperimentStatus.CANCELLED);
+        assertThat(state.cancellation()).hasValue(new EventPayload.ExperimentCancelled("budget cut", "ana"));
+        assertThat(state.trial("done").status()).isEqualTo(TrialStatus.COMPLETED);
+        assertThat(state.trial("running").status()).isEqualTo(TrialStatus.CANCELLED);
+        assertThat(state.trial("queued").status()).isEqualTo(TrialStatus.CANCELLED);
+        assertThat(state.openTrials()).isEmpty();
+        assertThat(state.anomalies()).isEmpty();
+
+        log.started("queued", 1);
+        assertThat(log.state().anomalies()).as("a start after the cancellation is not admissible")
+                .singleElement().asString().contains("experiment e1 is CANCELLED");
+    }
+
+    @Test
     void shouldIgnoreAnEventWhoseIdItHasAlreadyFolded() {
         LogBuilder log = withTrial("t0");
         LoggedEvent started = log.started("t0", 1);
