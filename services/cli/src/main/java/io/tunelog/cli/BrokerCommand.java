@@ -15,10 +15,30 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1 (default: ${DEFAULT-VALUE})")
     int port;
 
+    @Option(names = "--sasl-ssl", paramLabel = "CERTS_DIR", description = "Serve SASL_SSL only, with SCRAM-SHA-512 users and "
+            + "ACLs (nothing allowed without one), using broker.p12 and truststore.p12 from deploy/security/make-certs.sh")
+    Path certsDir;
+
+    @Option(names = "--store-password-file", description = "With --sasl-ssl: the stores' password (first line)")
+    Path storePasswordFile;
+
+    @Option(names = "--admin-password-file", description = "With --sasl-ssl: the password of the super user \"admin\", made when "
+            + "the data directory is formatted")
+    Path adminPasswordFile;
+
     @Override
     public Integer call() throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".tunelog", "broker");
-        LocalBroker.runForeground(dir, port);
+        LocalBroker.Security security = null;
+        if (certsDir != null) {
+            if (storePasswordFile == null || adminPasswordFile == null) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--sasl-ssl needs --store-password-file and --admin-password-file");
+            }
+            security = new LocalBroker.Security(certsDir.resolve("broker.p12"), certsDir.resolve("truststore.p12"),
+                    SecretFile.read(storePasswordFile, "--store-password-file"), "CN=tunelog-broker",
+                    SecretFile.read(adminPasswordFile, "--admin-password-file"));
+        }
+        LocalBroker.runForeground(dir, port, security);
         return 0;
     }
 }

@@ -43,8 +43,9 @@ final class ExperimentFollower {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending " + command.getSchema().getName(), e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot send " + command.getSchema().getName() + " for " + experimentId + ": "
-                    + e.getCause().getMessage(), e);
+            // Unreachable brokers, refused credentials or a missing ACL: the cause says which, in Kafka's words.
+            throw new Tunelog.UserError(1, "cannot send " + command.getSchema().getName() + " for " + experimentId + ": "
+                    + e.getCause().getMessage());
         }
     }
 

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tunelog", mixinStandardHelpOptions = true, version = "tunelog 0.1.0",
         description = "Event-sourced hyperparameter tuning on Apache Kafka.",
         subcommands = {RunCommand.class, SubmitCommand.class, CancelCommand.class, ServicesCommand.class, WorkerCommand.class,
-                BrokerCommand.class, EventsCommand.class, ReplayCommand.class, AuditCommand.class, StateCommand.class,
+                BrokerCommand.class, SecurityCommand.class, EventsCommand.class, ReplayCommand.class, AuditCommand.class, StateCommand.class,
                 ExportCommand.class, WhatIfCommand.class, SlurmCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
 public final class Tunelog {
 

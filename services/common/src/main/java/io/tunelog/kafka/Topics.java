@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Utils;
 
@@ -96,7 +97,9 @@ public final class Topics {
             try {
                 future.get();
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
+                // A principal that may not create topics (any but the administrator, on a cluster with ACLs) uses those the
+                // set-up made; the wait below says so if they are missing.
+                if (!(e.getCause() instanceof TopicExistsException || e.getCause() instanceof TopicAuthorizationException)) {
                     failures.add(name + ": " + e.getCause().getMessage());
                 }
             } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthorizationException;
 
 /**
  * The assignment queue is a Kafka share group (KIP-932): each assignment goes to one worker, a worker
@@ -37,7 +38,20 @@ public final class WorkQueue {
                 new AlterConfigOp(new ConfigEntry("share.delivery.count.limit", "10"), AlterConfigOp.OpType.SET),
                 new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"), AlterConfigOp.OpType.SET));
         try {
-            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+            try {
+                admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof AuthorizationException)) {
+                    throw e;
+                }
+                // On a cluster with ACLs only the set-up may configure the group (tunelog security setup); a worker
+                // may only check that it was.
+                if (!applied(admin, resource, ops)) {
+                    throw new IllegalStateException("share group " + group + " is not configured for Tunelog and this principal may "
+                            + "not configure it (" + e.getCause().getMessage() + "): run tunelog security setup as the administrator");
+                }
+                return;
+            }
             awaitApplied(admin, resource, ops);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -55,19 +69,22 @@ public final class WorkQueue {
             throws InterruptedException, ExecutionException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
-            Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
-            boolean applied = ops.stream().allMatch(op -> {
-                ConfigEntry entry = config.get(op.configEntry().name());
-                return entry != null && op.configEntry().value().equals(entry.value());
-            });
-            if (applied) {
+            if (applied(admin, resource, ops)) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("share group " + resource.name() + " still shows " + config.entries()
-                        + " 30 s after it was configured");
+                throw new IllegalStateException("share group " + resource.name() + " still shows "
+                        + admin.describeConfigs(List.of(resource)).all().get().get(resource).entries() + " 30 s after it was configured");
             }
             Thread.sleep(50);
         }
+    }
+
+    private static boolean applied(Admin admin, ConfigResource resource, List<AlterConfigOp> ops) throws InterruptedException, ExecutionException {
+        Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        return ops.stream().allMatch(op -> {
+            ConfigEntry entry = config.get(op.configEntry().name());
+            return entry != null && op.configEntry().value().equals(entry.value());
+        });
     }
 }

@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -37,16 +39,19 @@ import org.apache.kafka.common.utils.Time;
  */
 public final class LocalBroker implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
-    private static final Pattern PORTS = Pattern.compile("PLAINTEXT://[^:]+:(\\d+),CONTROLLER://[^:]+:(\\d+)");
+    private static final Pattern PORTS = Pattern.compile("(?:PLAINTEXT|SASL_SSL)://[^:]+:(\\d+),CONTROLLER://[^:]+:(\\d+)");
 
     private final KafkaRaftServer server;
     private final Path dataDir;
     private final String bootstrapServers;
+    /** How an administrator connects: plaintext, or as the admin user over SASL_SSL. */
+    private final Map<String, Object> adminConfig;
 
-    private LocalBroker(KafkaRaftServer server, Path dataDir, String bootstrapServers) {
+    private LocalBroker(KafkaRaftServer server, Path dataDir, String bootstrapServers, Security security) {
         this.server = server;
         this.dataDir = dataDir;
         this.bootstrapServers = bootstrapServers;
+        this.adminConfig = security == null ? Map.of() : security.clientConfig(Security.ADMIN, security.adminPassword());
     }
 
     /**
@@ -55,6 +60,42 @@ public final class LocalBroker implements AutoCloseable {
      * @param port the client port, or 0 for a free one (a restarted broker keeps its old ports if they are free)
      */
     public static LocalBroker start(Path dataDir, int port) {
+        return start(dataDir, port, null);
+    }
+
+    /**
+     * A broker whose one client listener is SASL_SSL, with SCRAM-SHA-512 users and Kafka's standard authorizer:
+     * nothing is allowed without an ACL, except to the admin user (a super user, made when the storage is
+     * formatted) and to the broker itself. The controller listener takes only TLS connections that present a
+     * certificate its trust store trusts (the broker's own, whose subject is a super user).
+     *
+     * @param keyStore PKCS12 with the broker's key and certificate (for 127.0.0.1 and localhost)
+     * @param trustStore PKCS12 with the certificate authority that signed it
+     * @param brokerPrincipal the broker certificate's subject as Kafka names it, e.g. {@code CN=tunelog-broker}
+     */
+    public record Security(Path keyStore, Path trustStore, String storePassword, String brokerPrincipal, String adminPassword) {
+        public static final String ADMIN = "admin";
+        public static final String MECHANISM = "SCRAM-SHA-512";
+
+        /** Client settings for {@code user} over SASL_SSL, trusting the broker's authority. */
+        public Map<String, Object> clientConfig(String user, String password) {
+            return Map.of(
+                    "security.protocol", "SASL_SSL",
+                    "sasl.mechanism", MECHANISM,
+                    "sasl.jaas.config", jaas(user, password),
+                    "ssl.truststore.location", trustStore.toAbsolutePath().toString(),
+                    "ssl.truststore.type", "PKCS12",
+                    "ssl.truststore.password", storePassword);
+        }
+
+        static String jaas(String user, String password) {
+            return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                    + "\" password=\"" + password + "\";";
+        }
+    }
+
+    /** As {@link #start(Path, int)}; {@code security} null for a plaintext broker without authorization. */
+    public static LocalBroker start(Path dataDir, int port, Security security) {
         Path dir = dataDir.toAbsolutePath();
         Path propsFile = dir.resolve("server.properties");
         boolean formatted = Files.exists(dir.resolve("log").resolve("meta.properties"));
@@ -64,12 +105,16 @@ public final class LocalBroker implements AutoCloseable {
             int clientPort = port != 0 ? port : free(ports[0]);
             // The static quorum (controller.quorum.voters) is not stored in the log, so this port may change.
             int controllerPort = free(ports[1]);
-            store(config(dir, clientPort, controllerPort), propsFile);
+            Properties config = config(dir, clientPort, controllerPort);
+            if (security != null) {
+                secure(config, security);
+            }
+            store(config, propsFile);
             if (!formatted) {
-                format(propsFile);
+                format(propsFile, security);
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(load(propsFile), false), Time.SYSTEM);
-            LocalBroker broker = new LocalBroker(server, dir, HOST + ":" + clientPort);
+            LocalBroker broker = new LocalBroker(server, dir, HOST + ":" + clientPort, security);
             try {
                 server.startup();
                 broker.awaitReady(Duration.ofSeconds(60));
@@ -84,8 +129,8 @@ public final class LocalBroker implements AutoCloseable {
     }
 
     /** {@code tunelog broker}: runs a broker until the JVM is asked to stop. */
-    public static void runForeground(Path dataDir, int port) throws InterruptedException {
-        LocalBroker broker = start(dataDir, port);
+    public static void runForeground(Path dataDir, int port, Security security) throws InterruptedException {
+        LocalBroker broker = start(dataDir, port, security);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();
@@ -138,10 +183,36 @@ public final class LocalBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(Path propsFile) {
+    private static void secure(Properties p, Security s) {
+        String listeners = p.getProperty("listeners").replace("PLAINTEXT://", "SASL_SSL://");
+        p.put("listeners", listeners);
+        p.put("advertised.listeners", p.getProperty("advertised.listeners").replace("PLAINTEXT://", "SASL_SSL://"));
+        p.put("inter.broker.listener.name", "SASL_SSL");
+        p.put("listener.security.protocol.map", "SASL_SSL:SASL_SSL,CONTROLLER:SSL");
+        p.put("sasl.enabled.mechanisms", Security.MECHANISM);
+        p.put("sasl.mechanism.inter.broker.protocol", Security.MECHANISM);
+        p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", Security.jaas(Security.ADMIN, s.adminPassword()));
+        p.put("listener.name.controller.ssl.client.auth", "required");
+        p.put("ssl.keystore.location", s.keyStore().toAbsolutePath().toString());
+        p.put("ssl.keystore.type", "PKCS12");
+        p.put("ssl.keystore.password", s.storePassword());
+        p.put("ssl.key.password", s.storePassword());
+        p.put("ssl.truststore.location", s.trustStore().toAbsolutePath().toString());
+        p.put("ssl.truststore.type", "PKCS12");
+        p.put("ssl.truststore.password", s.storePassword());
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:" + Security.ADMIN + ";User:" + s.brokerPrincipal());
+        p.put("allow.everyone.if.no.acl.found", "false");
+    }
+
+    private static void format(Path propsFile, Security security) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(), "--config", propsFile.toString()};
-        int code = StorageTool.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+        List<String> args = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(), "--config", propsFile.toString()));
+        if (security != null) {
+            // SCRAM users live in the cluster's metadata: the first one must be there before the broker starts.
+            args.addAll(List.of("--add-scram", Security.MECHANISM + "=[name=" + Security.ADMIN + ",password=" + security.adminPassword() + "]"));
+        }
+        int code = StorageTool.execute(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8));
         if (code != 0) {
             throw new IllegalStateException("cannot format " + propsFile.getParent() + ": " + out.toString(StandardCharsets.UTF_8));
         }
@@ -149,7 +220,9 @@ public final class LocalBroker implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        Map<String, Object> config = new java.util.HashMap<>(adminConfig);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(config)) {
             while (true) {
                 try {
                     admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
