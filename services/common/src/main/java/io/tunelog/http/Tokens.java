@@ -91,7 +91,8 @@ public final class Tokens {
             String[] fields = line.split("\\s+");
             if (fields.length < 2 || fields.length > 3) {
                 throw new IllegalArgumentException(where + "expected <scope> <sha256 hex of the token> [name], found "
-                        + fields.length + " field(s)");
+                        + fields.length + " field(s)" + (fields.length == 1 ? " (a token itself does not belong in the file: "
+                        + "tunelog token new prints the line that does)" : ""));
             }
             Scope scope;
             try {
