@@ -509,6 +509,16 @@ class GatewayServerTest {
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->
                 assertThat(r.get("content").get("application/json").get("schema").get("$ref").asText()).isEqualTo("#/components/schemas/Error"));
+        // Every operation wants the bearer token and says what happens without one; those that change what runs say 403.
+        assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        assertThat(doc.at("/security/0").has("bearer")).isTrue();
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(operation -> {
+            JsonNode responses = operation.getValue().get("responses");
+            String what = operation.getKey() + " " + path.getKey();
+            assertThat(responses.at("/401/$ref").asText()).as(what).isEqualTo("#/components/responses/Unauthorized");
+            assertThat(responses.has("403")).as(what).isEqualTo(!operation.getKey().equals("get"));
+        }));
+        assertThat(doc.at("/components/responses/Unauthorized/headers").has("WWW-Authenticate")).isTrue();
     }
 
     // ---- helpers ----
