@@ -7,6 +7,8 @@ import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.gateway.GatewayServer;
+import io.tunelog.http.HttpSecurity;
+import io.tunelog.http.Tokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.broker.LocalBroker;
@@ -18,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,10 +77,14 @@ public final class GatewayBenchmark {
             result.put("events", log.size());
 
             started = System.nanoTime();
-            try (GatewayServer gateway = GatewayServer.start(clients, "127.0.0.1", 0)) {
+            // With a token, as the gateway is served: each request's cost includes checking it.
+            String token = Tokens.newToken(new SecureRandom());
+            Tokens tokens = Tokens.parse(Tokens.line(Tokens.Scope.READ, token, "benchmark"), "the benchmark's token");
+            try (GatewayServer gateway = GatewayServer.start(clients, "127.0.0.1", 0, new HttpSecurity(tokens, null))) {
                 String base = "http://127.0.0.1:" + gateway.port();
                 HttpClient http = HttpClient.newHttpClient();
-                awaitFolded(http, base + "/api/experiments/" + id, log.get(log.size() - 1).offset());
+                String bearer = "Bearer " + token;
+                awaitFolded(http, bearer, base + "/api/experiments/" + id, log.get(log.size() - 1).offset());
                 double foldSeconds = (System.nanoTime() - started) / 1e9;
                 System.out.printf("the gateway folded the log in %.1f s%n", foldSeconds);
                 result.put("gatewayFoldSeconds", foldSeconds);
@@ -99,7 +106,7 @@ public final class GatewayBenchmark {
                     long bytes = 0;
                     for (int i = 0; i < requests + 5; i++) {
                         long t = System.nanoTime();
-                        bytes = get(http, e.getValue()).length();
+                        bytes = get(http, bearer, e.getValue()).length();
                         if (i >= 5) { // the first few warm the JIT
                             micros.add((System.nanoTime() - t) / 1_000);
                         }
@@ -113,7 +120,7 @@ public final class GatewayBenchmark {
                 for (int i = 0; i < loads + 2; i++) {
                     long t = System.nanoTime();
                     CompletableFuture.allOf(List.of(api, api + "/trials", api + "/curves", api + "/decisions").stream()
-                            .map(u -> CompletableFuture.runAsync(() -> get(http, u))).toArray(CompletableFuture[]::new)).join();
+                            .map(u -> CompletableFuture.runAsync(() -> get(http, bearer, u))).toArray(CompletableFuture[]::new)).join();
                     if (i >= 2) {
                         dataLoad.add((System.nanoTime() - t) / 1_000);
                     }
@@ -122,7 +129,7 @@ public final class GatewayBenchmark {
                         dataLoad.quantile(0.5) / 1000.0, dataLoad.quantile(0.99) / 1000.0);
                 result.put("dashboardDataLoad", Map.of("p50Ms", dataLoad.quantile(0.5) / 1000.0, "p99Ms", dataLoad.quantile(0.99) / 1000.0));
                 if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-                    Samples page = pageLoads(base + "/?experiment=" + id, trials, loads);
+                    Samples page = pageLoads(base + "/?experiment=" + id, token, trials, loads);
                     System.out.printf("the dashboard in headless Chromium, data and drawing: p50 %d ms, max %d ms%n",
                             page.quantile(0.5), page.quantile(1.0));
                     result.put("dashboardPageLoad", Map.of("p50Ms", page.quantile(0.5), "maxMs", page.quantile(1.0), "loads", page.size()));
@@ -188,10 +195,11 @@ public final class GatewayBenchmark {
         }
     }
 
-    private static void awaitFolded(HttpClient http, String summary, long lastOffset) throws Exception {
+    private static void awaitFolded(HttpClient http, String bearer, String summary, long lastOffset) throws Exception {
         long deadline = System.nanoTime() + 300_000_000_000L;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(summary)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(summary)).header("Authorization", bearer).build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200 && new ObjectMapper().readTree(r.body()).get("lastOffset").asLong() >= lastOffset) {
                 return;
             }
@@ -200,9 +208,10 @@ public final class GatewayBenchmark {
         throw new IllegalStateException("the gateway did not fold the log within 5 minutes");
     }
 
-    private static String get(HttpClient http, String url) {
+    private static String get(HttpClient http, String bearer, String url) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", bearer).build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
             }
@@ -212,15 +221,19 @@ public final class GatewayBenchmark {
         }
     }
 
-    /** Opens the page {@code loads} times; each time it reports how long its own first refresh took (data-load-millis). */
-    private static Samples pageLoads(String url, int trials, int loads) {
+    /**
+     * Opens the page {@code loads} times; each time it reports how long its own first refresh took (data-load-millis).
+     * The first load hands it the token in the fragment, which it keeps for the tab; the others load the page afresh
+     * (a link that differed only by its fragment would not reload it).
+     */
+    private static Samples pageLoads(String url, String token, int trials, int loads) {
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000");
         ChromeDriver browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build(), options);
         Samples millis = new Samples();
         try {
             for (int i = 0; i < loads + 1; i++) {
-                browser.get(url);
+                browser.get(i == 0 ? url + "#token=" + token : url);
                 long deadline = System.nanoTime() + 120_000_000_000L;
                 String load = null;
                 while (System.nanoTime() < deadline) {

@@ -2,6 +2,7 @@ package io.tunelog.cli;
 
 import io.tunelog.gateway.GatewayServer;
 import io.tunelog.health.HealthServer;
+import io.tunelog.http.HttpSecurity;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import java.util.List;
@@ -22,9 +23,12 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Port to listen on, 0 for any free one, printed (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on; the API has no "
-            + "authentication, so keep it off untrusted networks (default: ${DEFAULT-VALUE})")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on; elsewhere than loopback, "
+            + "give --tls-keystore too, or tokens travel in clear (default: ${DEFAULT-VALUE})")
     String host;
+
+    @Mixin
+    HttpSecurityOptions access;
 
     @Mixin
     HealthOptions health;
@@ -35,6 +39,7 @@ final class GatewayCommand implements Callable<Integer> {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--port must be 0..65535, got " + port);
         }
         health.check();
+        HttpSecurity security = access.security("the gateway", System.getenv());
         KafkaClients clients = kafka.requiredClients();
         // As `submit` does: a submission sent before the services have made the topics would create them wrongly.
         try (Admin admin = clients.admin()) {
@@ -42,7 +47,7 @@ final class GatewayCommand implements Callable<Integer> {
         }
         GatewayServer server;
         try {
-            server = GatewayServer.start(clients, host, port);
+            server = GatewayServer.start(clients, host, port, security);
         } catch (IllegalStateException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, e.getMessage());
         }
@@ -56,7 +61,7 @@ final class GatewayCommand implements Callable<Integer> {
             System.out.println("gateway stopped");
             stopped.countDown();
         }));
-        System.out.println("gateway on http://" + host + ":" + server.port());
+        System.out.println("gateway on " + security.scheme() + "://" + host + ":" + server.port());
         stopped.await();
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.tunelog.cli;
 
 import io.tunelog.health.HealthServer;
+import io.tunelog.http.HttpSecurity;
 import io.tunelog.registry.http.CheckpointServer;
 import io.tunelog.registry.storage.CheckpointStores;
 import java.nio.file.Path;
@@ -34,8 +35,12 @@ final class ServicesCommand implements Callable<Integer> {
     Integer registryHttpPort;
 
     @Option(names = "--registry-http-host", defaultValue = "127.0.0.1", description = "Address the checkpoint server "
-            + "listens on; it has no authentication (default: ${DEFAULT-VALUE})")
+            + "listens on; elsewhere than loopback, give --tls-keystore too, or tokens travel in clear (default: ${DEFAULT-VALUE})")
     String registryHttpHost;
+
+    /** For the checkpoint server: only with --registry-http-port. */
+    @Mixin
+    HttpSecurityOptions registryHttpAccess;
 
     @Option(names = "--storage", description = "Checkpoint storage, as given to the workers: the registry removes "
             + "deleted checkpoints and the HTTP server serves them there and nowhere else; repeat for several "
@@ -47,7 +52,7 @@ final class ServicesCommand implements Callable<Integer> {
         var clients = kafka.requiredClients();
         var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
         List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
-        checkHttpOptions(names);
+        HttpSecurity security = checkHttpOptions(names);
         health.check();
         CheckpointStores stores = registryHttpPort == null ? null : Platform.checkpointStores(roots);
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
@@ -62,7 +67,7 @@ final class ServicesCommand implements Callable<Integer> {
                     .toList();
             try (HealthServer probes = health.serve(components);
                  CheckpointServer http = stores == null ? null
-                    : CheckpointServer.start(clients, stores, registryHttpHost, registryHttpPort)) {
+                    : CheckpointServer.start(clients, stores, registryHttpHost, registryHttpPort, security)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     if (http != null) {
                         http.close();
@@ -76,7 +81,7 @@ final class ServicesCommand implements Callable<Integer> {
                 }));
                 platform.awaitServicesReady(120_000);
                 if (http != null) {
-                    System.out.println("checkpoints served on http://" + registryHttpHost + ":" + http.port());
+                    System.out.println("checkpoints served on " + security.scheme() + "://" + registryHttpHost + ":" + http.port());
                 }
                 System.out.println("services " + names + " (instance " + id + ") ready on " + kafka.bootstrapOrNull());
                 stopped.await();
@@ -85,10 +90,14 @@ final class ServicesCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Checked before anything starts, so a wrong option fails fast. */
-    private void checkHttpOptions(Set<String> names) {
+    /** Checked before anything starts, so a wrong option fails fast; the checkpoint server's security, if it is served. */
+    private HttpSecurity checkHttpOptions(Set<String> names) {
         if (registryHttpPort == null) {
-            return;
+            if (registryHttpAccess.given()) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tokens-file, --no-auth and --tls-keystore are for the "
+                        + "checkpoint server: give --registry-http-port too");
+            }
+            return null;
         }
         if (!names.contains("registry")) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port serves the registry's checkpoints; "
@@ -97,5 +106,6 @@ final class ServicesCommand implements Callable<Integer> {
         if (registryHttpPort < 0 || registryHttpPort > 65_535) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port must be 0..65535, got " + registryHttpPort);
         }
+        return registryHttpAccess.security("the checkpoint server (--registry-http-port)", System.getenv());
     }
 }

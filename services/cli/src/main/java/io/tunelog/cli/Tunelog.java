@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "Event-sourced hyperparameter tuning on Apache Kafka.",
         subcommands = {RunCommand.class, SubmitCommand.class, CancelCommand.class, ServicesCommand.class, WorkerCommand.class,
                 BrokerCommand.class, SecurityCommand.class, EventsCommand.class, ReplayCommand.class, AuditCommand.class, StateCommand.class,
-                ExportCommand.class, WhatIfCommand.class, SlurmCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, WhatIfCommand.class, SlurmCommand.class, GatewayCommand.class, TokenCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Tunelog {
 
     /** Exit code for bad input: an invalid spec or option. */

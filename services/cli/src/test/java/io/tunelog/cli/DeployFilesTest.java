@@ -48,7 +48,8 @@ class DeployFilesTest {
         assertThat(objects).extracting(o -> o.path("kind").asText() + "/" + o.path("metadata").path("name").asText())
                 .contains("Namespace/tunelog", "Secret/tunelog-kafka", "PersistentVolumeClaim/tunelog-checkpoints",
                         "Deployment/tunelog-scheduler", "Deployment/tunelog-suggestion", "Deployment/tunelog-registry",
-                        "Deployment/tunelog-worker", "HorizontalPodAutoscaler/tunelog-worker");
+                        "Deployment/tunelog-worker", "HorizontalPodAutoscaler/tunelog-worker", "Secret/tunelog-http-tokens",
+                        "Secret/tunelog-gateway-tls", "Deployment/tunelog-gateway", "Service/tunelog-gateway");
     }
 
     @Test
@@ -97,7 +98,7 @@ class DeployFilesTest {
 
         assertThat(docs).hasSize(1);
         assertThat(docs.get(0).path("services").fieldNames()).toIterable()
-                .contains("kafka", "scheduler", "suggestion", "registry", "worker-1", "worker-2");
+                .contains("kafka", "scheduler", "suggestion", "registry", "worker-1", "worker-2", "gateway");
         assertThat(checkCompose(docs.get(0))).isEmpty();
     }
 
@@ -160,7 +161,23 @@ class DeployFilesTest {
                 Arguments.of("HPA on a missing Deployment", "    kind: Deployment\n    name: worker", "    kind: Deployment\n    name: workers",
                         "scaleTargetRef Deployment/workers is not among the manifests"),
                 Arguments.of("HPA without metrics", "  metrics:\n    - type: External", "  metricz:\n    - type: External",
-                        "no metrics"));
+                        "no metrics"),
+                Arguments.of("gateway open to anyone", "--tokens-file, /etc/tokens/tokens", "--no-auth",
+                        "container gateway: --no-auth serves HTTP to anyone who can connect; give --tokens-file"),
+                Arguments.of("gateway without tokens", "--tokens-file, /etc/tokens/tokens,", "",
+                        "container gateway: serves HTTP without --tokens-file"),
+                Arguments.of("tokens file not mounted", "mountPath: /etc/tokens", "mountPath: /etc/tokenz",
+                        "--tokens-file /etc/tokens/tokens is not in a volume the container mounts"),
+                Arguments.of("secret volume of no secret", "secretName: tls", "secretName: tlz",
+                        "volume tls: secret tlz is not among the manifests"),
+                Arguments.of("secret item not in the secret", "- key: server.p12", "- key: server.pfx",
+                        "volume tls: secret tls has no key server.pfx"),
+                Arguments.of("keystore password not in the env", "--tls-keystore-password-env, KEYSTORE_PASSWORD",
+                        "--tls-keystore-password-env, KEYSTORE_PASS", "--tls-keystore-password-env KEYSTORE_PASS is not among its env"),
+                Arguments.of("Service selecting no pod", "  selector:\n    app: gateway", "  selector:\n    app: gateways",
+                        "Service/gateway: selector app=gateways matches no Deployment's pods"),
+                Arguments.of("Service to a port the pod lacks", "targetPort: https", "targetPort: http",
+                        "Service/gateway: targetPort http is not a port of Deployment/gateway"));
     }
 
     static Stream<Arguments> brokenComposeFiles() {
@@ -174,7 +191,13 @@ class DeployFilesTest {
                         "http://127.0.0.1:9090/health/ready", "healthcheck does not ask"),
                 Arguments.of("health served on loopback", "0.0.0.0", "127.0.0.1", "--health-host 127.0.0.1"),
                 Arguments.of("volume not declared", "      - checkpoints:/var", "      - checkpointz:/var",
-                        "volume checkpointz is not declared"));
+                        "volume checkpointz is not declared"),
+                Arguments.of("gateway open to anyone", "--tokens-file, /run/secrets/tokens", "--no-auth",
+                        "gateway: --no-auth serves HTTP to anyone who can connect"),
+                Arguments.of("secret not declared", "secrets:\n  tokens:", "secrets:\n  tokenz:",
+                        "gateway: secret tokens is not declared under secrets"),
+                Arguments.of("tokens file not mounted", "secrets: [tokens]", "secrets: []",
+                        "gateway: --tokens-file /run/secrets/tokens is not in a volume the container mounts"));
     }
 
     private static final String VALID_MANIFEST = """
@@ -263,6 +286,76 @@ class DeployFilesTest {
                       persistentVolumeClaim:
                         claimName: checkpoints
             ---
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: tokens
+              namespace: demo
+            stringData:
+              tokens: "# lines from tunelog token new"
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: tls
+              namespace: demo
+            data:
+              server.p12: ""
+            stringData:
+              password: "placeholder"
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: gateway
+              namespace: demo
+            spec:
+              selector:
+                matchLabels:
+                  app: gateway
+              template:
+                metadata:
+                  labels:
+                    app: gateway
+                spec:
+                  containers:
+                    - name: gateway
+                      image: tunelog:latest
+                      args: [gateway, --host, "0.0.0.0", --port, "8443", --tokens-file, /etc/tokens/tokens,
+                             --tls-keystore, /etc/tls/server.p12, --tls-keystore-password-env, KEYSTORE_PASSWORD,
+                             --health-port, "8080", --health-host, "0.0.0.0"]
+                      env:
+                        - {name: KAFKA_BOOTSTRAP_SERVERS, value: "kafka:9092"}
+                        - {name: KEYSTORE_PASSWORD, valueFrom: {secretKeyRef: {name: tls, key: password}}}
+                      ports:
+                        - {name: https, containerPort: 8443}
+                      livenessProbe: {httpGet: {path: /health/live, port: 8080}}
+                      readinessProbe: {httpGet: {path: /health/ready, port: 8080}}
+                      resources: {requests: {cpu: 100m}, limits: {memory: 1Gi}}
+                      volumeMounts:
+                        - {name: tokens, mountPath: /etc/tokens}
+                        - {name: tls, mountPath: /etc/tls}
+                  volumes:
+                    - name: tokens
+                      secret: {secretName: tokens}
+                    - name: tls
+                      secret:
+                        secretName: tls
+                        items:
+                          - key: server.p12
+                            path: server.p12
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: gateway
+              namespace: demo
+            spec:
+              selector:
+                app: gateway
+              ports:
+                - {port: 443, targetPort: https}
+            ---
             apiVersion: autoscaling/v2
             kind: HorizontalPodAutoscaler
             metadata:
@@ -304,8 +397,17 @@ class DeployFilesTest {
                 volumes:
                   - checkpoints:/var/lib/tunelog/checkpoints
                   - ./specs:/specs:ro
+              gateway:
+                <<: *tunelog
+                command: [gateway, --host, 0.0.0.0, --tokens-file, /run/secrets/tokens, --health-port, "8080", --health-host, 0.0.0.0]
+                secrets: [tokens]
+                healthcheck:
+                  test: ["CMD", "curl", "-fsS", "http://127.0.0.1:8080/health/ready"]
             volumes:
               checkpoints:
+            secrets:
+              tokens:
+                file: ./tokens
             """;
 
     // ---- the checks ----
@@ -332,6 +434,7 @@ class DeployFilesTest {
             switch (o.path("kind").asText()) {
                 case "Deployment" -> checkDeployment(id, o, objects, problems);
                 case "HorizontalPodAutoscaler" -> checkAutoscaler(id, o, objects, problems);
+                case "Service" -> checkService(id, o, objects, problems);
                 default -> { }
             }
         }
@@ -357,6 +460,20 @@ class DeployFilesTest {
             String claim = v.at("/persistentVolumeClaim/claimName").asText();
             if (!claim.isEmpty() && find(objects, "PersistentVolumeClaim", d, claim) == null) {
                 problems.add(id + ": volume " + v.path("name").asText() + ": claim " + claim + " is not among the manifests");
+            }
+            String secretName = v.at("/secret/secretName").asText();
+            if (!secretName.isEmpty()) {
+                JsonNode secret = find(objects, "Secret", d, secretName);
+                if (secret == null) {
+                    problems.add(id + ": volume " + v.path("name").asText() + ": secret " + secretName + " is not among the manifests");
+                } else {
+                    for (JsonNode item : v.at("/secret/items")) {
+                        String key = item.path("key").asText();
+                        if (!secret.path("data").has(key) && !secret.path("stringData").has(key)) {
+                            problems.add(id + ": volume " + v.path("name").asText() + ": secret " + secretName + " has no key " + key);
+                        }
+                    }
+                }
             }
         }
         if (pod.path("containers").isEmpty()) {
@@ -437,6 +554,9 @@ class DeployFilesTest {
         if (!sub.hasMatchedOption("--bootstrap-servers") && !env.contains("KAFKA_BOOTSTRAP_SERVERS")) {
             problems.add(where + ": no KAFKA_BOOTSTRAP_SERVERS and no --bootstrap-servers");
         }
+        List<String> mounts = new ArrayList<>();
+        c.path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText()));
+        checkHttpAccess(where, sub, mounts, env, problems);
         if (!isLongRunning(sub)) {
             return;
         }
@@ -457,10 +577,36 @@ class DeployFilesTest {
         }
     }
 
-    /** `services` and `worker` run until stopped and serve health; the others are one-shot. */
+    /** `services`, `worker` and `gateway` run until stopped and serve health; the others are one-shot. */
     private static boolean isLongRunning(ParseResult sub) {
         String name = sub.commandSpec().name();
-        return (name.equals("services") || name.equals("worker")) && !sub.isUsageHelpRequested();
+        return (name.equals("services") || name.equals("worker") || name.equals("gateway")) && !sub.isUsageHelpRequested();
+    }
+
+    /**
+     * A gateway, or services serving checkpoints, must want tokens from a file in a volume the container mounts (the
+     * CLI would refuse to start otherwise, but only once deployed); the keystore likewise, its password from the env.
+     */
+    private static void checkHttpAccess(String where, ParseResult sub, List<String> mounts, Set<String> env, List<String> problems) {
+        String name = sub.commandSpec().name();
+        if (sub.isUsageHelpRequested() || !(name.equals("gateway") || name.equals("services") && sub.hasMatchedOption("--registry-http-port"))) {
+            return;
+        }
+        if (sub.hasMatchedOption("--no-auth")) {
+            problems.add(where + ": --no-auth serves HTTP to anyone who can connect; give --tokens-file");
+        } else if (!sub.hasMatchedOption("--tokens-file")) {
+            problems.add(where + ": serves HTTP without --tokens-file, so it would not start");
+        }
+        for (String option : List.of("--tokens-file", "--tls-keystore")) {
+            Path file = sub.matchedOptionValue(option, null);
+            if (file != null && mounts.stream().noneMatch(m -> file.startsWith(Path.of(m)))) {
+                problems.add(where + ": " + option + " " + file + " is not in a volume the container mounts");
+            }
+        }
+        String passwordEnv = sub.matchedOptionValue("--tls-keystore-password-env", null);
+        if (passwordEnv != null && !env.contains(passwordEnv)) {
+            problems.add(where + ": --tls-keystore-password-env " + passwordEnv + " is not among its env");
+        }
     }
 
     /** The --health-port of a long-running command, checked to be reachable from outside its container. */
@@ -486,6 +632,40 @@ class DeployFilesTest {
             }
         }
         return null;
+    }
+
+    /** A Service must select some Deployment's pods, and a named targetPort must be one of their ports. */
+    private static void checkService(String id, JsonNode service, List<JsonNode> objects, List<String> problems) {
+        JsonNode selector = service.at("/spec/selector");
+        String ns = service.at("/metadata/namespace").asText();
+        List<JsonNode> selected = ofKind(objects, "Deployment").stream()
+                .filter(d -> d.at("/metadata/namespace").asText().equals(ns))
+                .filter(d -> !selector.isEmpty() && selector.properties().stream()
+                        .allMatch(e -> e.getValue().equals(d.at("/spec/template/metadata/labels").get(e.getKey()))))
+                .toList();
+        if (selected.isEmpty()) {
+            StringBuilder labels = new StringBuilder();
+            selector.properties().forEach(e -> labels.append(labels.isEmpty() ? "" : ",").append(e.getKey()).append('=').append(e.getValue().asText()));
+            problems.add(id + ": selector " + labels + " matches no Deployment's pods");
+            return;
+        }
+        for (JsonNode port : service.at("/spec/ports")) {
+            JsonNode target = port.path("targetPort");
+            if (target.isMissingNode() || target.isInt()) {
+                continue;
+            }
+            for (JsonNode d : selected) {
+                boolean named = false;
+                for (JsonNode c : d.at("/spec/template/spec/containers")) {
+                    for (JsonNode p : c.path("ports")) {
+                        named |= p.path("name").asText().equals(target.asText());
+                    }
+                }
+                if (!named) {
+                    problems.add(id + ": targetPort " + target.asText() + " is not a port of Deployment/" + d.at("/metadata/name").asText());
+                }
+            }
+        }
     }
 
     private static void checkAutoscaler(String id, JsonNode hpa, List<JsonNode> objects, List<String> problems) {
@@ -530,6 +710,12 @@ class DeployFilesTest {
                     problems.add(where + ": volume " + source + " is not declared under volumes");
                 }
             }
+            for (JsonNode secret : s.path("secrets")) {
+                String source = secret.isTextual() ? secret.asText() : secret.path("source").asText();
+                if (!compose.path("secrets").has(source)) {
+                    problems.add(where + ": secret " + source + " is not declared under secrets");
+                }
+            }
             if (TUNELOG_IMAGE.matcher(s.path("image").asText()).find()) {
                 checkComposeTunelog(where, s, problems);
             }
@@ -555,10 +741,26 @@ class DeployFilesTest {
             return;
         }
         JsonNode environment = s.path("environment");
-        boolean bootstrapEnv = environment.isArray()
-                ? strings(environment).stream().anyMatch(e -> e.startsWith("KAFKA_BOOTSTRAP_SERVERS="))
-                : environment.has("KAFKA_BOOTSTRAP_SERVERS");
-        if (!sub.hasMatchedOption("--bootstrap-servers") && !bootstrapEnv) {
+        Set<String> env = new HashSet<>();
+        if (environment.isArray()) {
+            strings(environment).forEach(e -> env.add(e.split("=", 2)[0]));
+        } else {
+            environment.fieldNames().forEachRemaining(env::add);
+        }
+        // Where a file can come from in the container: a volume's target, or a secret under /run/secrets.
+        List<String> mounts = new ArrayList<>();
+        for (JsonNode v : s.path("volumes")) {
+            String[] parts = v.isTextual() ? v.asText().split(":") : new String[] {"", v.path("target").asText()};
+            if (parts.length > 1) {
+                mounts.add(parts[1]);
+            }
+        }
+        for (JsonNode secret : s.path("secrets")) {
+            String target = secret.isTextual() ? secret.asText() : secret.path("target").asText(secret.path("source").asText());
+            mounts.add(target.startsWith("/") ? target : "/run/secrets/" + target);
+        }
+        checkHttpAccess(where, sub, mounts, env, problems);
+        if (!sub.hasMatchedOption("--bootstrap-servers") && !env.contains("KAFKA_BOOTSTRAP_SERVERS")) {
             problems.add(where + ": no KAFKA_BOOTSTRAP_SERVERS and no --bootstrap-servers");
         }
         Integer port = healthPort(where, sub, problems);

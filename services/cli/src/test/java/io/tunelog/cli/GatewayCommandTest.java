@@ -16,6 +16,19 @@ class GatewayCommandTest {
         assertThat(command.port).isEqualTo(8080);
         assertThat(command.host).isEqualTo("127.0.0.1");
         assertThat(command.kafka.bootstrapOrNull()).isEqualTo("127.0.0.1:9092");
+        // Authentication is on unless the operator turns it off.
+        assertThat(command.access.noAuth).isFalse();
+        assertThat(command.access.given()).isFalse();
+    }
+
+    @Test
+    void shouldRefuseToStartWithoutATokensFileUnlessToldNoAuth() {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("gateway", "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString()).contains("the gateway needs --tokens-file").contains("or --no-auth");
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.tunelog.gateway;
 
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
+import io.tunelog.http.HttpSecurity;
 import io.tunelog.http.Problem;
+import io.tunelog.http.Tokens;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -34,8 +36,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -85,8 +89,12 @@ import org.slf4j.LoggerFactory;
  *
  * Every error is {@code {"error": ..., "field": ...}}, the field naming what is at fault when something is.
  *
+ * <p>Every request under {@code /api/} needs a bearer token ({@link Tokens}): a read token for GET, a submit token
+ * for anything else, unless the server was started without authentication.
+ *
  * <p>It also serves the dashboard, one page ({@code GET /}) that draws from these endpoints, with ECharts from its
- * WebJar ({@code GET /webjars/echarts/...}): nothing is fetched from outside at run time.
+ * WebJar ({@code GET /webjars/echarts/...}): nothing is fetched from outside at run time. Both are static and hold no
+ * data, so they are served to anyone; the page asks for a token and sends it with each of its calls.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -101,25 +109,34 @@ public final class GatewayServer implements AutoCloseable {
     static final int MAX_CANCEL_BYTES = 4_096;
     // Events per write to a stream: a reconnecting client of a long log gets it in slices, as the socket drains.
     private static final int STREAM_SLICE = 256;
+    private static final String HOLDER = "tunelog.token";
 
     private final ExperimentCatalog catalog;
     private final KafkaProducer<String, byte[]> producer;
     private final SchedulingService gate = new SchedulingService();
+    private final HttpSecurity security;
     private final Vertx vertx;
     private final Router router;
     private final int port;
 
-    private GatewayServer(ExperimentCatalog catalog, KafkaProducer<String, byte[]> producer, String host, int port) {
+    private GatewayServer(ExperimentCatalog catalog, KafkaProducer<String, byte[]> producer, String host, int port,
+                          HttpSecurity security) {
         this.catalog = catalog;
         this.producer = producer;
+        this.security = security;
         // Nothing is served from the class path, so Vert.x needs no file cache directory.
         this.vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
                 new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false)));
         this.router = router();
+        HttpServerOptions options = new HttpServerOptions()
+                // Streams beat every 15 s, so only a client that is gone goes this long without traffic.
+                .setIdleTimeout(2).setIdleTimeoutUnit(TimeUnit.MINUTES);
+        if (security.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(new PfxOptions()
+                    .setPath(security.tls().keystore().toString()).setPassword(security.tls().password()));
+        }
         try {
-            this.port = vertx.createHttpServer(new HttpServerOptions()
-                            // Streams beat every 15 s, so only a client that is gone goes this long without traffic.
-                            .setIdleTimeout(2).setIdleTimeoutUnit(TimeUnit.MINUTES))
+            this.port = vertx.createHttpServer(options)
                     .requestHandler(router)
                     .listen(port, host)
                     .await(30, TimeUnit.SECONDS)
@@ -128,18 +145,19 @@ public final class GatewayServer implements AutoCloseable {
             vertx.close();
             throw new IllegalStateException("cannot serve the gateway on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+        security.warnings("the gateway", host).forEach(LOG::warn);
     }
 
     /**
-     * Starts reading the log and listening on {@code host}:{@code port} (0 for any free port). The log and the
-     * rejections topic must exist or appear within a minute.
+     * Starts reading the log and listening on {@code host}:{@code port} (0 for any free port), letting clients in as
+     * {@code security} says. The log and the rejections topic must exist or appear within a minute.
      */
-    public static GatewayServer start(KafkaClients clients, String host, int port) {
+    public static GatewayServer start(KafkaClients clients, String host, int port, HttpSecurity security) {
         ExperimentCatalog catalog = new ExperimentCatalog(clients);
         KafkaProducer<String, byte[]> producer = null;
         try {
             producer = clients.producer("tunelog-gateway", null);
-            return new GatewayServer(catalog, producer, host, port);
+            return new GatewayServer(catalog, producer, host, port, security);
         } catch (RuntimeException e) {
             if (producer != null) {
                 producer.close();
@@ -179,6 +197,8 @@ public final class GatewayServer implements AutoCloseable {
 
     private Router router() {
         Router r = Router.router(vertx);
+        // First, so nothing under /api/ answers (not even a 404 or a body limit) before the token is checked.
+        r.route("/api/*").handler(this::authorize);
         r.post(EXPERIMENTS)
                 // No uploads: the body is one spec, held in memory, and the spec's own limit is the body's.
                 .handler(BodyHandler.create(false).setBodyLimit(SpecParser.MAX_SPEC_BYTES))
@@ -203,6 +223,27 @@ public final class GatewayServer implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Reading needs a read token; anything else changes what runs, so it needs a submit token. The holder is kept for
+     * the commands, which say who sent them.
+     */
+    private void authorize(RoutingContext ctx) {
+        HttpMethod method = ctx.request().method();
+        Tokens.Scope needed = method == HttpMethod.GET || method == HttpMethod.HEAD ? Tokens.Scope.READ : Tokens.Scope.SUBMIT;
+        Tokens.Holder holder = security.authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), needed);
+        if (holder != null) {
+            ctx.put(HOLDER, holder);
+        }
+        ctx.next();
+    }
+
+    /** Who sent a command, as the log records it: the client's address, and the token's name when it has one. */
+    private static String sender(RoutingContext ctx) {
+        Tokens.Holder holder = ctx.get(HOLDER);
+        String address = "http " + ctx.request().remoteAddress();
+        return holder == null || holder.name().isEmpty() ? address : address + " token " + holder.name();
+    }
+
     // ---- POST /api/experiments ----
 
     private void submit(RoutingContext ctx) {
@@ -213,7 +254,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         String givenId = ctx.queryParams().get("id");
         Buffer body = ctx.body().buffer();
-        String submitter = "http " + ctx.request().remoteAddress();
+        String submitter = sender(ctx);
         blocking(ctx, () -> {
             String text = utf8(body);
             ExperimentSpec spec;
@@ -245,7 +286,7 @@ public final class GatewayServer implements AutoCloseable {
     private void cancel(RoutingContext ctx) {
         String id = ctx.pathParam("experimentId");
         String reason = cancelReason(ctx.body().buffer(), mediaType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)));
-        String requestedBy = "http " + ctx.request().remoteAddress();
+        String requestedBy = sender(ctx);
         blocking(ctx, () -> {
             ExperimentStatus status = read(id, experiment -> experiment.state().status());
             if (status != ExperimentStatus.RUNNING) {
@@ -854,6 +895,9 @@ public final class GatewayServer implements AutoCloseable {
             bytes = Json.MAPPER.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+        if (p.status == 401) {
+            ctx.response().putHeader("WWW-Authenticate", Tokens.CHALLENGE);
         }
         ctx.response().setStatusCode(p.status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Buffer.buffer(bytes));
     }

@@ -2,6 +2,7 @@ package io.tunelog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
@@ -40,7 +41,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 /**
  * The dashboard in a real headless Chromium (Debian's chromium and chromium-driver, driven by Selenium), opened
  * while an experiment runs on the real services: the trials appear, the curves are drawn, stopped trials are
- * marked, and the page follows the run to its end. Screenshots go to target/dashboard-*.png.
+ * marked, and the page follows the run to its end. Screenshots go to target/dashboard-*.png. The gateway wants
+ * tokens: the page is opened with a read token in its fragment, as an operator would hand one out.
  *
  * <p>Without Chromium the test is skipped, unless TUNELOG_BROWSER_TESTS=required (CI sets it after installing
  * Chromium), when it fails.
@@ -69,6 +71,7 @@ class DashboardBrowserTest {
 
     static final List<ServiceRunner> services = new ArrayList<>();
     static WorkerAgent worker;
+    static final TestTokens TOKENS = TestTokens.create();
     static GatewayServer gateway;
     static ChromeDriver browser;
 
@@ -91,7 +94,7 @@ class DashboardBrowserTest {
         worker = new WorkerAgent(clients, new WorkerAgent.Settings("dash-worker", "localhost", 4, storage, storage, null,
                 WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
         waitFor("services ready", Duration.ofSeconds(60), () -> services.stream().allMatch(ServiceRunner::isReady));
-        gateway = GatewayServer.start(clients, "127.0.0.1", 0);
+        gateway = GatewayServer.start(clients, "127.0.0.1", 0, TOKENS.security());
         waitFor("gateway caught up", Duration.ofSeconds(60), gateway::caughtUp);
 
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
@@ -119,13 +122,24 @@ class DashboardBrowserTest {
     void shouldShowTheTrialsAndCurvesOfARunningExperimentAndFollowItToTheEnd() throws Exception {
         String base = "http://127.0.0.1:" + gateway.port();
         HttpResponse<String> submitted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/api/experiments"))
-                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(SPEC)).build(),
+                .header("Content-Type", "application/yaml").header("Authorization", TestTokens.bearer(TOKENS.submit()))
+                .POST(HttpRequest.BodyPublishers.ofString(SPEC)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
         String id = submitted.body().replaceAll(".*\"experimentId\"\\s*:\\s*\"([^\"]+)\".*", "$1");
 
+        // Without a token the page loads, lists nothing and asks for one.
         browser.get(base + "/?experiment=" + id);
+        waitFor("the page asks for a token", Duration.ofSeconds(10), () -> browser.findElement(By.id("login")).isDisplayed());
+        assertThat(browser.findElement(By.id("login-message")).getText()).contains("no token");
+        assertThat(browser.findElements(By.cssSelector("#experiments li"))).isEmpty();
+        screenshot("token");
+
+        browser.get(base + "/?experiment=" + id + "#token=" + TOKENS.read());
         JavascriptExecutor js = browser;
+        waitFor("the token taken from the address", Duration.ofSeconds(10), () -> !browser.getCurrentUrl().contains("#"));
+        assertThat(browser.getCurrentUrl()).doesNotContain(TOKENS.read());
+        assertThat(browser.findElement(By.id("login")).isDisplayed()).isFalse();
 
         // While it runs: some trials in the table, some curves drawn, and the run not over.
         waitFor("trials in the table", Duration.ofSeconds(60), () -> browser.findElements(By.cssSelector("#trials tbody tr")).size() >= 2);
@@ -166,6 +180,11 @@ class DashboardBrowserTest {
         assertThat(browser.findElements(By.cssSelector("#trials tbody tr"))).hasSize((int) stopped)
                 .allSatisfy(row -> assertThat(row.getAttribute("class")).isEqualTo("STOPPED"));
         screenshot("filtered");
+
+        // The token stays with the tab: the page opened again without it still reads.
+        browser.get(base + "/?experiment=" + id);
+        waitFor("the table drawn again", Duration.ofSeconds(30), () -> browser.findElements(By.cssSelector("#trials tbody tr")).size() == 12);
+        assertThat(browser.findElement(By.id("login")).isDisplayed()).isFalse();
     }
 
     /** How many trials' curves the page drew, of these statuses (it counts them as it draws). */

@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.codec.AvroBytes;
+import io.tunelog.domain.event.EventPayload.ExperimentSubmitted;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
+import io.tunelog.http.testing.TestTls;
+import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
@@ -27,6 +30,7 @@ import io.tunelog.worker.WorkerAgent;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,10 +55,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The gateway against a real broker, with every service and a worker running in this JVM: experiments are
- * submitted over HTTP, run for real, and what the gateway serves is checked against the log folded here.
+ * submitted over HTTP, run for real, and what the gateway serves is checked against the log folded here. It is
+ * called as a client would call it: with a read token to read and a submit token to submit.
  */
 class GatewayServerTest {
     static final String SPEC = """
@@ -81,6 +87,7 @@ class GatewayServerTest {
     static WorkerAgent worker;
     static GatewayServer gateway;
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final TestTokens TOKENS = TestTokens.create();
 
     @BeforeAll
     static void start() throws Exception {
@@ -99,7 +106,7 @@ class GatewayServerTest {
             assertThat(System.currentTimeMillis()).as("services ready within a minute").isLessThan(deadline);
             Thread.sleep(50);
         }
-        gateway = GatewayServer.start(clients, "127.0.0.1", 0);
+        gateway = GatewayServer.start(clients, "127.0.0.1", 0, TOKENS.security());
         while (!gateway.caughtUp()) {
             assertThat(System.currentTimeMillis()).as("gateway caught up").isLessThan(deadline);
             Thread.sleep(50);
@@ -371,7 +378,7 @@ class GatewayServerTest {
         assertThat(accepted.location()).isEqualTo("/api/experiments/" + id);
         JsonNode cancelled = await("/api/experiments/" + id, r -> r.json().get("status").asText().equals("CANCELLED"));
         assertThat(cancelled.get("cancellation").get("reason").asText()).isEqualTo("from http");
-        assertThat(cancelled.get("cancellation").get("cancelledBy").asText()).startsWith("http ");
+        assertThat(cancelled.get("cancellation").get("cancelledBy").asText()).startsWith("http ").endsWith(" token test-submitter");
         assertThat(cancelled.get("trials").get("cancelled").asInt()).isEqualTo(cancelled.get("trials").get("total").asInt()).isEqualTo(2);
         assertThat(cancelled.get("trials").get("running").asInt()).isZero();
         long deadline = System.currentTimeMillis() + 30_000;
@@ -383,6 +390,84 @@ class GatewayServerTest {
         Reply again = post(cancel, "application/json", "");
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.json().get("error").asText()).isEqualTo("experiment " + id + " is CANCELLED");
+    }
+
+    @Test
+    void shouldAnswer401OnEveryApiRouteWithoutAKnownToken() throws Exception {
+        for (String route : gateway.routes()) {
+            String method = route.substring(0, route.indexOf(' '));
+            String path = route.substring(route.indexOf(' ') + 1).replaceAll("\\{[^}]+}", "x");
+            for (String header : new String[] {null, TestTokens.bearer(TOKENS.read() + "x"), "Basic " + TOKENS.submit()}) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/yaml")
+                        .method(method, HttpRequest.BodyPublishers.ofString(method.equals("GET") ? "" : SPEC));
+                if (header != null) {
+                    request.header("Authorization", header);
+                }
+                HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                String what = route + " with " + (header == null ? "no token" : header.substring(0, 6) + "...");
+                assertThat(r.statusCode()).as(what).isEqualTo(401);
+                assertThat(r.headers().firstValue("WWW-Authenticate")).as(what).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+                assertThat(r.headers().firstValue("Content-Type")).as(what).hasValue("application/json");
+                assertThat(Json.MAPPER.readTree(r.body()).get("field").asText()).as(what).isEqualTo("Authorization");
+            }
+        }
+        // Nor does a path or method that is not served say anything without a token.
+        HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(uri("/api/nothing-here")).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(401);
+        // The page and its script hold no data: they load without a token, and the page asks for one.
+        for (String open : List.of("/", GatewayServer.ECHARTS)) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(open)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(open).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldLetAReadTokenReadButNotSubmitOrCancel() throws Exception {
+        String id = "gw-read-only-" + System.nanoTime();
+        String read = TestTokens.bearer(TOKENS.read());
+        assertThat(send("GET", "/api/experiments", null, null, read).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> submit = send("POST", "/api/experiments?id=" + id, "application/yaml", SPEC, read);
+        assertThat(submit.statusCode()).as(submit.body()).isEqualTo(403);
+        assertThat(Json.MAPPER.readTree(submit.body()).get("field").asText()).isEqualTo("Authorization");
+        assertThat(Json.MAPPER.readTree(submit.body()).get("error").asText()).isEqualTo("a read token cannot do this: it needs a submit token");
+        HttpResponse<String> cancel = send("POST", "/api/experiments/" + id + "/cancel", "application/json", "", read);
+        assertThat(cancel.statusCode()).isEqualTo(403);
+
+        // The same requests with the submit token: the experiment is sent, runs, and is cancelled.
+        assertThat(post("/api/experiments?id=" + id, "application/yaml", SPEC.replace("trials: 6", "trials: 1")).status()).isEqualTo(202);
+        JsonNode summary = await("/api/experiments/" + id, r -> r.status() == 200);
+        assertThat(summary.get("eventsInLog").asLong()).isPositive();
+        // The log says which token sent it.
+        List<LoggedEvent> log = new ArrayList<>();
+        settled(id, log);
+        assertThat(((ExperimentSubmitted) log.get(0).event().payload()).submittedBy()).startsWith("http ").endsWith(" token test-submitter");
+    }
+
+    @Test
+    void shouldServeOverTlsWithTheSameTokens(@TempDir Path dir) throws Exception {
+        Path keystore = TestTls.keystore(dir);
+        try (GatewayServer tls = GatewayServer.start(clients, "127.0.0.1", 0, TOKENS.security(TestTls.tls(keystore)))) {
+            HttpClient trusting = TestTls.client(keystore);
+            URI list = URI.create("https://127.0.0.1:" + tls.port() + "/api/experiments");
+
+            HttpResponse<String> read = trusting.send(HttpRequest.newBuilder(list).header("Authorization", TestTokens.bearer(TOKENS.read())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(read.body()).has("experiments")).isTrue();
+            assertThat(trusting.send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+            assertThat(trusting.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tls.port() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+            // Plain HTTP to the TLS port gets no answer, and a client that does not trust the certificate stops at it.
+            URI plain = URI.create("http://127.0.0.1:" + tls.port() + "/api/experiments");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HTTP.send(HttpRequest.newBuilder(plain)
+                            .header("Authorization", TestTokens.bearer(TOKENS.read())).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HTTP.send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(SSLHandshakeException.class);
+        }
     }
 
     @Test
@@ -424,6 +509,16 @@ class GatewayServerTest {
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->
                 assertThat(r.get("content").get("application/json").get("schema").get("$ref").asText()).isEqualTo("#/components/schemas/Error"));
+        // Every operation wants the bearer token and says what happens without one; those that change what runs say 403.
+        assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        assertThat(doc.at("/security/0").has("bearer")).isTrue();
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(operation -> {
+            JsonNode responses = operation.getValue().get("responses");
+            String what = operation.getKey() + " " + path.getKey();
+            assertThat(responses.at("/401/$ref").asText()).as(what).isEqualTo("#/components/responses/Unauthorized");
+            assertThat(responses.has("403")).as(what).isEqualTo(!operation.getKey().equals("get"));
+        }));
+        assertThat(doc.at("/components/responses/Unauthorized/headers").has("WWW-Authenticate")).isTrue();
     }
 
     // ---- helpers ----
@@ -438,18 +533,28 @@ class GatewayServerTest {
         }
     }
 
+    /** A GET with the read token. */
     static Reply get(String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = send("GET", path, null, null, TestTokens.bearer(TOKENS.read()));
         return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null));
     }
 
+    /** A POST with the submit token. */
     static Reply post(String path, String contentType, String body) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = send("POST", path, contentType, body, TestTokens.bearer(TOKENS.submit()));
         if (!r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
             throw new AssertionError("not JSON: " + r.statusCode() + " " + r.body());
         }
         return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null));
+    }
+
+    static HttpResponse<String> send(String method, String path, String contentType, String body, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Authorization", authorization)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static URI uri(String path) {
@@ -497,7 +602,8 @@ class GatewayServerTest {
      * Reads the stream as lines until an event of type {@code until} or {@code max} events: each as {id, type, data}.
      */
     static List<String[]> readStream(String id, String lastEventId, String until, int max) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/experiments/" + id + "/stream")).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/experiments/" + id + "/stream"))
+                .header("Authorization", TestTokens.bearer(TOKENS.read())).GET();
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.testing.LogBuilder;
+import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
@@ -42,6 +43,7 @@ class LargeExperimentTest {
     static KafkaClients clients;
     static GatewayServer gateway;
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final TestTokens TOKENS = TestTokens.create();
     static final String ID = "large-" + System.nanoTime();
     static List<LoggedEvent> log;
 
@@ -78,7 +80,7 @@ class LargeExperimentTest {
             // A lone producer on a fresh topic: the records land at the offsets the builder gave them.
             assertThat(sent.get(sent.size() - 1).get().offset()).isEqualTo(log.get(log.size() - 1).offset());
         }
-        gateway = GatewayServer.start(clients, "127.0.0.1", 0);
+        gateway = GatewayServer.start(clients, "127.0.0.1", 0, TOKENS.security());
         long deadline = System.currentTimeMillis() + 120_000;
         while (true) {
             HttpResponse<String> r = get("/api/experiments/" + ID);
@@ -127,7 +129,8 @@ class LargeExperimentTest {
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path)).GET().build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                        .header("Authorization", TestTokens.bearer(TOKENS.read())).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,6 +1,8 @@
 package io.tunelog.registry.http;
 
+import io.tunelog.http.HttpSecurity;
 import io.tunelog.http.Problem;
+import io.tunelog.http.Tokens;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +26,7 @@ import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.UncheckedIOException;
@@ -51,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *
  * Checkpoint ids hold '/', so a client sends them percent-encoded as one path segment; each listed
  * checkpoint carries its archive path ready to use. Every error is {@code {"error": ..., "field": ...}}.
+ *
+ * <p>Everything under {@code /experiments/} needs a read token ({@link Tokens}), unless the server was started
+ * without authentication; {@code /health} says only whether it reads the log, and answers anyone, as probes do not
+ * carry tokens.
  */
 public final class CheckpointServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointServer.class);
@@ -60,22 +67,29 @@ public final class CheckpointServer implements AutoCloseable {
 
     private final ExperimentsView view;
     private final CheckpointStores stores;
+    private final HttpSecurity security;
     private final Vertx vertx;
     private final WorkerExecutor archives;
     private final int port;
 
-    private CheckpointServer(ExperimentsView view, CheckpointStores stores, String host, int port) {
+    private CheckpointServer(ExperimentsView view, CheckpointStores stores, String host, int port, HttpSecurity security) {
         this.view = view;
         this.stores = stores;
+        this.security = security;
         // Nothing is served from the class path, so Vert.x needs no file cache directory.
         this.vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
                 new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false)));
         // A large checkpoint takes long to send; Vert.x would otherwise report the thread as blocked after a minute.
         this.archives = vertx.createSharedWorkerExecutor("checkpoint-archives", ARCHIVE_THREADS, 1, TimeUnit.HOURS);
+        HttpServerOptions options = new HttpServerOptions()
+                // A client that stops reading is dropped, which frees the thread sending to it.
+                .setIdleTimeout(2).setIdleTimeoutUnit(TimeUnit.MINUTES);
+        if (security.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(new PfxOptions()
+                    .setPath(security.tls().keystore().toString()).setPassword(security.tls().password()));
+        }
         try {
-            this.port = vertx.createHttpServer(new HttpServerOptions()
-                            // A client that stops reading is dropped, which frees the thread sending to it.
-                            .setIdleTimeout(2).setIdleTimeoutUnit(TimeUnit.MINUTES))
+            this.port = vertx.createHttpServer(options)
                     .requestHandler(routes())
                     .listen(port, host)
                     .await(30, TimeUnit.SECONDS)
@@ -84,16 +98,18 @@ public final class CheckpointServer implements AutoCloseable {
             vertx.close();
             throw new IllegalStateException("cannot serve checkpoints on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+        security.warnings("the checkpoint server", host).forEach(LOG::warn);
     }
 
     /**
-     * Starts reading the log and listening on {@code host}:{@code port} (0 for any free port).
-     * The log topic must exist or appear within a minute.
+     * Starts reading the log and listening on {@code host}:{@code port} (0 for any free port), letting clients in as
+     * {@code security} says. The log topic must exist or appear within a minute.
      */
-    public static CheckpointServer start(KafkaClients clients, CheckpointStores stores, String host, int port) {
+    public static CheckpointServer start(KafkaClients clients, CheckpointStores stores, String host, int port,
+                                         HttpSecurity security) {
         ExperimentsView view = new ExperimentsView(clients, "tunelog-registry-http");
         try {
-            return new CheckpointServer(view, stores, host, port);
+            return new CheckpointServer(view, stores, host, port, security);
         } catch (RuntimeException e) {
             view.close();
             throw e;
@@ -108,6 +124,11 @@ public final class CheckpointServer implements AutoCloseable {
     private Router routes() {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
+        // Before the routes, so an unknown path or method tells nothing to a client without a token either.
+        router.route("/experiments/*").handler(ctx -> {
+            security.authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), Tokens.Scope.READ);
+            ctx.next();
+        });
         router.get("/experiments/:experimentId/checkpoints").handler(this::list);
         router.get("/experiments/:experimentId/checkpoints/:checkpointId").handler(this::metadata);
         router.get("/experiments/:experimentId/checkpoints/:checkpointId/archive").handler(this::archive);
@@ -308,6 +329,9 @@ public final class CheckpointServer implements AutoCloseable {
     }
 
     private static void respond(RoutingContext ctx, int status, ObjectNode body) {
+        if (status == 401) {
+            ctx.response().putHeader("WWW-Authenticate", Tokens.CHALLENGE);
+        }
         byte[] bytes;
         try {
             bytes = Json.MAPPER.writeValueAsBytes(body);

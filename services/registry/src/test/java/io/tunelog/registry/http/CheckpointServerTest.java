@@ -8,6 +8,8 @@ import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.event.EventPayload.CheckpointRegistered;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.testing.LogBuilder;
+import io.tunelog.http.testing.TestTls;
+import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
@@ -19,6 +21,7 @@ import io.tunelog.results.Json;
 import io.tunelog.scheduler.SchedulingDecider;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The checkpoint server against a real broker: experiments' events are written to the log as the
- * services would write them, and the server, reading the log on its own, answers over real HTTP.
+ * services would write them, and the server, reading the log on its own, answers over real HTTP, to a read token.
  */
 class CheckpointServerTest {
     static final String SPEC = """
@@ -74,6 +77,7 @@ class CheckpointServerTest {
     static Path outside;
     static CheckpointServer server;
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final TestTokens TOKENS = TestTokens.create();
     static int experiments;
 
     @BeforeAll
@@ -85,8 +89,11 @@ class CheckpointServerTest {
         root = Files.createDirectories(tmp.resolve("storage"));
         outside = Files.createDirectories(tmp.resolve("outside/stolen"));
         Files.writeString(outside.resolve("secret.txt"), "the registry must not serve this");
-        server = CheckpointServer.start(clients, new CheckpointStores(List.of(new FileCheckpointStore(List.of(root)))),
-                "127.0.0.1", 0);
+        server = CheckpointServer.start(clients, stores(), "127.0.0.1", 0, TOKENS.security());
+    }
+
+    static CheckpointStores stores() {
+        return new CheckpointStores(List.of(new FileCheckpointStore(List.of(root))));
     }
 
     @AfterAll
@@ -232,6 +239,67 @@ class CheckpointServerTest {
         assertThat(health.json().get("experiments").asInt()).isPositive();
     }
 
+    @Test
+    void shouldAnswer401WithoutAKnownTokenAndServeHealthToAnyone() throws Exception {
+        Experiment e = new Experiment();
+        e.checkpoint("trial-00000", 1, e.directory("trial-00000", "checkpoint_000001", 10).toUri().toString(), 10, Map.of());
+        e.write();
+        String archive = e.awaitCheckpoints(1).get("checkpoints").get(0).get("archive").asText();
+        String metadata = archive.substring(0, archive.length() - "/archive".length());
+
+        for (String path : List.of("/experiments/" + e.id + "/checkpoints", metadata, archive, "/experiments/nothing/here")) {
+            for (String header : new String[] {null, TestTokens.bearer(TOKENS.read().substring(2)), "Basic " + TOKENS.read()}) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+                if (header != null) {
+                    request.header("Authorization", header);
+                }
+                HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                Reply reply = new Reply(r.statusCode(), r.body(), r.headers());
+                assertError(reply, 401, "Authorization", "token");
+                assertThat(r.headers().firstValue("WWW-Authenticate")).as(path).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+                assertThat(r.body()).doesNotContain("checkpoint_000001");
+            }
+        }
+        // A submit token reads too.
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + archive))
+                .header("Authorization", TestTokens.bearer(TOKENS.submit())).build(), HttpResponse.BodyHandlers.ofByteArray()).statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as("probes carry no token").isEqualTo(200);
+    }
+
+    @Test
+    void shouldServeOverTlsToAReadToken() throws Exception {
+        Experiment e = new Experiment();
+        e.checkpoint("trial-00000", 1, e.directory("trial-00000", "checkpoint_000001", 1000).toUri().toString(), 1000, Map.of());
+        e.write();
+        String archive = e.awaitCheckpoints(1).get("checkpoints").get(0).get("archive").asText();
+        Path keystore = TestTls.keystore(Files.createDirectories(tmp.resolve("tls")));
+        try (CheckpointServer tls = CheckpointServer.start(clients, stores(), "127.0.0.1", 0, TOKENS.security(TestTls.tls(keystore)))) {
+            HttpClient trusting = TestTls.client(keystore);
+            URI listing = URI.create("https://127.0.0.1:" + tls.port() + "/experiments/" + e.id + "/checkpoints");
+
+            // A second server reads the log on its own, from the start.
+            Reply listed = await(() -> {
+                HttpResponse<String> r = trusting.send(HttpRequest.newBuilder(listing).header("Authorization", TestTokens.bearer(TOKENS.read())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return new Reply(r.statusCode(), r.body(), r.headers());
+            }, r -> r.status() == 200);
+            assertThat(listed.json().get("checkpoints")).hasSize(1);
+            HttpResponse<byte[]> tar = trusting.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tls.port() + archive))
+                    .header("Authorization", TestTokens.bearer(TOKENS.read())).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(tar.statusCode()).isEqualTo(200);
+            assertThat(untar(tar.body())).containsKey("trial-00000_a1_checkpoint_000001/model.bin");
+            assertThat(trusting.send(HttpRequest.newBuilder(listing).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+
+            URI plain = URI.create("http://127.0.0.1:" + tls.port() + "/experiments/" + e.id + "/checkpoints");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HTTP.send(HttpRequest.newBuilder(plain)
+                    .header("Authorization", TestTokens.bearer(TOKENS.read())).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
+        }
+    }
+
     private static void assertError(Reply reply, int status, String field, String mentions) throws Exception {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
         assertThat(reply.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -335,7 +403,8 @@ class CheckpointServerTest {
     }
 
     static HttpRequest request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET().build();
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", TestTokens.bearer(TOKENS.read())).GET().build();
     }
 
     /** Entry name to bytes (null for a directory), as unpacked from a tar. */
