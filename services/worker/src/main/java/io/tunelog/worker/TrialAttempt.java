@@ -51,6 +51,8 @@ final class TrialAttempt {
     private final long maxOutputBytes;
     /** Runs the report watchdog and the KILL after a TERM's grace. */
     private final ScheduledExecutorService timers;
+    private final String workerId;
+    private final TrialPolicy policy;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -68,13 +70,15 @@ final class TrialAttempt {
     private Map<String, Double> lastMetrics = Map.of();
 
     TrialAttempt(Assignment assignment, Reporter reporter, Path checkpointDir, Path logDir, long maxOutputBytes,
-                 ScheduledExecutorService timers) {
+                 ScheduledExecutorService timers, String workerId, TrialPolicy policy) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
         this.logDir = logDir;
         this.maxOutputBytes = maxOutputBytes;
         this.timers = timers;
+        this.workerId = workerId;
+        this.policy = policy;
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -176,6 +180,14 @@ final class TrialAttempt {
 
     /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
     void run() {
+        Optional<String> refused = policy.refusal(workerId, assignment.getCommand(), assignment.getTrainable());
+        if (refused.isPresent()) {
+            // Not retryable: every worker of a pool is meant to have the same lists, and another try would spend a slot
+            // to be refused again.
+            LOG.warn("{}: {}", key(), refused.get());
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), refused.get(), false));
+            return;
+        }
         try {
             Files.createDirectories(checkpointDir);
             Files.createDirectories(logDir);
@@ -240,6 +252,11 @@ final class TrialAttempt {
                 .redirectError(logDir.resolve("stderr.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = builder.environment();
+        // Built from the allow-list, never inherited whole: the worker's environment holds its Kafka settings and any
+        // credentials it was started with, and the command is whatever a spec said.
+        Map<String, String> allowed = policy.trialEnvironment(Map.copyOf(env));
+        env.clear();
+        env.putAll(allowed);
         env.put("TUNELOG_CONFIG", configJson);
         env.put("TUNELOG_CONFIG_FILE", configFile.toString());
         env.put("TUNELOG_CHECKPOINT_DIR", checkpointDir.toString());
@@ -247,7 +264,7 @@ final class TrialAttempt {
         env.put("TUNELOG_TRIAL_ID", assignment.getTrialId());
         env.put("TUNELOG_ATTEMPT", String.valueOf(assignment.getAttempt()));
         env.put("PYTHONUNBUFFERED", "1");
-        restoreFrom().ifPresentOrElse(p -> env.put("TUNELOG_RESTORE_FROM", p.toString()), () -> env.remove("TUNELOG_RESTORE_FROM"));
+        restoreFrom().ifPresent(p -> env.put("TUNELOG_RESTORE_FROM", p.toString()));
         Process started;
         try {
             started = builder.start();
