@@ -1,6 +1,8 @@
 package io.tunelog.worker;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.tunelog.avro.Assignment;
 import io.tunelog.domain.event.EventPayload;
 import java.io.IOException;
@@ -41,8 +43,21 @@ import org.slf4j.LoggerFactory;
 final class TrialAttempt {
     private static final Logger LOG = LoggerFactory.getLogger(TrialAttempt.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The configuration as it goes into {@code TUNELOG_CONFIG}: ASCII, every other character escaped. Java encodes an
+     * environment string in the platform charset, which under the C locale of many containers and batch jobs is ASCII:
+     * "héllo" would reach the trial as "h?llo". The file is written as UTF-8 whatever the locale.
+     */
+    private static final ObjectWriter ASCII_JSON = JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII);
     /** How long a child gets between TERM and KILL. */
     static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /**
+     * The largest configuration also passed in {@code TUNELOG_CONFIG}, in bytes (it is ASCII there);
+     * {@code TUNELOG_CONFIG_FILE} always has it. Linux refuses to start a program with any one environment string
+     * over 128 KiB (MAX_ARG_STRLEN), and all of them and the arguments share ARG_MAX: one parameter value of a
+     * megabyte made the start fail.
+     */
+    static final int MAX_CONFIG_IN_ENVIRONMENT = 32 * 1024;
 
     private final Assignment assignment;
     private final Reporter reporter;
@@ -257,8 +272,12 @@ final class TrialAttempt {
         Map<String, String> allowed = policy.trialEnvironment(Map.copyOf(env));
         env.clear();
         env.putAll(allowed);
-        env.put("TUNELOG_CONFIG", configJson);
         env.put("TUNELOG_CONFIG_FILE", configFile.toString());
+        // Escaping only lengthens it: a configuration already too long as written is not escaped.
+        String asciiJson = configJson.length() <= MAX_CONFIG_IN_ENVIRONMENT ? ASCII_JSON.writeValueAsString(config) : null;
+        if (asciiJson != null && asciiJson.length() <= MAX_CONFIG_IN_ENVIRONMENT) {
+            env.put("TUNELOG_CONFIG", asciiJson);
+        }
         env.put("TUNELOG_CHECKPOINT_DIR", checkpointDir.toString());
         env.put("TUNELOG_EXPERIMENT_ID", assignment.getExperimentId());
         env.put("TUNELOG_TRIAL_ID", assignment.getTrialId());
