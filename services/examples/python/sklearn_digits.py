@@ -3,7 +3,9 @@
 One epoch (one partial_fit pass over the shuffled training set) per step. It speaks the worker protocol
 with nothing but the standard library, numpy and scikit-learn:
 
-- the configuration is a JSON object in TUNELOG_CONFIG: epochs (default 20), alpha (1e-4), eta0 (0.01),
+- the configuration is a JSON object in TUNELOG_CONFIG, or in the file TUNELOG_CONFIG_FILE names (a worker
+  always writes the file, and leaves the variable out when the configuration is too large for the
+  environment): epochs (default 20), alpha (1e-4), eta0 (0.01),
   learning_rate (constant), loss (hinge), penalty (l2), l1_ratio (0.15), checkpointEvery (5), and
   minEpochSeconds (0): an epoch here takes milliseconds, and this pads each to at least that long, so that a
   demonstration (or the Slurm test) can preempt a trial mid-run and watch it resume from its checkpoint;
@@ -55,8 +57,18 @@ def save_checkpoint(checkpoint_dir, epoch, model):
     return name
 
 
+def read_config():
+    """The configuration from TUNELOG_CONFIG or, when that is absent, from the file TUNELOG_CONFIG_FILE names."""
+    if os.environ.get("TUNELOG_CONFIG"):
+        return json.loads(os.environ["TUNELOG_CONFIG"])
+    if os.environ.get("TUNELOG_CONFIG_FILE"):
+        with open(os.environ["TUNELOG_CONFIG_FILE"], encoding="utf-8") as f:
+            return json.load(f)
+    return {}
+
+
 def main():
-    config = json.loads(os.environ.get("TUNELOG_CONFIG") or "{}")
+    config = read_config()
     checkpoint_dir = os.environ.get("TUNELOG_CHECKPOINT_DIR") or "."
     restore_from = os.environ.get("TUNELOG_RESTORE_FROM")
     epochs = int(config.get("epochs", 20))

@@ -1,8 +1,10 @@
 package io.tunelog.cli;
 
 import io.tunelog.health.HealthServer;
+import io.tunelog.worker.TrialPolicy;
 import io.tunelog.worker.WorkerAgent;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -36,6 +38,21 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Most bytes one attempt may write to stdout; past it the trial is ended and fails (default: ${DEFAULT-VALUE}, 64 MiB)")
     long maxOutputBytes;
 
+    @Option(names = "--trial-env", paramLabel = "NAME",
+            description = "A variable of the worker's environment that trials get too, or a prefix ending in * (HF_*); repeatable. "
+                    + "Trials get only these and a default list (PATH, HOME, LANG, LC_*, PYTHONPATH, CUDA_VISIBLE_DEVICES, SLURM_*, ...); "
+                    + "never KAFKA_* or TUNELOG_*")
+    List<String> trialEnv = new ArrayList<>();
+
+    @Option(names = "--allow-command", paramLabel = "PATH",
+            description = "Run only trials whose command's program is this, exactly as the spec writes it; repeatable. "
+                    + "With no --allow-command and no --allow-trainable, any trial runs")
+    List<String> allowCommands = new ArrayList<>();
+
+    @Option(names = "--allow-trainable", paramLabel = "CLASS",
+            description = "Run only JVM trainables of this class; repeatable. Either allow-list, once given, refuses what it does not name")
+    List<String> allowTrainables = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         if (slots < 1) {
@@ -44,6 +61,12 @@ final class WorkerCommand implements Callable<Integer> {
         if (maxOutputBytes < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--max-output-bytes must be at least 1, got " + maxOutputBytes);
         }
+        TrialPolicy policy;
+        try {
+            policy = new TrialPolicy(trialEnv, allowCommands, allowTrainables);
+        } catch (IllegalArgumentException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, e.getMessage());
+        }
         health.check();
         var clients = kafka.requiredClients();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
@@ -51,7 +74,7 @@ final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
-                    .withMaxOutputBytes(maxOutputBytes));
+                    .withMaxOutputBytes(maxOutputBytes).withPolicy(policy));
             // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
             try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
                 platform.startWorker(agent);

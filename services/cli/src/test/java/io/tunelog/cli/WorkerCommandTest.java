@@ -29,4 +29,25 @@ class WorkerCommandTest {
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
         assertThat(err.toString()).contains("--max-output-bytes must be at least 1, got 0");
     }
+
+    @Test
+    void shouldTakeRepeatedTrialEnvAndAllowListOptions() {
+        WorkerCommand command = new WorkerCommand();
+        new CommandLine(command).parseArgs("--trial-env", "HF_*", "--trial-env", "WANDB_API_KEY",
+                "--allow-command", "/usr/bin/python3", "--allow-command", "/opt/train/bin/train", "--allow-trainable", "com.example.Train");
+
+        assertThat(command.trialEnv).containsExactly("HF_*", "WANDB_API_KEY");
+        assertThat(command.allowCommands).containsExactly("/usr/bin/python3", "/opt/train/bin/train");
+        assertThat(command.allowTrainables).containsExactly("com.example.Train");
+    }
+
+    @Test
+    void shouldRefuseToPassTheWorkersKafkaSettingsToTrials() {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--trial-env", "KAFKA_SASL_JAAS_CONFIG", "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString()).contains("--trial-env KAFKA_SASL_JAAS_CONFIG: the worker never passes KAFKA_* variables to a trial");
+    }
 }

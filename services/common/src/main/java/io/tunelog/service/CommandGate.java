@@ -21,6 +21,8 @@ import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.Topics;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -150,6 +152,12 @@ final class CommandGate {
         if (!(payload instanceof EventPayload.AttemptReport report) || report.attempt() != cmd.getAttempt()) {
             return reject(record, experimentId, cmd.getTrialId(), "report body does not match attempt " + cmd.getAttempt());
         }
+        if (report instanceof EventPayload.CheckpointRegistered checkpoint) {
+            Optional<String> problem = checkpointProblem(experimentId, cmd.getTrialId(), checkpoint);
+            if (problem.isPresent()) {
+                return reject(record, experimentId, cmd.getTrialId(), problem.get());
+            }
+        }
         if (views.settled(experimentId) == null) {
             Optional<String> holder = holderProblem(views.view(experimentId), cmd, report);
             if (holder.isPresent()) {
@@ -190,6 +198,43 @@ final class CommandGate {
         }
         return Optional.of("worker " + cmd.getWorkerId() + " does not hold attempt " + report.attempt() + " of " + cmd.getTrialId()
                 + "; worker " + trial.workerId() + " started it");
+    }
+
+    /**
+     * A worker names a checkpoint after its own attempt, {@code <trialId>/a<attempt>/<path in the attempt's directory>},
+     * and stores it at {@code .../<experimentId>/<that id>}. One that names another trial's or attempt's, or climbs out
+     * with {@code ..}, would have the registry serve, restore from or delete what is not its own. Checked here only, like
+     * the holder: the fold applies {@link Admission} to old logs too, and the decisions they hold must replay unchanged.
+     */
+    static Optional<String> checkpointProblem(String experimentId, String trialId, EventPayload.CheckpointRegistered checkpoint) {
+        String prefix = trialId + "/a" + checkpoint.attempt() + "/";
+        String id = checkpoint.checkpointId();
+        if (!id.startsWith(prefix) || id.length() == prefix.length()) {
+            return Optional.of("checkpoint id " + id + " is not a directory of attempt " + checkpoint.attempt() + " of " + trialId
+                    + ": it must be " + prefix + "<path>");
+        }
+        for (String segment : id.substring(prefix.length()).split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return Optional.of("checkpoint id " + id + " has a '" + segment + "' segment; it must name a directory below " + prefix);
+            }
+        }
+        String path;
+        try {
+            path = new URI(checkpoint.uri()).getPath();
+        } catch (URISyntaxException e) {
+            return Optional.of("checkpoint uri " + checkpoint.uri() + " is not a URI: " + e.getMessage());
+        }
+        if (path == null || path.isEmpty()) {
+            return Optional.of("checkpoint uri " + checkpoint.uri() + " has no path");
+        }
+        // Decoded: %2e%2e is .. to the file system the registry reads.
+        if (List.of(path.split("/")).contains("..")) {
+            return Optional.of("checkpoint uri " + checkpoint.uri() + " has a '..' segment");
+        }
+        String expected = "/" + experimentId + "/" + id;
+        String written = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return written.endsWith(expected) ? Optional.empty()
+                : Optional.of("checkpoint uri " + checkpoint.uri() + " does not end with " + expected + ", its id's place");
     }
 
     /** What makes a report unique within its attempt; a resent report gets the same event id. */

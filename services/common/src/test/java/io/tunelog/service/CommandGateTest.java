@@ -14,6 +14,7 @@ import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.kafka.Topics;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -144,5 +145,57 @@ class CommandGateTest {
         assertThat(result.rejected().getReason()).isEqualTo("worker w2 does not hold attempt 1 of trial-00000; worker w1 started it");
         assertThat(done.rejected().getReason()).startsWith("worker w2 does not hold attempt 1");
         assertThat(start.rejected().getReason()).contains("trial trial-00000 is RUNNING and cannot start");
+    }
+
+    private static EventPayload.CheckpointRegistered checkpoint(String id, String uri) {
+        return new EventPayload.CheckpointRegistered(1, id, 1, uri, 10, Map.of("score", 0.5));
+    }
+
+    @Test
+    void shouldAdmitACheckpointNamedAfterItsOwnAttemptAsAWorkerNamesIt() {
+        // What TrialAttempt sends: Path.toUri, with a directory's trailing slash and the path percent-encoded.
+        String uri = Path.of("/shared/tunelog/exp/trial-00000/a1/best model/step 5").toUri().toString();
+
+        CommandGate.Outcome outcome = report(runningOnW1(), "w1", checkpoint("trial-00000/a1/best model/step 5", uri + "/"));
+
+        assertThat(uri).contains("best%20model");
+        assertThat(outcome.rejected()).isNull();
+        assertThat(outcome.accepted().payload()).isInstanceOf(EventPayload.CheckpointRegistered.class);
+        assertThat(report(runningOnW1(), "w1", checkpoint("trial-00000/a1/checkpoint_1", "s3://bucket/runs/exp/trial-00000/a1/checkpoint_1"))
+                .rejected()).as("any scheme").isNull();
+    }
+
+    @Test
+    void shouldRefuseACheckpointIdOutsideItsOwnAttempt() {
+        assertThat(report(runningOnW1(), "w1", checkpoint("trial-00001/a1/checkpoint_1", "file:///s/exp/trial-00001/a1/checkpoint_1/"))
+                .rejected().getReason())
+                .isEqualTo("checkpoint id trial-00001/a1/checkpoint_1 is not a directory of attempt 1 of trial-00000: it must be trial-00000/a1/<path>");
+        assertThat(report(runningOnW1(), "w1", checkpoint("trial-00000/a2/checkpoint_1", "file:///s/exp/trial-00000/a2/checkpoint_1/"))
+                .rejected().getReason()).startsWith("checkpoint id trial-00000/a2/checkpoint_1 is not a directory of attempt 1 of trial-00000");
+        assertThat(report(runningOnW1(), "w1", checkpoint("trial-00000/a1/", "file:///s/exp/trial-00000/a1/"))
+                .rejected().getReason()).startsWith("checkpoint id trial-00000/a1/ is not a directory of attempt 1");
+        assertThat(report(runningOnW1(), "w1", checkpoint("trial-00000/a1/../../trial-00001/a1/checkpoint_1",
+                "file:///s/exp/trial-00001/a1/checkpoint_1/")).rejected().getReason())
+                .isEqualTo("checkpoint id trial-00000/a1/../../trial-00001/a1/checkpoint_1 has a '..' segment; it must name a directory below trial-00000/a1/");
+        assertThat(report(runningOnW1(), "w1", checkpoint("trial-00000/a1//checkpoint_1", "file:///s/exp/trial-00000/a1//checkpoint_1"))
+                .rejected().getReason()).contains("has a '' segment");
+    }
+
+    @Test
+    void shouldRefuseACheckpointUriNotWhereItsIdSays() {
+        String id = "trial-00000/a1/checkpoint_1";
+
+        assertThat(report(runningOnW1(), "w1", checkpoint(id, "file:///s/exp/trial-00001/a1/checkpoint_1/")).rejected().getReason())
+                .isEqualTo("checkpoint uri file:///s/exp/trial-00001/a1/checkpoint_1/ does not end with /exp/trial-00000/a1/checkpoint_1, its id's place");
+        assertThat(report(runningOnW1(), "w1", checkpoint(id, "file:///s/other/trial-00000/a1/checkpoint_1")).rejected().getReason())
+                .as("another experiment's").contains("does not end with /exp/trial-00000/a1/checkpoint_1");
+        assertThat(report(runningOnW1(), "w1", checkpoint(id, "file:///s/exp/trial-00000/a1/checkpoint_1/../../../../../etc/exp/" + id))
+                .rejected().getReason()).endsWith("has a '..' segment");
+        assertThat(report(runningOnW1(), "w1", checkpoint(id, "file:///s/exp/trial-00000/a1/%2e%2e/%2E%2E/../exp/" + id))
+                .rejected().getReason()).as("encoded").endsWith("has a '..' segment");
+        assertThat(report(runningOnW1(), "w1", checkpoint(id, "file:///s/exp/trial 00000")).rejected().getReason())
+                .startsWith("checkpoint uri file:///s/exp/trial 00000 is not a URI: ");
+        assertThat(report(runningOnW1(), "w1", checkpoint(id, "mailto:ops@example.org")).rejected().getReason())
+                .isEqualTo("checkpoint uri mailto:ops@example.org has no path");
     }
 }

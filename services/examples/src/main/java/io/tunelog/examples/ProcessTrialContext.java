@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -19,7 +20,8 @@ import java.util.TreeMap;
 
 /**
  * A {@link TrialContext} for a trainable running as a worker's child process: it reads the trial from the
- * environment ({@code TUNELOG_CONFIG}, {@code TUNELOG_CHECKPOINT_DIR}, {@code TUNELOG_RESTORE_FROM}, ...) and
+ * environment ({@code TUNELOG_CONFIG} or, when that is absent, the file {@code TUNELOG_CONFIG_FILE} names,
+ * {@code TUNELOG_CHECKPOINT_DIR}, {@code TUNELOG_RESTORE_FROM}, ...) and
  * writes each report as one JSON line on stdout, flushed, with {@code "checkpoint"} naming the checkpoint
  * directory relative to the checkpoint directory. So the same {@link Trainable} class runs either way.
  * Stopping a child process is the worker's TERM signal, so {@link #report} never throws {@code TrialStopped}.
@@ -34,7 +36,7 @@ public final class ProcessTrialContext implements TrialContext {
 
     public ProcessTrialContext(Map<String, String> env, PrintStream out) {
         this.env = env;
-        this.config = Collections.unmodifiableMap(parseConfig(env.getOrDefault("TUNELOG_CONFIG", "{}")));
+        this.config = Collections.unmodifiableMap(readConfig(env));
         this.checkpointDir = Path.of(nonBlank("TUNELOG_CHECKPOINT_DIR").orElse(".")).toAbsolutePath().normalize();
         this.out = out;
     }
@@ -46,16 +48,37 @@ public final class ProcessTrialContext implements TrialContext {
         stdout.flush();
     }
 
+    /**
+     * The configuration from {@code TUNELOG_CONFIG}, or from the file {@code TUNELOG_CONFIG_FILE} names: a worker always
+     * writes the file, and leaves the variable out when the configuration is too large for the environment.
+     */
+    static Map<String, Object> readConfig(Map<String, String> env) {
+        String json = env.get("TUNELOG_CONFIG");
+        if (json != null && !json.isBlank()) {
+            return parseConfig(json, "TUNELOG_CONFIG");
+        }
+        String file = env.get("TUNELOG_CONFIG_FILE");
+        if (file == null || file.isBlank()) {
+            return parseConfig("{}", "no configuration");
+        }
+        String source = "TUNELOG_CONFIG_FILE " + file;
+        try {
+            return parseConfig(Files.readString(Path.of(file), StandardCharsets.UTF_8), source);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(source + " cannot be read: " + e, e);
+        }
+    }
+
     /** The configuration JSON object as the worker would hand it to a JVM trainable: Long, Double, String, Boolean. */
-    static Map<String, Object> parseConfig(String json) {
+    static Map<String, Object> parseConfig(String json, String source) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("TUNELOG_CONFIG is not JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + " is not JSON: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("TUNELOG_CONFIG is not a JSON object");
+            throw new IllegalArgumentException(source + " is not a JSON object");
         }
         Map<String, Object> config = new TreeMap<>();
         for (Map.Entry<String, JsonNode> field : root.properties()) {

@@ -38,8 +38,15 @@ class SklearnDigitsScriptTest {
         }
     }
 
-    private static List<JsonNode> run(String config, Path checkpoints, Path restoreFrom, Path logs) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of("TUNELOG_CONFIG", config, "TUNELOG_CHECKPOINT_DIR", checkpoints.toString()));
+    /** Runs the script with the configuration in TUNELOG_CONFIG or, {@code inFile}, only in TUNELOG_CONFIG_FILE (as a large one comes). */
+    private static List<JsonNode> run(String config, boolean inFile, Path checkpoints, Path restoreFrom, Path logs) throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of("TUNELOG_CHECKPOINT_DIR", checkpoints.toString()));
+        if (inFile) {
+            Files.createDirectories(logs);
+            env.put("TUNELOG_CONFIG_FILE", Files.writeString(logs.resolve("config.json"), config).toString());
+        } else {
+            env.put("TUNELOG_CONFIG", config);
+        }
         if (restoreFrom != null) {
             env.put("TUNELOG_RESTORE_FROM", restoreFrom.toString());
         }
@@ -59,7 +66,7 @@ class SklearnDigitsScriptTest {
     void shouldReportEveryEpochAndCheckpointEveryFifthAndTheLast(@TempDir Path dir) throws Exception {
         Path checkpoints = Files.createDirectories(dir.resolve("trial"));
 
-        List<JsonNode> lines = run("{\"alpha\": 0.0001, \"epochs\": 6}", checkpoints, null, dir.resolve("logs"));
+        List<JsonNode> lines = run("{\"alpha\": 0.0001, \"epochs\": 6}", false, checkpoints, null, dir.resolve("logs"));
 
         assertThat(lines).extracting(l -> l.get("step").asLong()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
         assertThat(lines).allSatisfy(l -> assertThat(l.get("val_accuracy").isNumber()).isTrue());
@@ -74,13 +81,13 @@ class SklearnDigitsScriptTest {
     }
 
     @Test
-    void shouldResumeAfterTheCheckpointExactlyAsAnUninterruptedRun(@TempDir Path dir) throws Exception {
+    void shouldResumeAfterTheCheckpointExactlyAsAnUninterruptedRunReadingItsConfigurationFromTheFile(@TempDir Path dir) throws Exception {
         String config = "{\"alpha\": 0.0001, \"eta0\": 0.02, \"loss\": \"log_loss\", \"epochs\": 8}";
         Path first = Files.createDirectories(dir.resolve("first"));
-        List<JsonNode> whole = run(config, first, null, dir.resolve("logs1"));
+        List<JsonNode> whole = run(config, false, first, null, dir.resolve("logs1"));
 
         Path second = Files.createDirectories(dir.resolve("second"));
-        List<JsonNode> resumed = run(config, second, first.resolve("checkpoint_000005"), dir.resolve("logs2"));
+        List<JsonNode> resumed = run(config, true, second, first.resolve("checkpoint_000005"), dir.resolve("logs2"));
 
         assertThat(resumed).extracting(l -> l.get("step").asLong()).containsExactly(6L, 7L, 8L);
         assertThat(resumed).extracting(l -> l.get("val_accuracy").asDouble())

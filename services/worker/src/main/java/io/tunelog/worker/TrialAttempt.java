@@ -1,6 +1,8 @@
 package io.tunelog.worker;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.tunelog.avro.Assignment;
 import io.tunelog.domain.event.EventPayload;
 import java.io.IOException;
@@ -10,8 +12,13 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.Callback;
 import org.slf4j.Logger;
@@ -41,8 +49,21 @@ import org.slf4j.LoggerFactory;
 final class TrialAttempt {
     private static final Logger LOG = LoggerFactory.getLogger(TrialAttempt.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The configuration as it goes into {@code TUNELOG_CONFIG}: ASCII, every other character escaped. Java encodes an
+     * environment string in the platform charset, which under the C locale of many containers and batch jobs is ASCII:
+     * "héllo" would reach the trial as "h?llo". The file is written as UTF-8 whatever the locale.
+     */
+    private static final ObjectWriter ASCII_JSON = JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII);
     /** How long a child gets between TERM and KILL. */
     static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /**
+     * The largest configuration also passed in {@code TUNELOG_CONFIG}, in bytes (it is ASCII there);
+     * {@code TUNELOG_CONFIG_FILE} always has it. Linux refuses to start a program with any one environment string
+     * over 128 KiB (MAX_ARG_STRLEN), and all of them and the arguments share ARG_MAX: one parameter value of a
+     * megabyte made the start fail.
+     */
+    static final int MAX_CONFIG_IN_ENVIRONMENT = 32 * 1024;
 
     private final Assignment assignment;
     private final Reporter reporter;
@@ -51,6 +72,8 @@ final class TrialAttempt {
     private final long maxOutputBytes;
     /** Runs the report watchdog and the KILL after a TERM's grace. */
     private final ScheduledExecutorService timers;
+    private final String workerId;
+    private final TrialPolicy policy;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -68,13 +91,15 @@ final class TrialAttempt {
     private Map<String, Double> lastMetrics = Map.of();
 
     TrialAttempt(Assignment assignment, Reporter reporter, Path checkpointDir, Path logDir, long maxOutputBytes,
-                 ScheduledExecutorService timers) {
+                 ScheduledExecutorService timers, String workerId, TrialPolicy policy) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
         this.logDir = logDir;
         this.maxOutputBytes = maxOutputBytes;
         this.timers = timers;
+        this.workerId = workerId;
+        this.policy = policy;
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -176,6 +201,14 @@ final class TrialAttempt {
 
     /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
     void run() {
+        Optional<String> refused = policy.refusal(workerId, assignment.getCommand(), assignment.getTrainable());
+        if (refused.isPresent()) {
+            // Not retryable: every worker of a pool is meant to have the same lists, and another try would spend a slot
+            // to be refused again.
+            LOG.warn("{}: {}", key(), refused.get());
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), refused.get(), false));
+            return;
+        }
         try {
             Files.createDirectories(checkpointDir);
             Files.createDirectories(logDir);
@@ -240,14 +273,23 @@ final class TrialAttempt {
                 .redirectError(logDir.resolve("stderr.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = builder.environment();
-        env.put("TUNELOG_CONFIG", configJson);
+        // Built from the allow-list, never inherited whole: the worker's environment holds its Kafka settings and any
+        // credentials it was started with, and the command is whatever a spec said.
+        Map<String, String> allowed = policy.trialEnvironment(Map.copyOf(env));
+        env.clear();
+        env.putAll(allowed);
         env.put("TUNELOG_CONFIG_FILE", configFile.toString());
+        // Escaping only lengthens it: a configuration already too long as written is not escaped.
+        String asciiJson = configJson.length() <= MAX_CONFIG_IN_ENVIRONMENT ? ASCII_JSON.writeValueAsString(config) : null;
+        if (asciiJson != null && asciiJson.length() <= MAX_CONFIG_IN_ENVIRONMENT) {
+            env.put("TUNELOG_CONFIG", asciiJson);
+        }
         env.put("TUNELOG_CHECKPOINT_DIR", checkpointDir.toString());
         env.put("TUNELOG_EXPERIMENT_ID", assignment.getExperimentId());
         env.put("TUNELOG_TRIAL_ID", assignment.getTrialId());
         env.put("TUNELOG_ATTEMPT", String.valueOf(assignment.getAttempt()));
         env.put("PYTHONUNBUFFERED", "1");
-        restoreFrom().ifPresentOrElse(p -> env.put("TUNELOG_RESTORE_FROM", p.toString()), () -> env.remove("TUNELOG_RESTORE_FROM"));
+        restoreFrom().ifPresent(p -> env.put("TUNELOG_RESTORE_FROM", p.toString()));
         Process started;
         try {
             started = builder.start();
@@ -297,7 +339,8 @@ final class TrialAttempt {
                 public void line(String text) {
                     ReportLine.Parsed parsed = ReportLine.parse(text);
                     if (parsed instanceof ReportLine.Report r) {
-                        onReport(r.line().step(), r.line().metrics(), r.line().checkpoint());
+                        onReport(r.line().step(), r.line().metrics(), r.line().checkpoint(),
+                                why -> write(log, "[tunelog] refused checkpoint: " + why));
                     } else if (parsed instanceof ReportLine.Output o) {
                         write(log, o.text());
                     } else if (parsed instanceof ReportLine.Invalid i) {
@@ -386,34 +429,107 @@ final class TrialAttempt {
         }
     }
 
-    private void onReport(long step, Map<String, Double> metrics, String checkpoint) {
+    /**
+     * Sends a report, and registers its checkpoint when that is a directory confined to the attempt's checkpoint
+     * directory; {@code refusedCheckpoint} hears why one is not (the trial's own log), as does the worker's log.
+     */
+    private void onReport(long step, Map<String, Double> metrics, String checkpoint, Consumer<String> refusedCheckpoint) {
         lastReportNanos = System.nanoTime();
         lastStep = step;
         reporter.send(new EventPayload.TrialReported(assignment.getAttempt(), step, metrics, null));
         lastMetrics = metrics;
         if (checkpoint != null) {
-            Path dir = checkpointDir.resolve(checkpoint).normalize();
-            if (!dir.startsWith(checkpointDir) || !Files.isDirectory(dir)) {
-                LOG.warn("{}: checkpoint {} is not a directory inside {}", key(), checkpoint, checkpointDir);
+            Path dir = null;
+            Confined confined;
+            try {
+                dir = checkpointDir.resolve(checkpoint).normalize();
+                confined = confine(checkpointDir, dir);
+            } catch (InvalidPathException e) {
+                confined = Confined.refused("is not a path: " + e.getMessage()); // a NUL in it, say
+            }
+            if (confined.problem() != null) {
+                String why = checkpoint + " " + confined.problem() + "; nothing is registered";
+                LOG.warn("{}: refused checkpoint {}", key(), why);
+                refusedCheckpoint.accept(why);
                 return;
             }
             String id = assignment.getTrialId() + "/a" + assignment.getAttempt() + "/" + checkpointDir.relativize(dir);
             reporter.send(new EventPayload.CheckpointRegistered(assignment.getAttempt(), id, step, dir.toUri().toString(),
-                    sizeOf(dir), metrics));
+                    confined.sizeBytes(), metrics));
         }
+    }
+
+    /** A checkpoint directory's size in bytes, or why it is refused. */
+    record Confined(String problem, long sizeBytes) {
+        static Confined refused(String problem) {
+            return new Confined(problem, 0);
+        }
+    }
+
+    /**
+     * Whether {@code dir} (absolute, normalized) is a checkpoint the registry may later archive and delete: a directory
+     * strictly inside the attempt's checkpoint directory {@code root} as written and as resolved, holding no link that
+     * resolves outside {@code root}. A trial cannot make the registry serve or delete what is not its own by pointing a
+     * link elsewhere. (The registry confines what it reads and deletes to its storage roots too; the trial could still
+     * change the directory after this check, and that is what the registry's check is for.)
+     */
+    static Confined confine(Path root, Path dir) {
+        if (!dir.startsWith(root) || dir.equals(root)) {
+            return Confined.refused("is not inside the attempt's checkpoint directory (TUNELOG_CHECKPOINT_DIR " + root + ")");
+        }
+        Path realRoot;
+        Path real;
+        try {
+            realRoot = root.toRealPath();
+            real = dir.toRealPath();
+        } catch (NoSuchFileException e) {
+            return Confined.refused("does not exist");
+        } catch (IOException e) {
+            return Confined.refused("cannot be resolved: " + e);
+        }
+        if (!real.startsWith(realRoot) || real.equals(realRoot)) {
+            return Confined.refused("leads outside the attempt's checkpoint directory (TUNELOG_CHECKPOINT_DIR " + root
+                    + ") through a symbolic link, to " + real);
+        }
+        if (!Files.isDirectory(real)) {
+            return Confined.refused("is not a directory");
+        }
+        long[] size = {0};
+        String[] problem = {null};
+        try {
+            // Not following links: each is judged by where it resolves, and its target is not counted.
+            Files.walkFileTree(real, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isSymbolicLink()) {
+                        String name = real.relativize(file).toString();
+                        try {
+                            Path target = file.toRealPath();
+                            if (!target.startsWith(realRoot)) {
+                                problem[0] = "holds " + name + ", a symbolic link leading outside the attempt's checkpoint directory, to "
+                                        + target;
+                            }
+                        } catch (IOException e) {
+                            // Its target may appear later, anywhere: judged as leading outside.
+                            problem[0] = "holds " + name + ", a symbolic link that leads nowhere (" + e + ")";
+                        }
+                        return problem[0] == null ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+                    }
+                    if (attrs.isRegularFile()) {
+                        size[0] += attrs.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            return Confined.refused("cannot be read whole: " + e);
+        }
+        return problem[0] != null ? Confined.refused(problem[0]) : new Confined(null, size[0]);
     }
 
     private Optional<Path> restoreFrom() {
         String uri = assignment.getRestoreFromUri();
         return uri == null ? Optional.empty() : Optional.of(Path.of(URI.create(uri)));
-    }
-
-    private static long sizeOf(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -456,7 +572,8 @@ final class TrialAttempt {
             if (ended != null) {
                 throw new TrialStopped(ended);
             }
-            onReport(step, new TreeMap<>(metrics), checkpoint == null ? null : checkpointDir.relativize(checkpoint.toAbsolutePath().normalize()).toString());
+            onReport(step, new TreeMap<>(metrics), checkpoint == null ? null : checkpointDir.relativize(checkpoint.toAbsolutePath().normalize()).toString(),
+                    why -> { });
         }
     }
 }

@@ -60,9 +60,10 @@ public final class WorkerAgent implements AutoCloseable {
     /**
      * Where a worker keeps files, and what it is. {@code maxOutputBytes} caps what one attempt may write to stdout:
      * past it the worker ends the trial and reports it failed, and the trial's {@code stdout.log} never grows past it.
+     * {@code policy} says what the worker runs and what of its environment a trial gets.
      */
     public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
-                           long maxOutputBytes) {
+                           long maxOutputBytes, TrialPolicy policy) {
         /** 64 MiB: far more than reports and progress lines need, little enough that a looping print cannot fill a disk. */
         public static final long DEFAULT_MAX_OUTPUT_BYTES = 64L * 1024 * 1024;
 
@@ -70,10 +71,23 @@ public final class WorkerAgent implements AutoCloseable {
             if (maxOutputBytes < 1) {
                 throw new IllegalArgumentException("maxOutputBytes must be positive, found " + maxOutputBytes);
             }
+            if (policy == null) {
+                throw new IllegalArgumentException("policy must be given; TrialPolicy.open() runs anything");
+            }
+        }
+
+        /** A worker that runs anything it is assigned, with the default environment allow-list. */
+        public Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
+                        long maxOutputBytes) {
+            this(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, TrialPolicy.open());
         }
 
         public Settings withMaxOutputBytes(long bytes) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy);
+        }
+
+        public Settings withPolicy(TrialPolicy trialPolicy) {
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy);
         }
     }
 
@@ -152,7 +166,10 @@ public final class WorkerAgent implements AutoCloseable {
         meters.add(Gauge.builder("tunelog.worker.trials.running", running, Map::size).description("Attempts the worker runs")
                 .tag("worker", settings.workerId()).register(registry));
         started = true;
-        LOG.info("worker {} on {} ready with {} slots", settings.workerId(), settings.host(), settings.slots());
+        LOG.info("worker {} on {} ready with {} slots; trials get {} of its environment{}", settings.workerId(), settings.host(),
+                settings.slots(), settings.policy().trialEnv(), settings.policy().restricted()
+                        ? "; it runs only commands " + settings.policy().allowedCommands() + " and trainables "
+                        + settings.policy().allowedTrainables() : "");
         return this;
     }
 
@@ -306,7 +323,8 @@ public final class WorkerAgent implements AutoCloseable {
         Path logDir = settings.logRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).resolve("attempt-" + a.getAttempt());
         Reporter reporter = new Reporter(producer, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
                 settings.workerId(), clock);
-        TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir, settings.maxOutputBytes(), timers);
+        TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir, settings.maxOutputBytes(), timers,
+                settings.workerId(), settings.policy());
         running.put(attempt.key(), attempt);
         return attempt;
     }

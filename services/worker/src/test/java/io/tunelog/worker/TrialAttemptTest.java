@@ -22,4 +22,38 @@ class TrialAttemptTest {
         assertThat(TrialAttempt.lastLine(stderr)).isEmpty();
         assertThat(TrialAttempt.lastLine(dir.resolve("missing.log"))).isEmpty();
     }
+
+    @Test
+    void shouldConfineACheckpointToTheAttemptsDirectoryAsWrittenAndAsResolved(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("storage/exp/trial-00000/a1"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Path ok = Files.createDirectories(root.resolve("checkpoint_1/optim"));
+        Files.writeString(ok.resolve("state.pt"), "12345");
+        Files.writeString(root.resolve("checkpoint_1/model.bin"), "123");
+        Files.createSymbolicLink(root.resolve("checkpoint_1/previous"), Files.createDirectories(root.resolve("checkpoint_0")));
+        Files.createSymbolicLink(root.resolve("latest"), root.resolve("checkpoint_1"));
+        Path dangling = Files.createDirectories(root.resolve("dangling"));
+        Files.createSymbolicLink(dangling.resolve("later"), root.resolve("not-yet"));
+        Files.writeString(root.resolve("notes.txt"), "a file");
+
+        assertThat(TrialAttempt.confine(root, root.resolve("checkpoint_1"))).as("links inside the attempt's directory are its own")
+                .isEqualTo(new TrialAttempt.Confined(null, 8));
+        assertThat(TrialAttempt.confine(root, root.resolve("latest")).problem()).isNull();
+        assertThat(TrialAttempt.confine(root, root).problem()).startsWith("is not inside");
+        assertThat(TrialAttempt.confine(root, outside).problem()).startsWith("is not inside");
+        assertThat(TrialAttempt.confine(root, root.resolve("gone")).problem()).isEqualTo("does not exist");
+        assertThat(TrialAttempt.confine(root, root.resolve("notes.txt")).problem()).isEqualTo("is not a directory");
+        assertThat(TrialAttempt.confine(root, dangling).problem()).startsWith("holds later, a symbolic link that leads nowhere");
+    }
+
+    @Test
+    void shouldRefuseACheckpointUnderADirectoryLinkedOutside(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("storage/exp/trial-00000/a1"));
+        Path outside = Files.createDirectories(dir.resolve("outside/checkpoint_1"));
+        Files.createSymbolicLink(root.resolve("run"), outside.getParent());
+
+        assertThat(TrialAttempt.confine(root, root.resolve("run/checkpoint_1")).problem())
+                .isEqualTo("leads outside the attempt's checkpoint directory (TUNELOG_CHECKPOINT_DIR " + root
+                        + ") through a symbolic link, to " + outside.toRealPath());
+    }
 }

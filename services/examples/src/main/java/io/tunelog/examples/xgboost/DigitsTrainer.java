@@ -4,7 +4,8 @@ import io.tunelog.examples.ProcessTrialContext;
 
 /**
  * {@link DigitsTrainable} as a worker's child process (run by {@code services/examples/bin/xgboost-digits}):
- * the trial comes from {@code TUNELOG_CONFIG}, {@code TUNELOG_CHECKPOINT_DIR} and {@code TUNELOG_RESTORE_FROM},
+ * the trial comes from {@code TUNELOG_CONFIG} (or {@code TUNELOG_CONFIG_FILE}), {@code TUNELOG_CHECKPOINT_DIR} and
+ * {@code TUNELOG_RESTORE_FROM},
  * and each round is one JSON report line on stdout.
  */
 public final class DigitsTrainer {

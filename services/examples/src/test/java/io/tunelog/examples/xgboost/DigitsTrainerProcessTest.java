@@ -16,9 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** DigitsTrainer (what bin/xgboost-digits runs) as a real child process, its stdout read by the worker's own parser. */
 class DigitsTrainerProcessTest {
 
-    private static List<ReportLine> run(String config, Path checkpoints, Path restoreFrom, Path logs) throws Exception {
-        Map<String, String> env = new java.util.HashMap<>(Map.of(
-                "TUNELOG_CONFIG", config, "TUNELOG_CHECKPOINT_DIR", checkpoints.toString()));
+    /** Runs the trainer with the configuration in TUNELOG_CONFIG or, {@code inFile}, only in TUNELOG_CONFIG_FILE (as a large one comes). */
+    private static List<ReportLine> run(String config, boolean inFile, Path checkpoints, Path restoreFrom, Path logs) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("TUNELOG_CHECKPOINT_DIR", checkpoints.toString()));
+        if (inFile) {
+            Files.createDirectories(logs);
+            env.put("TUNELOG_CONFIG_FILE", Files.writeString(logs.resolve("config.json"), config).toString());
+        } else {
+            env.put("TUNELOG_CONFIG", config);
+        }
         if (restoreFrom != null) {
             env.put("TUNELOG_RESTORE_FROM", restoreFrom.toString());
         }
@@ -37,7 +43,8 @@ class DigitsTrainerProcessTest {
     @Test
     void shouldSpeakTheReportLineProtocolAndResume(@TempDir Path dir) throws Exception {
         Path checkpoints = Files.createDirectories(dir.resolve("trial"));
-        List<ReportLine> lines = run("{\"eta\": 0.3, \"max_depth\": 4, \"booster\": \"gbtree\", \"rounds\": 12}", checkpoints, null, dir.resolve("logs1"));
+        List<ReportLine> lines = run("{\"eta\": 0.3, \"max_depth\": 4, \"booster\": \"gbtree\", \"rounds\": 12}", false, checkpoints, null,
+                dir.resolve("logs1"));
 
         assertThat(lines).extracting(ReportLine::step).isEqualTo(LongStream.rangeClosed(1, 12).boxed().toList());
         assertThat(lines).allSatisfy(l -> assertThat(l.metrics()).containsOnlyKeys("val_accuracy", "val_mlogloss"));
@@ -46,7 +53,7 @@ class DigitsTrainerProcessTest {
                 .containsExactly("checkpoint_000010", "checkpoint_000012");
         assertThat(checkpoints.resolve("checkpoint_000010").resolve(DigitsTrainable.MODEL)).isNotEmptyFile();
 
-        List<ReportLine> resumed = run("{\"eta\": 0.3, \"max_depth\": 4, \"booster\": \"gbtree\", \"rounds\": 12}", checkpoints,
+        List<ReportLine> resumed = run("{\"eta\": 0.3, \"max_depth\": 4, \"booster\": \"gbtree\", \"rounds\": 12}", true, checkpoints,
                 checkpoints.resolve("checkpoint_000010"), dir.resolve("logs2"));
 
         assertThat(resumed).extracting(ReportLine::step).containsExactly(11L, 12L);

@@ -134,6 +134,21 @@ class FileCheckpointStoreTest {
     }
 
     @Test
+    void shouldRemoveACheckpointHoldingLinksOutsideWithoutFollowingThem() throws Exception {
+        Path dir = checkpoint("exp/trial-00000/a1/checkpoint_1");
+        Files.createSymbolicLink(dir.resolve("optim/everything"), outside);
+        Files.createSymbolicLink(dir.resolve("secret"), outside.resolve("secret.txt"));
+
+        assertThatThrownBy(() -> store.open(dir.toUri())).as("never served")
+                .isInstanceOf(OutsideStorageException.class)
+                .hasMessageContaining("holds optim/everything, which is a link");
+        assertThat(store.remove(dir.toUri())).isTrue();
+
+        assertThat(dir).doesNotExist();
+        assertThat(outside.resolve("secret.txt")).hasContent("not for workers");
+    }
+
+    @Test
     void shouldRefuseToRemoveAnythingOutsideTheRoot() throws Exception {
         Path linkedParent = Files.createSymbolicLink(root.resolve("exp"), outside);
 
