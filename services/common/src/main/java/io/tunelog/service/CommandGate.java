@@ -100,12 +100,9 @@ final class CommandGate {
 
     private Outcome submission(ConsumerRecord<String, byte[]> record, SubmitExperiment cmd, Views views, Instant now) {
         String experimentId = cmd.getExperimentId();
-        Optional<String> keyProblem = keyProblem(record, experimentId);
-        if (keyProblem.isPresent()) {
-            return reject(record, experimentId, null, keyProblem.get());
-        }
-        if (Event.experimentIdProblem(experimentId) != null) {
-            return reject(record, experimentId, null, Event.experimentIdProblem(experimentId));
+        Optional<String> idProblem = experimentIdProblem(record, experimentId);
+        if (idProblem.isPresent()) {
+            return reject(record, experimentId, null, idProblem.get());
         }
         ExperimentSpec spec;
         try {
@@ -121,12 +118,9 @@ final class CommandGate {
     /** Ends a running experiment: the fold cancels its open trials, and the workers of the running ones are told to stop. */
     private Outcome cancellation(ConsumerRecord<String, byte[]> record, CancelExperiment cmd, Views views, Instant now) {
         String experimentId = cmd.getExperimentId();
-        Optional<String> keyProblem = keyProblem(record, experimentId);
-        if (keyProblem.isPresent()) {
-            return reject(record, experimentId, null, keyProblem.get());
-        }
-        if (Event.experimentIdProblem(experimentId) != null) {
-            return reject(record, experimentId, null, Event.experimentIdProblem(experimentId));
+        Optional<String> idProblem = experimentIdProblem(record, experimentId);
+        if (idProblem.isPresent()) {
+            return reject(record, experimentId, null, idProblem.get());
         }
         // Taken before the cancellation is applied ahead, which ends every open trial in the view.
         List<TrialState> running = views.settled(experimentId) != null ? List.of()
@@ -293,6 +287,11 @@ final class CommandGate {
                 new Event.Source(SOURCE, instance), basis, payload);
         view.applyAhead(event);
         return event;
+    }
+
+    /** What is wrong with the experiment id an experiment command names: its record's key, or its form. */
+    private static Optional<String> experimentIdProblem(ConsumerRecord<String, byte[]> record, String experimentId) {
+        return keyProblem(record, experimentId).or(() -> Optional.ofNullable(Event.experimentIdProblem(experimentId)));
     }
 
     private static Optional<String> keyProblem(ConsumerRecord<String, byte[]> record, String experimentId) {

@@ -1,5 +1,6 @@
 package io.tunelog.worker;
 
+import static io.tunelog.worker.OneAttempt.kinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -16,18 +17,12 @@ import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -246,41 +241,10 @@ class WorkerHostileInputTest {
     private static List<WorkerReport> run(String experiment, List<String> command, String trainable, Map<String, Object> config)
             throws Exception {
         Assignment assignment = new Assignment(experiment, TRIAL, 1, config, command, trainable, null, "score", null);
-        scheduler.send(new ProducerRecord<>(Topics.ASSIGNMENTS, TRIAL, AvroBytes.encode(assignment))).get();
-        List<WorkerReport> reports = awaitEnd(experiment, Duration.ofSeconds(60));
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (worker.runningAttempts() > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(worker.runningAttempts()).as("attempt ended").isZero();
-        return reports;
+        return OneAttempt.run(clients, scheduler, worker, assignment);
     }
 
-    private static List<WorkerReport> awaitEnd(String experiment, Duration timeout) throws Exception {
-        List<WorkerReport> reports = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = clients.consumer("hostile-reader-" + System.nanoTime(), null)) {
-            TopicPartition tp = new TopicPartition(Topics.REPORTS, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.currentTimeMillis() + timeout.toMillis();
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    WorkerReport report = AvroBytes.decode(WorkerReport.class, r.value());
-                    if (report.getExperimentId().equals(experiment)) {
-                        reports.add(report);
-                    }
-                }
-                if (reports.stream().anyMatch(r -> r.getPayload() instanceof TrialFailed || r.getPayload() instanceof TrialCompleted)) {
-                    return reports;
-                }
-            }
-        }
-        throw new AssertionError("no end reported for " + experiment + " within " + timeout + "; reports: " + kinds(reports));
-    }
 
-    private static List<String> kinds(List<WorkerReport> reports) {
-        return reports.stream().map(r -> r.getPayload().getClass().getSimpleName()).toList();
-    }
 
     private static void assertNotRetryable(List<WorkerReport> reports, String reason) {
         assertThat(kinds(reports)).containsExactly("TrialStarted", "TrialFailed");

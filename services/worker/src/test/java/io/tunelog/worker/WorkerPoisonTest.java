@@ -1,5 +1,6 @@
 package io.tunelog.worker;
 
+import static io.tunelog.worker.OneAttempt.kinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.avro.Assignment;
@@ -7,23 +8,17 @@ import io.tunelog.avro.TrialCompleted;
 import io.tunelog.avro.TrialFailed;
 import io.tunelog.avro.TrialReported;
 import io.tunelog.avro.WorkerReport;
-import io.tunelog.codec.AvroBytes;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -204,41 +199,10 @@ class WorkerPoisonTest {
             throws Exception {
         Assignment assignment = new Assignment(experiment, TRIAL, 1, Map.of("x", 1.0), command, trainable, null, "score",
                 reportTimeoutSeconds);
-        scheduler.send(new ProducerRecord<>(Topics.ASSIGNMENTS, TRIAL, AvroBytes.encode(assignment))).get();
-        List<WorkerReport> reports = awaitEnd(experiment, Duration.ofSeconds(60));
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (worker.runningAttempts() > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(worker.runningAttempts()).as("attempt ended").isZero();
-        return reports;
+        return OneAttempt.run(clients, scheduler, worker, assignment);
     }
 
-    private static List<WorkerReport> awaitEnd(String experiment, Duration timeout) throws Exception {
-        List<WorkerReport> reports = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = clients.consumer("poison-reader-" + System.nanoTime(), null)) {
-            TopicPartition tp = new TopicPartition(Topics.REPORTS, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.currentTimeMillis() + timeout.toMillis();
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    WorkerReport report = AvroBytes.decode(WorkerReport.class, r.value());
-                    if (report.getExperimentId().equals(experiment)) {
-                        reports.add(report);
-                    }
-                }
-                if (reports.stream().anyMatch(r -> r.getPayload() instanceof TrialFailed || r.getPayload() instanceof TrialCompleted)) {
-                    return reports;
-                }
-            }
-        }
-        throw new AssertionError("no end reported for " + experiment + " within " + timeout + "; reports: " + kinds(reports));
-    }
 
-    private static List<String> kinds(List<WorkerReport> reports) {
-        return reports.stream().map(r -> r.getPayload().getClass().getSimpleName()).toList();
-    }
 
     private static void assertFailed(List<WorkerReport> reports, String reason) {
         TrialFailed failed = (TrialFailed) reports.get(reports.size() - 1).getPayload();
