@@ -9,6 +9,9 @@ import io.tunelog.codec.AvroBytes;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.gateway.GatewayServer;
+import io.tunelog.http.testing.TestTls;
+import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.broker.LocalBroker;
@@ -18,6 +21,7 @@ import io.tunelog.registry.storage.FileCheckpointStore;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.ExperimentLog;
+import io.tunelog.results.Json;
 import io.tunelog.scheduler.SchedulingService;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.service.ServiceRunner;
@@ -25,6 +29,10 @@ import io.tunelog.suggestion.SuggestionService;
 import io.tunelog.worker.WorkerAgent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real broker configured as production should be: one SASL_SSL listener with SCRAM-SHA-512 users, the
  * standard authorizer with no access unless an ACL allows it, certificates from deploy/security/make-certs.sh,
- * and every user's ACLs from {@code tunelog security grant}. Each component runs under its own role.
+ * and every user's ACLs from {@code tunelog security grant}. Each component runs under its own role, the gateway
+ * included, which serves the result over TLS to a token.
  */
 class SecureClusterTest {
     private static final String STORE_PASSWORD = "stores-" + UUID.randomUUID();
@@ -59,6 +68,7 @@ class SecureClusterTest {
     private static final List<String[]> USERS = List.of(
             new String[] {"sched", "scheduler"}, new String[] {"suggest", "suggestion"}, new String[] {"registry", "registry"},
             new String[] {"worker-1", "worker"}, new String[] {"alice", "producer"}, new String[] {"audit", "auditor"},
+            new String[] {"gateway", "gateway"},
             new String[] {"nobody", null});
 
     @TempDir
@@ -160,6 +170,7 @@ class SecureClusterTest {
         Path storage = Files.createDirectories(dir.resolve("storage"));
         List<ServiceRunner> services = new ArrayList<>();
         WorkerAgent worker = null;
+        GatewayServer gateway = null;
         try {
             services.add(service("sched", new SchedulingService()));
             services.add(service("suggest", new SuggestionService()));
@@ -195,7 +206,30 @@ class SecureClusterTest {
             AuditReport audit = Audit.withAllServices().run(ExperimentLog.fromKafka(auditor, id));
             assertThat(audit.failures()).isEmpty();
             assertThat(audit.passed()).isTrue();
+
+            // The gateway reads the log under its own role, and serves it over TLS to a read token only.
+            Path keystore = TestTls.keystore(Files.createDirectories(dir.resolve("https")));
+            TestTokens tokens = TestTokens.create();
+            gateway = GatewayServer.start(clients("gateway", passwords.get("gateway")), "127.0.0.1", 0,
+                    tokens.security(TestTls.tls(keystore)));
+            URI summary = URI.create("https://127.0.0.1:" + gateway.port() + "/api/experiments/" + id);
+            HttpClient https = TestTls.client(keystore);
+            HttpResponse<String> answer = null;
+            for (long until = System.currentTimeMillis() + 60_000; System.currentTimeMillis() < until; Thread.sleep(200)) {
+                answer = https.send(HttpRequest.newBuilder(summary).header("Authorization", TestTokens.bearer(tokens.read())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 200) {
+                    break;
+                }
+            }
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(answer.body()).get("status").asText()).isEqualTo("COMPLETED");
+            assertThat(https.send(HttpRequest.newBuilder(summary).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .as("without a token").isEqualTo(401);
         } finally {
+            if (gateway != null) {
+                gateway.close();
+            }
             if (worker != null) {
                 worker.close();
             }
