@@ -39,7 +39,7 @@ final class GatewayCommand implements Callable<Integer> {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--port must be 0..65535, got " + port);
         }
         health.check();
-        HttpSecurity security = access.security("the gateway", System.getenv());
+        HttpSecurity security = access.security("the gateway");
         KafkaClients clients = kafka.requiredClients();
         // As `submit` does: a submission sent before the services have made the topics would create them wrongly.
         try (Admin admin = clients.admin()) {

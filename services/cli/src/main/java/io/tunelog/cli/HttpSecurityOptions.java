@@ -3,7 +3,6 @@ package io.tunelog.cli;
 import io.tunelog.http.HttpSecurity;
 import io.tunelog.http.Tokens;
 import java.nio.file.Path;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,20 +21,20 @@ final class HttpSecurityOptions {
     @Option(names = "--tls-keystore", description = "Serve HTTPS with the key and certificate chain in this PKCS12 file")
     Path tlsKeystore;
 
-    @Option(names = "--tls-keystore-password-env", paramLabel = "VAR", description = "The environment variable that holds "
-            + "the keystore's password (a password on the command line would show in ps)")
-    String tlsKeystorePasswordEnv;
+    @Option(names = "--tls-keystore-password-file", description = "File whose first line is the keystore's password "
+            + "(a password on the command line would show in ps)")
+    Path tlsKeystorePasswordFile;
 
     /** Whether any of these options was given. */
     boolean given() {
-        return tokensFile != null || noAuth || tlsKeystore != null || tlsKeystorePasswordEnv != null;
+        return tokensFile != null || noAuth || tlsKeystore != null || tlsKeystorePasswordFile != null;
     }
 
     /**
      * What the options say, checked: the tokens file read and the keystore opened, so a mistake is told before
      * anything starts. {@code server} names the server in errors.
      */
-    HttpSecurity security(String server, Map<String, String> env) {
+    HttpSecurity security(String server) {
         if (tokensFile != null && noAuth) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tokens-file and --no-auth contradict each other: give one");
         }
@@ -51,26 +50,22 @@ final class HttpSecurityOptions {
                 throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tokens-file: " + e.getMessage());
             }
         }
-        return new HttpSecurity(tokens, tls(env));
+        return new HttpSecurity(tokens, tls());
     }
 
-    private HttpSecurity.Tls tls(Map<String, String> env) {
-        if (tlsKeystore == null && tlsKeystorePasswordEnv == null) {
+    private HttpSecurity.Tls tls() {
+        if (tlsKeystore == null && tlsKeystorePasswordFile == null) {
             return null;
         }
         if (tlsKeystore == null) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tls-keystore-password-env names the password of --tls-keystore, "
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tls-keystore-password-file holds the password of --tls-keystore, "
                     + "which is missing");
         }
-        if (tlsKeystorePasswordEnv == null) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tls-keystore needs --tls-keystore-password-env, the environment "
-                    + "variable that holds its password");
+        if (tlsKeystorePasswordFile == null) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tls-keystore needs --tls-keystore-password-file, the file that "
+                    + "holds its password");
         }
-        String password = env.get(tlsKeystorePasswordEnv);
-        if (password == null) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--tls-keystore-password-env: the environment variable "
-                    + tlsKeystorePasswordEnv + " is not set");
-        }
+        String password = SecretFile.read(tlsKeystorePasswordFile, "--tls-keystore-password-file");
         try {
             return HttpSecurity.tls(tlsKeystore, password);
         } catch (IllegalArgumentException e) {

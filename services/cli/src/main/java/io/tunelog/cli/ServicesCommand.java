@@ -106,6 +106,6 @@ final class ServicesCommand implements Callable<Integer> {
         if (registryHttpPort < 0 || registryHttpPort > 65_535) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port must be 0..65535, got " + registryHttpPort);
         }
-        return registryHttpAccess.security("the checkpoint server (--registry-http-port)", System.getenv());
+        return registryHttpAccess.security("the checkpoint server (--registry-http-port)");
     }
 }

@@ -172,8 +172,8 @@ class DeployFilesTest {
                         "volume tls: secret tlz is not among the manifests"),
                 Arguments.of("secret item not in the secret", "- key: server.p12", "- key: server.pfx",
                         "volume tls: secret tls has no key server.pfx"),
-                Arguments.of("keystore password not in the env", "--tls-keystore-password-env, KEYSTORE_PASSWORD",
-                        "--tls-keystore-password-env, KEYSTORE_PASS", "--tls-keystore-password-env KEYSTORE_PASS is not among its env"),
+                Arguments.of("keystore password not mounted", "--tls-keystore-password-file, /etc/tls/password",
+                        "--tls-keystore-password-file, /etc/tlz/password", "--tls-keystore-password-file /etc/tlz/password is not in a volume the container mounts"),
                 Arguments.of("Service selecting no pod", "  selector:\n    app: gateway", "  selector:\n    app: gateways",
                         "Service/gateway: selector app=gateways matches no Deployment's pods"),
                 Arguments.of("Service to a port the pod lacks", "targetPort: https", "targetPort: http",
@@ -322,11 +322,10 @@ class DeployFilesTest {
                     - name: gateway
                       image: tunelog:latest
                       args: [gateway, --host, "0.0.0.0", --port, "8443", --tokens-file, /etc/tokens/tokens,
-                             --tls-keystore, /etc/tls/server.p12, --tls-keystore-password-env, KEYSTORE_PASSWORD,
+                             --tls-keystore, /etc/tls/server.p12, --tls-keystore-password-file, /etc/tls/password,
                              --health-port, "8080", --health-host, "0.0.0.0"]
                       env:
                         - {name: KAFKA_BOOTSTRAP_SERVERS, value: "kafka:9092"}
-                        - {name: KEYSTORE_PASSWORD, valueFrom: {secretKeyRef: {name: tls, key: password}}}
                       ports:
                         - {name: https, containerPort: 8443}
                       livenessProbe: {httpGet: {path: /health/live, port: 8080}}
@@ -344,6 +343,8 @@ class DeployFilesTest {
                         items:
                           - key: server.p12
                             path: server.p12
+                          - key: password
+                            path: password
             ---
             apiVersion: v1
             kind: Service
@@ -556,7 +557,7 @@ class DeployFilesTest {
         }
         List<String> mounts = new ArrayList<>();
         c.path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText()));
-        checkHttpAccess(where, sub, mounts, env, problems);
+        checkHttpAccess(where, sub, mounts, problems);
         if (!isLongRunning(sub)) {
             return;
         }
@@ -587,7 +588,7 @@ class DeployFilesTest {
      * A gateway, or services serving checkpoints, must want tokens from a file in a volume the container mounts (the
      * CLI would refuse to start otherwise, but only once deployed); the keystore likewise, its password from the env.
      */
-    private static void checkHttpAccess(String where, ParseResult sub, List<String> mounts, Set<String> env, List<String> problems) {
+    private static void checkHttpAccess(String where, ParseResult sub, List<String> mounts, List<String> problems) {
         String name = sub.commandSpec().name();
         if (sub.isUsageHelpRequested() || !(name.equals("gateway") || name.equals("services") && sub.hasMatchedOption("--registry-http-port"))) {
             return;
@@ -597,15 +598,11 @@ class DeployFilesTest {
         } else if (!sub.hasMatchedOption("--tokens-file")) {
             problems.add(where + ": serves HTTP without --tokens-file, so it would not start");
         }
-        for (String option : List.of("--tokens-file", "--tls-keystore")) {
+        for (String option : List.of("--tokens-file", "--tls-keystore", "--tls-keystore-password-file")) {
             Path file = sub.matchedOptionValue(option, null);
             if (file != null && mounts.stream().noneMatch(m -> file.startsWith(Path.of(m)))) {
                 problems.add(where + ": " + option + " " + file + " is not in a volume the container mounts");
             }
-        }
-        String passwordEnv = sub.matchedOptionValue("--tls-keystore-password-env", null);
-        if (passwordEnv != null && !env.contains(passwordEnv)) {
-            problems.add(where + ": --tls-keystore-password-env " + passwordEnv + " is not among its env");
         }
     }
 
@@ -759,7 +756,7 @@ class DeployFilesTest {
             String target = secret.isTextual() ? secret.asText() : secret.path("target").asText(secret.path("source").asText());
             mounts.add(target.startsWith("/") ? target : "/run/secrets/" + target);
         }
-        checkHttpAccess(where, sub, mounts, env, problems);
+        checkHttpAccess(where, sub, mounts, problems);
         if (!sub.hasMatchedOption("--bootstrap-servers") && !env.contains("KAFKA_BOOTSTRAP_SERVERS")) {
             problems.add(where + ": no KAFKA_BOOTSTRAP_SERVERS and no --bootstrap-servers");
         }

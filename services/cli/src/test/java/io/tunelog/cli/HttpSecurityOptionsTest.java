@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,33 +49,42 @@ class HttpSecurityOptionsTest {
     void shouldLoadTheTokensAndOpenTheKeystoreNamedByTheOptions() throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens"), Tokens.line(Tokens.Scope.SUBMIT, TOKEN, "ops") + "\n");
         Path keystore = keystore();
+        Path password = Files.writeString(dir.resolve("keystore.password"), "keystore-password\n");
         HttpSecurityOptions options = gatewayOptions("--tokens-file", tokens.toString(), "--tls-keystore", keystore.toString(),
-                "--tls-keystore-password-env", "GATEWAY_KEYSTORE_PASSWORD");
+                "--tls-keystore-password-file", password.toString());
 
-        HttpSecurity security = options.security("the gateway", Map.of("GATEWAY_KEYSTORE_PASSWORD", "keystore-password"));
+        HttpSecurity security = options.security("the gateway");
 
         assertThat(security.authorize("Bearer " + TOKEN, Tokens.Scope.SUBMIT).name()).isEqualTo("ops");
         assertThat(security.tls().keystore()).isEqualTo(keystore.toAbsolutePath());
         assertThat(security.scheme()).isEqualTo("https");
-        assertThat(gatewayOptions("--no-auth").security("the gateway", Map.of()).authenticates()).isFalse();
+        assertThat(gatewayOptions("--no-auth").security("the gateway").authenticates()).isFalse();
     }
 
     @Test
-    void shouldTakeTheKeystorePasswordOnlyFromTheNamedVariable() throws Exception {
+    void shouldTakeTheKeystorePasswordOnlyFromTheNamedFile() throws Exception {
         Path keystore = keystore();
-        String[] tls = {"--no-auth", "--tls-keystore", keystore.toString(), "--tls-keystore-password-env", "PW"};
+        Path missing = dir.resolve("no-such-password");
+        Path wrong = Files.writeString(dir.resolve("wrong.password"), "not-the-password\n");
+        String[] tls = {"--no-auth", "--tls-keystore", keystore.toString(), "--tls-keystore-password-file"};
 
-        assertThatThrownBy(() -> gatewayOptions(tls).security("the gateway", Map.of()))
-                .hasMessage("--tls-keystore-password-env: the environment variable PW is not set");
-        assertThatThrownBy(() -> gatewayOptions(tls).security("the gateway", Map.of("PW", "not-the-password")))
+        assertThatThrownBy(() -> gatewayOptions(with(tls, missing.toString())).security("the gateway"))
+                .hasMessageStartingWith("--tls-keystore-password-file: cannot read " + missing);
+        assertThatThrownBy(() -> gatewayOptions(with(tls, wrong.toString())).security("the gateway"))
                 .hasMessageStartingWith("--tls-keystore: cannot open PKCS12 keystore " + keystore.toAbsolutePath());
-        assertThatThrownBy(() -> gatewayOptions("--no-auth", "--tls-keystore", keystore.toString()).security("the gateway", Map.of()))
-                .hasMessageContaining("--tls-keystore needs --tls-keystore-password-env");
-        assertThatThrownBy(() -> gatewayOptions("--no-auth", "--tls-keystore-password-env", "PW").security("the gateway", Map.of("PW", "x")))
+        assertThatThrownBy(() -> gatewayOptions("--no-auth", "--tls-keystore", keystore.toString()).security("the gateway"))
+                .hasMessageContaining("--tls-keystore needs --tls-keystore-password-file");
+        assertThatThrownBy(() -> gatewayOptions("--no-auth", "--tls-keystore-password-file", wrong.toString()).security("the gateway"))
                 .hasMessageContaining("which is missing");
         // No option takes the password itself.
         assertThatThrownBy(() -> gatewayOptions("--no-auth", "--tls-keystore-password", "secret"))
                 .isInstanceOf(CommandLine.UnmatchedArgumentException.class);
+    }
+
+    private static String[] with(String[] args, String last) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
     }
 
     private static HttpSecurityOptions gatewayOptions(String... args) {
