@@ -244,9 +244,9 @@ public final class ExperimentState {
             status = ExperimentStatus.CANCELLED;
             cancellation = c;
             // Every trial that could still change ends with the experiment; the finished ones keep their outcome.
-            for (TrialState open : List.copyOf(this.open.values())) {
-                open.cancelled();
-                reindex(open);
+            for (TrialState openTrial : List.copyOf(open.values())) {
+                openTrial.cancelled();
+                reindex(openTrial);
             }
         } else if (payload instanceof ExperimentCompleted c) {
             if (status != ExperimentStatus.RUNNING) {
