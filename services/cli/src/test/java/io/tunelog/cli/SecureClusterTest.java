@@ -46,6 +46,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -65,11 +68,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SecureClusterTest {
     private static final String STORE_PASSWORD = "stores-" + UUID.randomUUID();
     private static final String ADMIN_PASSWORD = "admin-" + UUID.randomUUID();
-    private static final List<String[]> USERS = List.of(
-            new String[] {"sched", "scheduler"}, new String[] {"suggest", "suggestion"}, new String[] {"registry", "registry"},
-            new String[] {"worker-1", "worker"}, new String[] {"alice", "producer"}, new String[] {"audit", "auditor"},
-            new String[] {"gateway", "gateway"},
-            new String[] {"nobody", null});
+    /** Each user and its role, granted by {@code tunelog security grant}. */
+    private static final Map<String, String> ROLES = Map.of("sched", "scheduler", "suggest", "suggestion", "registry", "registry",
+            "worker-1", "worker", "alice", "producer", "audit", "auditor", "gateway", "gateway");
+    /** A user with a credential and no role: authenticated, and allowed nothing. */
+    private static final String NOBODY = "nobody";
 
     @TempDir
     static Path dir;
@@ -94,22 +97,20 @@ class SecureClusterTest {
 
         Path admin = clientConfig(LocalBroker.Security.ADMIN, ADMIN_PASSWORD);
         assertThat(cli("security", "setup", "-b", broker.bootstrapServers(), "--client-config", admin.toString())).isZero();
-        for (String[] user : USERS) {
-            String password = "pw-" + user[0] + "-" + UUID.randomUUID();
-            passwords.put(user[0], password);
-            Path file = Files.writeString(dir.resolve(user[0] + ".password"), password + "\n");
-            List<String> args = new ArrayList<>(List.of("security", "grant", "-b", broker.bootstrapServers(), "--client-config",
-                    admin.toString(), "--user", user[0], "--password-file", file.toString(), "--role", user[1] == null ? "auditor" : user[1]));
-            if (user[1] == null) {
-                args.add("--dry-run"); // its credential alone, below: authenticated, and allowed nothing
-            }
-            assertThat(cli(args.toArray(String[]::new))).as("grant " + user[0]).isZero();
+        for (Map.Entry<String, String> user : ROLES.entrySet()) {
+            Path file = Files.writeString(dir.resolve(user.getKey() + ".password"), password(user.getKey()) + "\n");
+            assertThat(cli("security", "grant", "-b", broker.bootstrapServers(), "--client-config", admin.toString(),
+                    "--user", user.getKey(), "--password-file", file.toString(), "--role", user.getValue()))
+                    .as("grant " + user.getKey()).isZero();
         }
         try (Admin adminClient = clients(LocalBroker.Security.ADMIN, ADMIN_PASSWORD).admin()) {
-            adminClient.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("nobody",
-                    new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192),
-                    passwords.get("nobody")))).all().get();
+            adminClient.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(NOBODY,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password(NOBODY)))).all().get();
         }
+    }
+
+    private static String password(String user) {
+        return passwords.computeIfAbsent(user, u -> "pw-" + u + "-" + UUID.randomUUID());
     }
 
     @AfterAll
@@ -131,7 +132,7 @@ class SecureClusterTest {
         assertThatThrownBy(() -> describeCluster(Map.of("security.protocol", "PLAINTEXT"))).isInstanceOf(ExecutionException.class);
 
         // Authenticated, with no ACL: sees no topic and may read or write nothing.
-        KafkaClients nobody = clients("nobody", passwords.get("nobody"));
+        KafkaClients nobody = clients(NOBODY, password(NOBODY));
         assertThatThrownBy(() -> send(nobody, Topics.SUBMISSIONS)).hasCauseInstanceOf(AuthorizationException.class);
     }
 
