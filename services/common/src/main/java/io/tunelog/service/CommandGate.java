@@ -169,12 +169,8 @@ final class CommandGate {
 
     /** Whether the sender already holds the attempt, whose start was then sent twice: that attempt must go on. */
     private static boolean holds(Views views, WorkerReport cmd) {
-        if (views.settled(cmd.getExperimentId()) != null) {
-            return false;
-        }
-        TrialState trial = views.view(cmd.getExperimentId()).trial(cmd.getTrialId());
-        return trial != null && trial.status() == TrialStatus.RUNNING && trial.attempt() == cmd.getAttempt()
-                && cmd.getWorkerId().equals(trial.workerId());
+        return views.settled(cmd.getExperimentId()) == null
+                && holder(views.view(cmd.getExperimentId()), cmd.getTrialId(), cmd.getAttempt()).filter(cmd.getWorkerId()::equals).isPresent();
     }
 
     /**
@@ -184,14 +180,20 @@ final class CommandGate {
      * check alone, like the record key's.
      */
     private static Optional<String> holderProblem(ExperimentState view, WorkerReport cmd, EventPayload.AttemptReport report) {
-        TrialState trial = view.trial(cmd.getTrialId());
-        // Only a running attempt has a holder: the worker id of a queued one is its previous attempt's.
-        if (report instanceof EventPayload.TrialStarted || trial == null || trial.status() != TrialStatus.RUNNING
-                || trial.attempt() != report.attempt() || cmd.getWorkerId().equals(trial.workerId())) {
+        if (report instanceof EventPayload.TrialStarted) {
             return Optional.empty();
         }
-        return Optional.of("worker " + cmd.getWorkerId() + " does not hold attempt " + report.attempt() + " of " + cmd.getTrialId()
-                + "; worker " + trial.workerId() + " started it");
+        return holder(view, cmd.getTrialId(), report.attempt()).filter(holder -> !holder.equals(cmd.getWorkerId()))
+                .map(holder -> "worker " + cmd.getWorkerId() + " does not hold attempt " + report.attempt() + " of " + cmd.getTrialId()
+                        + "; worker " + holder + " started it");
+    }
+
+    /** The worker that started {@code attempt} of the trial, while that attempt runs. */
+    private static Optional<String> holder(ExperimentState view, String trialId, int attempt) {
+        TrialState trial = view.trial(trialId);
+        // Only a running attempt has a holder: the worker id of a queued one is its previous attempt's.
+        return trial != null && trial.status() == TrialStatus.RUNNING && trial.attempt() == attempt
+                ? Optional.ofNullable(trial.workerId()) : Optional.empty();
     }
 
     /**
