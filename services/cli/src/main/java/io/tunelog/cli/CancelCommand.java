@@ -1,6 +1,8 @@
 package io.tunelog.cli;
 
 import io.tunelog.avro.CancelExperiment;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.state.Admission;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
@@ -47,14 +49,12 @@ final class CancelCommand implements Callable<Integer> {
         ExperimentState state = new ExperimentState(experimentId);
         try (LogReader reader = new LogReader(clients, experimentId)) {
             reader.readToEnd(state::apply);
-            if (state.status() != ExperimentStatus.RUNNING) {
-                // The gate would refuse it in these words; sending it would only leave a rejection behind.
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, state.status() == ExperimentStatus.UNKNOWN
-                        ? "no experiment " + experimentId + " in the log"
-                        : "experiment " + experimentId + " is " + state.status());
-            }
-            RecordMetadata sent = ExperimentFollower.send(clients, experimentId,
-                    new CancelExperiment(experimentId, reason, System.getProperty("user.name")));
+            String requestedBy = System.getProperty("user.name");
+            // The gate's own rule and words: sending what it would refuse would only leave a rejection behind.
+            Admission.refusal(state, null, new EventPayload.ExperimentCancelled(reason, requestedBy)).ifPresent(refusal -> {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, refusal);
+            });
+            RecordMetadata sent = ExperimentFollower.send(clients, experimentId, new CancelExperiment(experimentId, reason, requestedBy));
             if (noWait) {
                 command.commandLine().getOut().println("cancellation of " + experimentId + " sent");
                 return 0;

@@ -13,15 +13,16 @@ import io.tunelog.avro.CancelExperiment;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecParser;
+import io.tunelog.domain.state.Admission;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
-import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.gateway.ExperimentCatalog.Experiment;
 import io.tunelog.gateway.ExperimentCatalog.Rejection;
@@ -288,11 +289,11 @@ public final class GatewayServer implements AutoCloseable {
         String reason = cancelReason(ctx.body().buffer(), mediaType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)));
         String requestedBy = sender(ctx);
         blocking(ctx, () -> {
-            ExperimentStatus status = read(id, experiment -> experiment.state().status());
-            if (status != ExperimentStatus.RUNNING) {
-                // The gate's own words; it would refuse the command for the same reason.
-                throw new Problem(409, "experimentId", "experiment " + id + " is " + status);
-            }
+            // The gate's own rule and words: what it would refuse is refused before anything is sent.
+            EventPayload.ExperimentCancelled cancellation = new EventPayload.ExperimentCancelled(reason, requestedBy);
+            read(id, experiment -> Admission.refusal(experiment.state(), null, cancellation)).ifPresent(refusal -> {
+                throw new Problem(409, "experimentId", refusal);
+            });
             send(id, new CancelExperiment(id, reason, requestedBy), "cancel");
             ObjectNode node = Json.MAPPER.createObjectNode();
             node.put("experimentId", id);
