@@ -65,7 +65,11 @@ public final class ServiceRunner implements AutoCloseable {
                 if (!running.get()) {
                     return;
                 }
-                LOG.error("{} loop failed; rebuilding from the log in 1 s", logic.service(), e);
+                if (e instanceof LoopTransaction.Fenced) {
+                    LOG.warn("{} loop {}; rebuilding from the log in 1 s", logic.service(), e.getMessage());
+                } else {
+                    LOG.error("{} loop failed; rebuilding from the log in 1 s", logic.service(), e);
+                }
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException ie) {

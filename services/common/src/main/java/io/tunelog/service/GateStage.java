@@ -1,0 +1,143 @@
+package io.tunelog.service;
+
+import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.DeadLetter;
+import io.tunelog.avro.TrialAction;
+import io.tunelog.avro.TrialControl;
+import io.tunelog.codec.AvroBytes;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.Topics;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gate's part of the scheduling service's loop: admits commands into the pass's transaction (or rejects them),
+ * fails the attempts of workers whose leases ran out, and sets aside records no schema decodes. Only the service
+ * that {@link ServiceLogic#gatesCommands() gates commands} has one.
+ */
+final class GateStage implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GateStage.class);
+    private static final Duration LEASE_CHECK_EVERY = Duration.ofSeconds(1);
+
+    private final String service;
+    private final String instance;
+    private final CommandGate gate;
+    private final Leases leases;
+    private final ExperimentTracker tracker;
+    private final CatchUp catchUp;
+    private final LoopTransaction txn;
+    private final LoopMetrics metrics;
+    private Instant leasesCheckedAt = Instant.EPOCH;
+
+    GateStage(KafkaClients clients, ServiceLogic logic, String instance, Instant now, ExperimentTracker tracker, CatchUp catchUp,
+              LoopTransaction txn, LoopMetrics metrics) {
+        this.service = logic.service();
+        this.instance = instance;
+        this.gate = new CommandGate(instance, logic::checkSubmittedSpec);
+        this.leases = new Leases(clients, "tunelog-" + service + "-" + instance, now);
+        this.tracker = tracker;
+        this.catchUp = catchUp;
+        this.txn = txn;
+        this.metrics = metrics;
+    }
+
+    /** Judges one command and writes its event, or its rejection, with any STOPs it calls for, in the pass's transaction. */
+    void admit(ConsumerRecord<String, byte[]> record, Instant now) {
+        int partition = record.partition();
+        CommandGate.Outcome outcome = gate.admit(record, new CommandGate.Views() {
+            @Override
+            public ExperimentState view(String experimentId) {
+                return tracker.tracked(partition, experimentId).gateView;
+            }
+
+            @Override
+            public Long basis(String experimentId) {
+                return tracker.tracked(partition, experimentId).basis();
+            }
+
+            @Override
+            public ExperimentStatus settled(String experimentId) {
+                return tracker.partition(partition).ledger.skippedStatus(experimentId);
+            }
+        }, now);
+        if (outcome.accepted() != null) {
+            metrics.admitted.increment();
+            txn.append(tracker.tracked(partition, outcome.accepted().experimentId()), outcome.accepted());
+        } else {
+            metrics.rejected.increment();
+            CommandRejected r = outcome.rejected();
+            if (outcome.undecodable()) {
+                deadLetter(record, r.getReason());
+            }
+            LOG.info("{}: rejected {}-{}@{}: {}", service, r.getTopic(), r.getPartition(), r.getOffset(), r.getReason());
+            txn.send(new ProducerRecord<>(Topics.REJECTIONS, r.getExperimentId(), AvroBytes.encode(r)));
+        }
+        for (TrialControl stop : outcome.stops()) {
+            txn.send(new ProducerRecord<>(Topics.CONTROL, stop.getExperimentId(), AvroBytes.encode(stop)));
+        }
+    }
+
+    /** Sets a record aside on the dead-letter topic, in the pass's transaction, with where it was and why. */
+    void deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
+        DeadLetter letter = new DeadLetter(record.topic(), record.partition(), record.offset(), record.key(), reason,
+                service + "/" + instance, record.value() == null ? null : ByteBuffer.wrap(record.value()));
+        txn.send(new ProducerRecord<>(Topics.DEAD_LETTERS, record.topic() + "-" + record.partition(), AvroBytes.encode(letter)));
+    }
+
+    /**
+     * Takes in heartbeats and, once a second, fails the running attempts whose workers' leases ran out, in experiments
+     * of caught-up partitions, and tells their workers (if they are alive but lost) to end them; each failure is
+     * written in the pass's transaction and handed to {@code failed}.
+     */
+    void expireLeases(Instant now, Consumer<Tracked> failed) {
+        leases.poll(now);
+        if (Duration.between(leasesCheckedAt, now).compareTo(LEASE_CHECK_EVERY) < 0) {
+            return;
+        }
+        leasesCheckedAt = now;
+        List<Map.Entry<Event, Tracked>> failures = new ArrayList<>();
+        for (int partition : tracker.partitions().keySet()) {
+            if (catchUp.isCatchingUp(partition)) {
+                continue;
+            }
+            for (Tracked t : tracker.experiments(partition)) {
+                for (Leases.Lapsed lapsed : leases.lapsed(t.gateView, now)) {
+                    gate.admitLapsedLease(t.gateView, lapsed.trial().trialId(), lapsed.trial().attempt(), lapsed.reason(), t.basis(), now)
+                            .ifPresent(e -> failures.add(Map.entry(e, t)));
+                }
+            }
+        }
+        for (Map.Entry<Event, Tracked> failure : failures) {
+            Event e = failure.getKey();
+            EventPayload.TrialFailed trialFailed = (EventPayload.TrialFailed) e.payload();
+            LOG.warn("{}: {} attempt {}: {}", service, e.trialId(), trialFailed.attempt(), trialFailed.error());
+            txn.append(failure.getValue(), e);
+            txn.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
+                    new TrialControl(e.experimentId(), e.trialId(), trialFailed.attempt(), TrialAction.STOP, trialFailed.error(), null))));
+            failed.accept(failure.getValue());
+        }
+    }
+
+    /** The workers heard from within a lease. */
+    int liveWorkers(Instant now) {
+        return leases.liveWorkers(now);
+    }
+
+    @Override
+    public void close() {
+        leases.close();
+    }
+}
