@@ -190,7 +190,7 @@ public final class LoadTest implements Callable<Integer> {
     /** The size of a worker's report of one metric, as the worker encodes it: the record size Kafka's tools send. */
     static int reportBytes() {
         WorkerReport report = new WorkerReport("load-" + System.nanoTime(), "trial-00001", 1, "load-worker", Instant.now(),
-                EventCodec.payloadToAvro(new TrialReported(1, 1, Map.of("score", 1.000001), System.currentTimeMillis())));
+                EventCodec.payloadToAvro(new TrialReported(1, 1, Map.of("score", 1.000001), System.currentTimeMillis())), false);
         return AvroBytes.encode(report).length;
     }
 

@@ -7,6 +7,7 @@ import io.tunelog.avro.DeadLetter;
 import io.tunelog.avro.Event;
 import io.tunelog.avro.LogRecord;
 import io.tunelog.avro.PartitionSnapshot;
+import io.tunelog.avro.ReportsTaken;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerHeartbeat;
@@ -40,7 +41,8 @@ public final class SchemaHistory {
             Map.entry("WorkerHeartbeat", WorkerHeartbeat.getClassSchema()),
             Map.entry("LogRecord", LogRecord.getClassSchema()),
             Map.entry("DeadLetter", DeadLetter.getClassSchema()),
-            Map.entry("PartitionSnapshot", PartitionSnapshot.getClassSchema()));
+            Map.entry("PartitionSnapshot", PartitionSnapshot.getClassSchema()),
+            Map.entry("ReportsTaken", ReportsTaken.getClassSchema()));
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

@@ -445,7 +445,7 @@ class EndToEndTest {
             assertThat(attempt2Queued[0]).as("attempt 2 queued").isTrue();
             String trialId = state.trials().iterator().next().trialId();
             WorkerReport stale = new WorkerReport(id, trialId, 1, "zombie", Instant.now(),
-                    EventCodec.payloadToAvro(new EventPayload.TrialReported(1, 99, Map.of("score", 100.0), null)));
+                    EventCodec.payloadToAvro(new EventPayload.TrialReported(1, 99, Map.of("score", 100.0), null)), false);
             zombie.send(new ProducerRecord<>(Topics.REPORTS, id, AvroBytes.encode(stale))).get();
             sent = true;
             reader.follow(e -> {

@@ -183,7 +183,7 @@ class SnapshotCatchUpTest {
     private static void sendReport(KafkaClients clients, String experimentId) throws Exception {
         try (KafkaProducer<String, byte[]> producer = clients.producer("late-worker", null)) {
             WorkerReport late = new WorkerReport(experimentId, "trial-00000", 1, "late", Instant.now(),
-                    EventCodec.payloadToAvro(new EventPayload.TrialReported(1, 99, Map.of("score", 1.0), null)));
+                    EventCodec.payloadToAvro(new EventPayload.TrialReported(1, 99, Map.of("score", 1.0), null)), false);
             producer.send(new ProducerRecord<>(Topics.REPORTS, experimentId, AvroBytes.encode(late))).get();
         }
     }

@@ -30,13 +30,14 @@ public final class EventCodec {
                 .setTimestamp(e.timestamp())
                 .setSource(new io.tunelog.avro.Source(e.source().service(), e.source().instance()))
                 .setBasis(e.basis())
+                .setBasisAhead(e.basisAhead())
                 .setPayload(payloadToAvro(e.payload()))
                 .build();
     }
 
     public static Event fromAvro(io.tunelog.avro.Event a) {
         return new Event(a.getEventId(), a.getExperimentId(), a.getTrialId(), a.getSequence(), a.getTimestamp(),
-                new Event.Source(a.getSource().getService(), a.getSource().getInstance()), a.getBasis(),
+                new Event.Source(a.getSource().getService(), a.getSource().getInstance()), a.getBasis(), a.getBasisAhead(),
                 payloadFromAvro(a.getPayload()));
     }
 
@@ -55,7 +56,7 @@ public final class EventCodec {
         } else if (payload instanceof EventPayload.TrialStarted p) {
             return new io.tunelog.avro.TrialStarted(p.attempt(), p.workerId(), p.host(), p.slurmJobId());
         } else if (payload instanceof EventPayload.TrialReported p) {
-            return new io.tunelog.avro.TrialReported(p.attempt(), p.step(), sorted(p.metrics()), p.workerTimeMs());
+            return new io.tunelog.avro.TrialReported(p.attempt(), p.step(), sorted(p.metrics()), p.workerTimeMs(), p.heldMs());
         } else if (payload instanceof EventPayload.CheckpointRegistered p) {
             return new io.tunelog.avro.CheckpointRegistered(p.attempt(), p.checkpointId(), p.step(), p.uri(), p.sizeBytes(), sorted(p.metrics()));
         } else if (payload instanceof EventPayload.CheckpointDeleted p) {
@@ -87,7 +88,7 @@ public final class EventCodec {
         } else if (avro instanceof io.tunelog.avro.TrialStarted p) {
             return new EventPayload.TrialStarted(p.getAttempt(), p.getWorkerId(), p.getHost(), p.getSlurmJobId());
         } else if (avro instanceof io.tunelog.avro.TrialReported p) {
-            return new EventPayload.TrialReported(p.getAttempt(), p.getStep(), named(p.getMetrics()), p.getWorkerTimeMs());
+            return new EventPayload.TrialReported(p.getAttempt(), p.getStep(), named(p.getMetrics()), p.getWorkerTimeMs(), p.getHeldMs());
         } else if (avro instanceof io.tunelog.avro.CheckpointRegistered p) {
             return new EventPayload.CheckpointRegistered(p.getAttempt(), p.getCheckpointId(), p.getStep(), p.getUri(), p.getSizeBytes(), named(p.getMetrics()));
         } else if (avro instanceof io.tunelog.avro.CheckpointDeleted p) {

@@ -132,7 +132,7 @@ final class CommandGate {
         }
         String why = "experiment " + experimentId + " cancelled" + (cmd.getReason().isBlank() ? "" : ": " + cmd.getReason());
         return outcome.withStops(running.stream()
-                .map(t -> new TrialControl(experimentId, t.trialId(), t.attempt(), TrialAction.STOP, why, null))
+                .map(t -> new TrialControl(experimentId, t.trialId(), t.attempt(), TrialAction.STOP, why, null, null, null))
                 .toList());
     }
 
@@ -162,7 +162,7 @@ final class CommandGate {
         Outcome outcome = accept(record, experimentId, cmd.getTrialId(), key, report, views, now);
         if (outcome.rejected() != null && report instanceof EventPayload.TrialStarted && !holds(views, cmd)) {
             return outcome.withStops(List.of(new TrialControl(experimentId, cmd.getTrialId(), report.attempt(), TrialAction.STOP,
-                    "start refused: " + outcome.rejected().getReason(), cmd.getWorkerId())));
+                    "start refused: " + outcome.rejected().getReason(), cmd.getWorkerId(), null, null)));
         }
         return outcome;
     }

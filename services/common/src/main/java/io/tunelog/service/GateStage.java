@@ -126,7 +126,7 @@ final class GateStage implements AutoCloseable {
             LOG.warn("{}: {} attempt {}: {}", service, e.trialId(), trialFailed.attempt(), trialFailed.error());
             txn.append(failure.getValue(), e);
             txn.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
-                    new TrialControl(e.experimentId(), e.trialId(), trialFailed.attempt(), TrialAction.STOP, trialFailed.error(), null))));
+                    new TrialControl(e.experimentId(), e.trialId(), trialFailed.attempt(), TrialAction.STOP, trialFailed.error(), null, null, null))));
             failed.accept(failure.getValue());
         }
     }

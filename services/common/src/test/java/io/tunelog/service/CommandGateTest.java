@@ -45,7 +45,7 @@ class CommandGateTest {
 
     private CommandGate.Outcome report(ExperimentState view, String workerId, EventPayload.AttemptReport payload) {
         WorkerReport report = new WorkerReport("exp", "trial-00000", payload.attempt(), workerId, Instant.now(),
-                EventCodec.payloadToAvro(payload));
+                EventCodec.payloadToAvro(payload), false);
         return gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), views(view), Instant.now());
     }
 
@@ -117,7 +117,7 @@ class CommandGateTest {
     @Test
     void shouldSetAsideARecordOnTheSubmissionsTopicThatIsNeitherCommand() {
         WorkerReport report = new WorkerReport("exp", "trial-00000", 1, "w1", Instant.now(),
-                EventCodec.payloadToAvro(new EventPayload.TrialCompleted(1, Map.of())));
+                EventCodec.payloadToAvro(new EventPayload.TrialCompleted(1, Map.of())), false);
 
         CommandGate.Outcome outcome = submissionsTopic(runningOnW1(), report);
 

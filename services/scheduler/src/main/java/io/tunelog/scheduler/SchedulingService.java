@@ -50,7 +50,7 @@ public final class SchedulingService implements ServiceLogic {
         }
         if (decided.payload() instanceof EventPayload.TrialDecision d && d.action() != EventPayload.Action.CONTINUE) {
             return List.of(new ProducerRecord<>(Topics.CONTROL, decided.experimentId(), AvroBytes.encode(new TrialControl(
-                    decided.experimentId(), decided.trialId(), d.attempt(), TrialAction.valueOf(d.action().name()), d.reason(), null))));
+                    decided.experimentId(), decided.trialId(), d.attempt(), TrialAction.valueOf(d.action().name()), d.reason(), null, null, null))));
         }
         return List.of();
     }
@@ -61,7 +61,7 @@ public final class SchedulingService implements ServiceLogic {
         Map<String, Object> config = new TreeMap<>(trial.config());
         Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
                 spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name(),
-                spec.trial().reportTimeoutSeconds());
+                spec.trial().reportTimeoutSeconds(), null, null);
         // Keyed by trial for readers of the topic; the queue is one partition that every worker shares.
         return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
     }

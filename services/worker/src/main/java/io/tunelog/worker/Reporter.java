@@ -38,7 +38,7 @@ final class Reporter {
 
     private ProducerRecord<String, byte[]> record(EventPayload.AttemptReport payload) {
         WorkerReport report = new WorkerReport(assignment.experimentId(), assignment.trialId(), assignment.attempt(),
-                workerId, clock.instant(), EventCodec.payloadToAvro(payload));
+                workerId, clock.instant(), EventCodec.payloadToAvro(payload), false);
         return new ProducerRecord<>(Topics.REPORTS, assignment.experimentId(), AvroBytes.encode(report));
     }
 }

@@ -398,7 +398,7 @@ public final class WorkerAgent implements AutoCloseable {
     private void beat() {
         while (open.get()) {
             WorkerHeartbeat hb = new WorkerHeartbeat(settings.workerId(), settings.host(), clock.instant(), settings.slots(),
-                    new ArrayList<>(running.keySet()));
+                    new ArrayList<>(running.keySet()), Map.of());
             heartbeats.send(new ProducerRecord<>(Topics.HEARTBEATS, settings.workerId(), AvroBytes.encode(hb)));
             try {
                 Thread.sleep(HEARTBEAT_EVERY.toMillis());

@@ -51,7 +51,7 @@ class WorkerStopTest {
                 WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
              KafkaProducer<String, byte[]> producer = clients.producer("test-scheduler", null)) {
             Assignment assignment = new Assignment(experiment, "trial-00000", 1, Map.of("x", 1.0),
-                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score", null);
+                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score", null, null, null);
             producer.send(new ProducerRecord<>(Topics.ASSIGNMENTS, "trial-00000", AvroBytes.encode(assignment))).get();
 
             List<String> reports = awaitReports(clients, 2, Duration.ofSeconds(60));
@@ -62,13 +62,13 @@ class WorkerStopTest {
 
             // A stop addressed to another worker that runs the same attempt is not for this one.
             producer.send(new ProducerRecord<>(Topics.CONTROL, experiment, AvroBytes.encode(
-                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "for another worker", "w-other")))).get();
+                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "for another worker", "w-other", null, null)))).get();
             Thread.sleep(2_000);
             assertThat(worker.runningAttempts()).as("a stop for w-other leaves w-stop's attempt running").isEqualTo(1);
             assertThat(ProcessHandle.of(pid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
 
             producer.send(new ProducerRecord<>(Topics.CONTROL, experiment, AvroBytes.encode(
-                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "test stop", "w-stop")))).get();
+                    new TrialControl(experiment, "trial-00000", 1, TrialAction.STOP, "test stop", "w-stop", null, null)))).get();
 
             long deadline = System.currentTimeMillis() + 15_000;
             while (worker.runningAttempts() > 0 && System.currentTimeMillis() < deadline) {

@@ -12,6 +12,9 @@ import java.util.Objects;
  * @param timestamp   when it was written; never an input to a decision's content
  * @param source      the service (and instance) that wrote it
  * @param basis       log offset of the last event of this experiment folded before deciding; null when nothing was folded
+ * @param basisAhead  for a decision that also saw events its writer had written after the basis and not yet read back:
+ *                    how many (they are the writer's events between the basis and this one in the log, each seen folded
+ *                    right after the event its own basis names); null for a decision made on the log up to basis alone
  */
 public record Event(
         String eventId,
@@ -21,6 +24,7 @@ public record Event(
         Instant timestamp,
         Source source,
         Long basis,
+        Integer basisAhead,
         EventPayload payload) {
 
     public Event {
@@ -29,6 +33,15 @@ public record Event(
         Objects.requireNonNull(timestamp, "timestamp");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(payload, "payload");
+        if (basisAhead != null && (basisAhead < 0 || basis == null)) {
+            throw new IllegalArgumentException("basisAhead " + basisAhead + " needs a basis and must not be negative");
+        }
+    }
+
+    /** An event decided or admitted on the log up to its basis alone. */
+    public Event(String eventId, String experimentId, String trialId, long sequence, Instant timestamp, Source source, Long basis,
+                 EventPayload payload) {
+        this(eventId, experimentId, trialId, sequence, timestamp, source, basis, null, payload);
     }
 
     /** The writer of an event. */

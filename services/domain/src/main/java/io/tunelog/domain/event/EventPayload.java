@@ -36,9 +36,14 @@ public sealed interface EventPayload {
 
     record TrialStarted(int attempt, String workerId, String host, String slurmJobId) implements AttemptReport {}
 
-    record TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs) implements AttemptReport {
+    /** @param heldMs how long the worker held the trial after its previous report, waiting for a decision; null if not held */
+    record TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs, Long heldMs) implements AttemptReport {
         public TrialReported {
             metrics = Map.copyOf(metrics);
+        }
+
+        public TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs) {
+            this(attempt, step, metrics, workerTimeMs, null);
         }
     }
 
