@@ -131,6 +131,7 @@ public final class LoadTest implements Callable<Integer> {
         result.put("concurrent", concurrent);
         result.put("checkpointBytes", checkpointBytes);
         LocalBroker broker = bootstrap == null ? LocalBroker.start(dir.resolve("broker"), 0) : null;
+        Run run;
         String servers = broker != null ? broker.bootstrapServers() : bootstrap;
         KafkaClients clients = KafkaClients.of(servers);
         try {
@@ -163,7 +164,7 @@ public final class LoadTest implements Callable<Integer> {
                     // compiled the paths, before the measured experiment is submitted.
                     new Run(slots, 0.05, 0, slots, 0).execute(clients);
                 }
-                Run run = new Run(trials, seconds, rate, concurrent, checkpointBytes);
+                run = new Run(trials, seconds, rate, concurrent, checkpointBytes);
                 run.execute(clients);
                 KafkaLimits.Measured limits = new KafkaLimits.Measured(produce, e2e, hopFlatOut, hopAtRate);
                 run.print(limits, slots);
@@ -178,6 +179,11 @@ public final class LoadTest implements Callable<Integer> {
             Files.createDirectories(reportFile.toAbsolutePath().getParent());
             new ObjectMapper().findAndRegisterModules().writerWithDefaultPrettyPrinter().writeValue(reportFile.toFile(), result);
             System.out.println("report: " + reportFile);
+            // Under any load, nothing is lost: a refused command or a failed attempt fails the run.
+            if (run.rejections > 0 || run.failedAttempts > 0) {
+                System.err.printf("load-test: FAILED: %,d commands refused, %,d attempts failed%n", run.rejections, run.failedAttempts);
+                return 1;
+            }
             return 0;
         } finally {
             if (broker != null) {
@@ -212,6 +218,8 @@ public final class LoadTest implements Callable<Integer> {
         final Map<String, Map<String, Instant>> stages = new LinkedHashMap<>();
         final ExperimentState state;
         long rejections;
+        /** Attempts that failed (a lease taken for lost, say): none may, under any load. */
+        long failedAttempts;
         /** The rejections by their reason with the numbers taken out, for the report. */
         final Map<String, Long> rejectedFor = new TreeMap<>();
         double wallSeconds;
@@ -263,6 +271,8 @@ public final class LoadTest implements Callable<Integer> {
                         if (sent != null) {
                             admitted.add((now - sent) / 1_000);
                         }
+                    } else if (payload instanceof EventPayload.TrialFailed) {
+                        failedAttempts++;
                     } else if (payload instanceof TrialDecision d && d.rung() != null) {
                         Long sent = SimulatedTrainable.sentAt(trialId, Math.round(d.inputs().get("time")), true);
                         if (sent != null) {
@@ -349,6 +359,7 @@ public final class LoadTest implements Callable<Integer> {
             s.put("events", state.eventCount());
             s.put("results", reportedAt.size());
             s.put("rejectedCommands", rejections);
+            s.put("failedAttempts", failedAttempts);
             s.put("rejectedFor", rejectedFor);
             double sustained = sustainedResultsPerSecond();
             s.put("sustainedResultsPerSecond", sustained);

@@ -38,6 +38,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Most bytes one attempt may write to stdout; past it the trial is ended and fails (default: ${DEFAULT-VALUE}, 64 MiB)")
     long maxOutputBytes;
 
+    @Option(names = "--max-reports-in-flight", defaultValue = "1000",
+            description = "Most reports sent and not yet judged by the gate; a trial's next report waits for room, so trials "
+                    + "slow down instead of piling results up when the gate falls behind (default: ${DEFAULT-VALUE})")
+    int maxReportsInFlight;
+
     @Option(names = "--trial-env", paramLabel = "NAME",
             description = "A variable of the worker's environment that trials get too, or a prefix ending in * (HF_*); repeatable. "
                     + "Trials get only these and a default list (PATH, HOME, LANG, LC_*, PYTHONPATH, CUDA_VISIBLE_DEVICES, SLURM_*, ...); "
@@ -61,6 +66,9 @@ final class WorkerCommand implements Callable<Integer> {
         if (maxOutputBytes < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--max-output-bytes must be at least 1, got " + maxOutputBytes);
         }
+        if (maxReportsInFlight < 1) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--max-reports-in-flight must be at least 1, got " + maxReportsInFlight);
+        }
         TrialPolicy policy;
         try {
             policy = new TrialPolicy(trialEnv, allowCommands, allowTrainables);
@@ -74,7 +82,7 @@ final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
-                    .withMaxOutputBytes(maxOutputBytes).withPolicy(policy));
+                    .withMaxOutputBytes(maxOutputBytes).withPolicy(policy).withMaxReportsInFlight(maxReportsInFlight));
             // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
             try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
                 platform.startWorker(agent);

@@ -120,7 +120,30 @@ class SchedulerEndToEndTest {
         assertThat(state.trials()).filteredOn(t -> t.status() == TrialStatus.STOPPED && rules(t).contains("asha.rung"))
                 .as("stopped early at a rung").isNotEmpty();
         assertThat(stepsTrained(state)).as("less than every trial to the end").isLessThan(8L * CurveTrainable.STEPS);
+        assertDecidedInTheAdmittingPass(state, "asha.rung");
         audit(state);
+    }
+
+    /**
+     * One hop: every decision by {@code rule} was made in the pass that admitted the report it judged, so that report
+     * lies past the decision's basis, among the scheduler's own events that the decision saw.
+     */
+    private static void assertDecidedInTheAdmittingPass(ExperimentState state, String rule) throws Exception {
+        java.util.Map<String, Long> reportOffsets = new java.util.HashMap<>();
+        int checked = 0;
+        for (io.tunelog.avro.LogRecord r : ExperimentLog.fromKafka(clients, state.experimentId()).records()) {
+            io.tunelog.domain.event.Event e = io.tunelog.codec.EventCodec.decode(ExperimentLog.bytes(r.getValue()));
+            if (e.payload() instanceof io.tunelog.domain.event.EventPayload.TrialReported report) {
+                reportOffsets.put(e.trialId() + "/" + report.attempt() + "/" + report.step(), r.getOffset());
+            } else if (e.payload() instanceof TrialDecision d && d.rule().equals(rule)) {
+                Long judged = reportOffsets.get(e.trialId() + "/" + d.attempt() + "/" + Math.round(d.inputs().get("time")));
+                assertThat(judged).as("the report %s judged", e.eventId()).isNotNull();
+                assertThat(e.basisAhead()).as("%s saw its own events past its basis", e.eventId()).isNotNull().isPositive();
+                assertThat(judged).as("%s judged a report admitted after its basis %d", e.eventId(), e.basis()).isGreaterThan(e.basis());
+                checked++;
+            }
+        }
+        assertThat(checked).as("decisions by " + rule).isPositive();
     }
 
     @Test

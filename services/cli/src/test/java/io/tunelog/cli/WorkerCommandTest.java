@@ -31,6 +31,19 @@ class WorkerCommandTest {
     }
 
     @Test
+    void shouldKeepAThousandReportsInFlightUnlessToldOtherwiseAndRefuseFewerThanOne() {
+        WorkerCommand command = new WorkerCommand();
+        new CommandLine(command).parseArgs();
+        assertThat(command.maxReportsInFlight).isEqualTo(WorkerAgent.Settings.DEFAULT_MAX_REPORTS_IN_FLIGHT).isEqualTo(1000);
+
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--max-reports-in-flight", "0", "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString()).contains("--max-reports-in-flight must be at least 1, got 0");
+    }
+
+    @Test
     void shouldTakeRepeatedTrialEnvAndAllowListOptions() {
         WorkerCommand command = new WorkerCommand();
         new CommandLine(command).parseArgs("--trial-env", "HF_*", "--trial-env", "WANDB_API_KEY",

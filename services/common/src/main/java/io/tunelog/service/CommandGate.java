@@ -32,10 +32,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The trust boundary: turns one command (a submission, a cancellation or a worker report) into an event for
- * the log, or into a rejection with its reason. Producers and workers never write the log themselves.
+ * the log, or into a rejection with its reason. Producers and workers never write the log themselves. It judges
+ * against a view it does not change: the caller folds what it admits into the view before the next command.
  */
 final class CommandGate {
-    static final String SOURCE = "gate";
+    static final String SOURCE = ServiceLogic.GATE_SOURCE;
     /** What producers may send on the submissions topic. */
     private static final List<Class<? extends SpecificRecordBase>> SUBMISSION_COMMANDS =
             List.of(SubmitExperiment.class, CancelExperiment.class);
@@ -55,14 +56,21 @@ final class CommandGate {
      * experiment, or an attempt whose start was refused (its worker runs it already, and nothing it reports
      * would be admitted).
      */
-    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable, List<TrialControl> stops) {
-        static Outcome accept(Event e) { return new Outcome(e, null, false, List.of()); }
-        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false, List.of()); }
+    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable, List<TrialControl> stops, Held held) {
+        static Outcome accept(Event e) { return new Outcome(e, null, false, List.of(), null); }
+        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false, List.of(), null); }
 
         Outcome withStops(List<TrialControl> controls) {
-            return new Outcome(accepted, rejected, undecodable, controls);
+            return new Outcome(accepted, rejected, undecodable, controls, held);
+        }
+
+        Outcome withHeld(Held report) {
+            return new Outcome(accepted, rejected, undecodable, stops, report);
         }
     }
+
+    /** A report its worker holds the trial at until the gate answers (see {@code WorkerReport.held}). */
+    record Held(String experimentId, String trialId, int attempt, long step, String workerId) {}
 
     /** How the gate sees the experiments of a partition. */
     interface Views {
@@ -94,7 +102,7 @@ final class CommandGate {
                     throw new IllegalArgumentException("not a command topic: " + record.topic());
             }
         } catch (UndecodableRecord e) {
-            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true, List.of());
+            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true, List.of(), null);
         }
     }
 
@@ -122,7 +130,7 @@ final class CommandGate {
         if (idProblem.isPresent()) {
             return reject(record, experimentId, null, idProblem.get());
         }
-        // Taken before the cancellation is applied ahead, which ends every open trial in the view.
+        // Taken from the view before the cancellation: once it is folded, no trial of the experiment runs.
         List<TrialState> running = views.settled(experimentId) != null ? List.of()
                 : views.view(experimentId).openTrials().stream().filter(t -> t.status() == TrialStatus.RUNNING).toList();
         Outcome outcome = accept(record, experimentId, null, "cancelled",
@@ -137,6 +145,15 @@ final class CommandGate {
     }
 
     private Outcome report(ConsumerRecord<String, byte[]> record, WorkerReport cmd, Views views, Instant now) {
+        Outcome outcome = judge(record, cmd, views, now);
+        Long step = cmd.getPayload() instanceof io.tunelog.avro.TrialReported r ? Long.valueOf(r.getStep())
+                : cmd.getPayload() instanceof io.tunelog.avro.CheckpointRegistered c ? Long.valueOf(c.getStep()) : null;
+        return cmd.getHeld() && step != null && keyProblem(record, cmd.getExperimentId()).isEmpty()
+                ? outcome.withHeld(new Held(cmd.getExperimentId(), cmd.getTrialId(), cmd.getAttempt(), step, cmd.getWorkerId()))
+                : outcome;
+    }
+
+    private Outcome judge(ConsumerRecord<String, byte[]> record, WorkerReport cmd, Views views, Instant now) {
         String experimentId = cmd.getExperimentId();
         Optional<String> keyProblem = keyProblem(record, experimentId);
         if (keyProblem.isPresent()) {
@@ -285,10 +302,8 @@ final class CommandGate {
     }
 
     private Event admitted(ExperimentState view, String trialId, String key, EventPayload.Command payload, Long basis, Instant now) {
-        Event event = new Event(Event.id(view.experimentId(), key), view.experimentId(), trialId, view.nextSequence(SOURCE), now,
+        return new Event(Event.id(view.experimentId(), key), view.experimentId(), trialId, view.nextSequence(SOURCE), now,
                 new Event.Source(SOURCE, instance), basis, payload);
-        view.applyAhead(event);
-        return event;
     }
 
     /** What is wrong with the experiment id an experiment command names: its record's key, or its form. */

@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one read → fold → decide → append loop that every service runs. Each pass polls the log (and, for the gate,
- * the command topics), folds log events into per-experiment state, asks the service's decider about every
- * experiment that changed, admits commands, and writes everything together with the consumed offsets in one Kafka
- * transaction. Its stages, each a class of its own:
+ * the command topics), folds log events into per-experiment state, admits commands (the gate), asks the service's
+ * decider about every experiment that changed, and writes everything together with the consumed offsets in one
+ * Kafka transaction. Its stages, each a class of its own:
  * <ul>
  *   <li>{@link CatchUp}: partitions from assignment until caught up (high watermarks, snapshots);</li>
  *   <li>{@link ExperimentTracker}: the experiments folded from the owned partitions;</li>
@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Three rules keep decisions reproducible and unrepeated: nothing of a partition is decided or admitted until it
- * has caught up; decisions are made only on the folded log (a prefix of it), and carry that prefix's last offset as
- * their basis; and while an experiment has decisions of ours not yet read back from the log, we do not decide for
- * it again, so a decision is never made twice.
+ * has caught up; decisions carry as their basis the offset of the last log event folded, and, for the scheduling
+ * service, which decides in the same pass that admits a report (one hop), how many of its own events past that
+ * offset it also folded ({@link Tracked}); and a decision is never made twice: the scheduling service folds its own
+ * decisions as it writes them, and every other service does not decide for an experiment again while its last
+ * decisions are not read back.
  */
 public final class DecisionLoop implements Runnable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionLoop.class);
@@ -53,6 +55,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration CATCH_UP_POLL = Duration.ofMillis(20);
     private static final Duration METRICS_EVERY = Duration.ofSeconds(1);
+    /** Rounds of decisions about one experiment in one pass, at most: a decider that never settles is a bug, not a reason to stall. */
+    private static final int MAX_ROUNDS = 16;
 
     private final ServiceLogic logic;
     private final String instance;
@@ -110,12 +114,13 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         this.consumer = clients.consumer(name + "-" + instance, name, Map.of(
                 ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, name + "-" + instance,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis()));
-        this.txn = new LoopTransaction(clients.producer(name + "-" + instance, name + "-" + instance));
         this.admin = clients.admin();
         // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
         this.metrics = new LoopMetrics(io.micrometer.core.instrument.Metrics.globalRegistry, logic.service(), instance, logic.gatesCommands());
         PartitionSnapshots snapshots = new PartitionSnapshots(clients, logic.service(), instance, snapshotPolicy);
-        this.tracker = new ExperimentTracker(logic.service(), logic.gatesCommands(), snapshots, metrics);
+        this.tracker = new ExperimentTracker(logic.service(), logic.writtenAhead(), snapshots, metrics);
+        this.txn = new LoopTransaction(clients.producer(name + "-" + instance, name + "-" + instance),
+                tracker.writesAhead() ? tracker::written : null);
         this.catchUp = new CatchUp(consumer, admin, snapshots, tracker, logic.gatesCommands());
     }
 
@@ -142,20 +147,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 gate = new GateStage(clients, logic, instance, clock.instant(), tracker, catchUp, txn, metrics);
             }
             while (running.get()) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(catchUp.pollTimeout(POLL, CATCH_UP_POLL));
-                if (!records.isEmpty()) {
-                    pass(records);
-                } else {
-                    // Idle: the last experiments to settle should not wait for the next record to be snapshotted.
-                    catchUp.dueSnapshots(clock.instant()).forEach(txn::send);
-                    txn.commit();
-                }
+                pass(consumer.poll(catchUp.pollTimeout(POLL, CATCH_UP_POLL)));
                 // Only after folding what this poll returned: the position already counts those records.
                 decideCaughtUp(catchUp.update());
-                if (gate != null) {
-                    gate.expireLeases(clock.instant(), failed -> { });
-                    txn.commit();
-                }
                 updateMetrics();
             }
         } finally {
@@ -171,10 +165,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         }
     }
 
+    /** One pass over what a poll returned (perhaps nothing: leases and snapshots are due all the same). */
     private void pass(ConsumerRecords<String, byte[]> records) {
         Set<Tracked> dirty = new LinkedHashSet<>();
         for (ConsumerRecord<String, byte[]> record : records.records(Topics.EVENTS)) {
-            Tracked t = tracker.fold(record, (r, why) -> {
+            Tracked t = tracker.fold(record, catchUp.isCatchingUp(record.partition()), (r, why) -> {
                 // One letter per record, not one per service: the gate's service sets it aside; the audit fails on it too.
                 if (gate != null) {
                     gate.deadLetter(r, why);
@@ -184,34 +179,57 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 dirty.add(t);
             }
         }
+        Instant now = clock.instant();
+        if (gate != null) {
+            for (String topic : List.of(Topics.SUBMISSIONS, Topics.REPORTS)) {
+                for (ConsumerRecord<String, byte[]> record : records.records(topic)) {
+                    gate.admit(record, now, dirty::add);
+                }
+            }
+            gate.expireLeases(now, dirty::add);
+        }
         for (Tracked t : dirty) {
-            if (t.pendingDecisions.isEmpty() && !catchUp.isCatchingUp(t.partition)) {
+            if (maySpeakFor(t)) {
                 decide(t);
             }
         }
         if (gate != null) {
-            Instant now = clock.instant();
-            for (String topic : List.of(Topics.SUBMISSIONS, Topics.REPORTS)) {
-                for (ConsumerRecord<String, byte[]> record : records.records(topic)) {
-                    gate.admit(record, now);
-                }
-            }
+            gate.answerHeld();
+            Map<Integer, Long> reports = new HashMap<>();
+            records.partitions().stream().filter(tp -> tp.topic().equals(Topics.REPORTS))
+                    .forEach(tp -> reports.put(tp.partition(), consumer.position(tp)));
+            gate.reportsTaken(reports);
         }
-        catchUp.dueSnapshots(clock.instant()).forEach(txn::send);
+        // Idle passes too: the last experiments to settle should not wait for the next record to be snapshotted.
+        catchUp.dueSnapshots(now).forEach(txn::send);
         // Every transaction that writes carries the offsets this poll consumed: the command topics' so that no command
         // is admitted twice, and with them the consumer's group generation (see LoopTransaction#commit). A pass that
         // writes nothing opens no transaction and commits nothing: a log partition's committed offset is never read
         // (an owner always seeks it), and one transaction per poll, offsets only, was most of a catch-up's time and,
         // in the load tests, a coordinator round trip on every pass of every service.
         boolean commands = records.partitions().stream().anyMatch(tp -> !tp.topic().equals(Topics.EVENTS));
-        if (txn.isOpen() || commands) {
+        if (commands || (txn.isOpen() && !records.isEmpty())) {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             for (TopicPartition tp : records.partitions()) {
                 offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
             }
             txn.commit(offsets, consumer.groupMetadata());
+        } else {
+            txn.commit();
         }
         afterCommit();
+    }
+
+    /**
+     * Whether the loop may decide for an experiment now: its partition has caught up, and either the loop folds what
+     * it writes as it writes it (then it decides once anything of the experiment has been read from the log, so that
+     * its decisions have a basis) or its last decisions about it have come back.
+     */
+    private boolean maySpeakFor(Tracked t) {
+        if (catchUp.isCatchingUp(t.partition)) {
+            return false;
+        }
+        return tracker.writesAhead() ? t.basis() != null : t.unechoed.isEmpty();
     }
 
     /** Decides for everything folded in partitions that have just caught up. */
@@ -220,8 +238,9 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             return;
         }
         for (int partition : caughtUp) {
+            tracker.caughtUp(partition);
             for (Tracked t : tracker.experiments(partition)) {
-                if (t.pendingDecisions.isEmpty()) {
+                if (maySpeakFor(t)) {
                     decide(t);
                 }
             }
@@ -231,39 +250,56 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         afterCommit();
     }
 
+    /**
+     * Asks the decider about an experiment and writes what it decides. A loop that folds what it writes asks again
+     * until the decider has nothing more (a stop, then the queuing of the next attempt), each round one group of
+     * decisions whose basis counts the rounds before it; deciders return only what the state lacks, so that ends.
+     */
     private void decide(Tracked t) {
+        for (int round = 0; round < MAX_ROUNDS; round++) {
+            if (!decideOnce(t) || !tracker.writesAhead()) {
+                return;
+            }
+        }
+        LOG.warn("{}: experiment {} still had decisions after {} rounds in one pass; the rest waits for its next event",
+                logic.service(), t.experimentId(), MAX_ROUNDS);
+    }
+
+    /** One round of {@link #decide}; whether it decided anything. */
+    private boolean decideOnce(Tracked t) {
         List<Decided> decisions;
         PartitionLedger ledger = tracker.partition(t.partition).ledger;
         try {
-            decisions = logic.decider().decide(t.log);
+            decisions = logic.decider().decide(t.state);
         } catch (RuntimeException e) {
             // One experiment's state must not stop every other experiment of the partition: this one
             // waits (it is retried on its next event) and the error is reported.
-            LOG.error("{}: cannot decide for experiment {} at offset {}", logic.service(), t.experimentId(), t.log.lastOffset(), e);
-            ledger.decided(t.experimentId(), t.log.status(), false, t.pendingDecisions.isEmpty());
-            return;
+            LOG.error("{}: cannot decide for experiment {} at offset {}", logic.service(), t.experimentId(), t.state.lastOffset(), e);
+            ledger.decided(t.experimentId(), t.state.status(), false, t.unechoed.isEmpty());
+            return false;
         }
-        ledger.decided(t.experimentId(), t.log.status(), decisions.isEmpty(), t.pendingDecisions.isEmpty());
+        ledger.decided(t.experimentId(), t.state.status(), decisions.isEmpty(), t.unechoed.isEmpty());
         if (decisions.isEmpty()) {
-            return;
+            return false;
         }
-        List<Event> events = Decisions.toEvents(t.log, logic.service(), instance, decisions, clock.instant());
+        Integer ahead = tracker.writesAhead() ? t.unechoed.size() : null;
+        List<Event> events = Decisions.toEvents(t.state, logic.service(), instance, decisions, clock.instant(), t.basis(), ahead);
         if (t.lastFoldedAt != null) {
             decidedOn.add(t.lastFoldedAt);
         }
         for (Event e : events) {
             txn.append(t, e);
-            if (gate != null) {
-                // Reports judged after this decision must see it: once a trial is stopped or paused here, the
-                // commands of this same poll that still find it running would be anomalies in the log.
-                t.gateView.applyAhead(e);
-            }
-            for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.log)) {
+            for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.state)) {
                 txn.send(side);
             }
-            t.pendingDecisions.add(e.eventId());
-            decided.add(Map.entry(e, t.log));
+            if (tracker.writesAhead()) {
+                t.wroteAhead(e);
+            } else {
+                t.wrote(e);
+            }
+            decided.add(Map.entry(e, t.state));
         }
+        return true;
     }
 
     /** Effects outside Kafka of what the pass committed, and its metrics. */

@@ -12,6 +12,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,18 +39,26 @@ final class ExperimentTracker {
     }
 
     private final String service;
-    private final boolean gate;
+    /** The sources of the events this loop writes ahead of the log (see {@link Tracked}), or null when it does not. */
+    private final Set<String> writesAhead;
     private final PartitionSnapshots snapshots;
     private final LoopMetrics metrics;
     private final Map<Integer, Partition> partitions = new HashMap<>();
+    /**
+     * A loop that writes ahead: the log records it wrote and has not read back, by partition and offset, as the
+     * producer's thread learns where they went. Their read-back copies are duplicates it need not decode.
+     */
+    private final Map<Integer, Map<Long, Echo>> echoes = new ConcurrentHashMap<>();
+
+    private record Echo(String experimentId, String eventId, java.time.Instant timestamp, byte[] hash) {}
     final AtomicLong folded = new AtomicLong();
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong rebuilt = new AtomicLong();
 
-    /** @param gate whether the loop is the gate, which keeps a look-ahead view of each experiment beside its log */
-    ExperimentTracker(String service, boolean gate, PartitionSnapshots snapshots, LoopMetrics metrics) {
+    /** @param writesAhead the sources of the events this loop writes ahead of the log; empty when it does not */
+    ExperimentTracker(String service, Set<String> writesAhead, PartitionSnapshots snapshots, LoopMetrics metrics) {
         this.service = service;
-        this.gate = gate;
+        this.writesAhead = writesAhead.isEmpty() ? null : Set.copyOf(writesAhead);
         this.snapshots = snapshots;
         this.metrics = metrics;
     }
@@ -60,6 +70,13 @@ final class ExperimentTracker {
 
     void revoke(int partition) {
         partitions.remove(partition);
+        echoes.remove(partition);
+    }
+
+    /** Where the broker put a log record this loop appended ({@link LoopTransaction.Written}), for a loop that writes ahead. */
+    void written(Event event, byte[] hash, org.apache.kafka.clients.producer.RecordMetadata where) {
+        echoes.computeIfAbsent(where.partition(), p -> new ConcurrentHashMap<>())
+                .put(where.offset(), new Echo(event.experimentId(), event.eventId(), event.timestamp(), hash));
     }
 
     Map<Integer, Partition> partitions() {
@@ -80,18 +97,26 @@ final class ExperimentTracker {
         return p == null ? List.of() : p.experiments.values();
     }
 
-    /** The logs of every experiment this loop folds, for its metrics. */
+    /** The states of every experiment this loop folds, for its metrics. */
     List<ExperimentState> states() {
         List<ExperimentState> states = new ArrayList<>();
-        partitions.values().forEach(p -> p.experiments.values().forEach(t -> states.add(t.log)));
+        partitions.values().forEach(p -> p.experiments.values().forEach(t -> states.add(t.state)));
         return states;
     }
 
+    /** Whether this loop writes ahead of the log: it folds what it writes as it writes it, and decides on that. */
+    boolean writesAhead() {
+        return writesAhead != null;
+    }
+
     /**
-     * Folds one log record into its experiment and returns it, or returns null when the record is skipped (its
-     * experiment is settled) or does not decode; {@code undecodable} hears of the latter.
+     * Folds one log record into its experiment and returns the experiment when it may need a decision: its state
+     * changed, or the last of this loop's events about it came back. Returns null for a record skipped (its
+     * experiment is settled), one that does not decode ({@code undecodable} hears of it), or the echo of an event
+     * this loop folded ahead. A loop that writes ahead folds a partition that is {@code catchingUp} in its writer's
+     * order (see {@link #caughtUp}).
      */
-    Tracked fold(ConsumerRecord<String, byte[]> record, BiConsumer<ConsumerRecord<String, byte[]>, String> undecodable) {
+    Tracked fold(ConsumerRecord<String, byte[]> record, boolean catchingUp, BiConsumer<ConsumerRecord<String, byte[]>, String> undecodable) {
         Partition p = partition(record.partition());
         // A record of an experiment skipped as settled is passed over undecoded (decoding was most of the cost of
         // skipping). Its key is its experiment id: the services write it so, and every reader of one experiment's
@@ -99,6 +124,18 @@ final class ExperimentTracker {
         if (record.key() != null && p.ledger.verdict(record.key(), record.offset()) == PartitionLedger.Verdict.SKIP) {
             skipped.incrementAndGet();
             return null;
+        }
+        Map<Long, Echo> written = echoes.get(record.partition());
+        Echo echo = written == null ? null : written.remove(record.offset());
+        Tracked echoed = echo == null || catchingUp ? null : partition(record.partition()).experiments.get(echo.experimentId());
+        if (echoed != null && echoed.unechoed.contains(echo.eventId())) {
+            Tracked t = echoed;
+            t.readBack(record.offset(), echo.eventId(), echo.timestamp());
+            t.prefix.add(echo.hash());
+            p.ledger.folded(echo.experimentId(), record.offset());
+            metrics.folded.increment();
+            folded.incrementAndGet();
+            return t.unechoed.isEmpty() ? t : null;
         }
         Event event;
         try {
@@ -118,19 +155,20 @@ final class ExperimentTracker {
             case FOLD -> { }
         }
         Tracked t = tracked(record.partition(), event.experimentId());
-        apply(t, p, record, event);
-        t.pendingDecisions.remove(event.eventId());
-        return t;
+        long events = t.state.eventCount();
+        boolean ours = t.unechoed.contains(event.eventId());
+        apply(t, p, record, event, catchingUp ? writesAhead : null);
+        return t.state.eventCount() > events || (ours && t.unechoed.isEmpty()) ? t : null;
     }
 
-    private void apply(Tracked t, Partition p, ConsumerRecord<String, byte[]> record, Event event) {
-        LoggedEvent logged = new LoggedEvent(record.offset(), event);
-        t.log.apply(logged);
+    /** Catch-up of a partition is over: every record read of it is folded, in its writer's order where that differs. */
+    void caughtUp(int partition) {
+        experiments(partition).forEach(Tracked::caughtUp);
+    }
+
+    private void apply(Tracked t, Partition p, ConsumerRecord<String, byte[]> record, Event event, Set<String> writerOrder) {
+        t.fold(new LoggedEvent(record.offset(), event), writerOrder);
         t.prefix.add(Integrity.hash(record.value()));
-        t.lastFoldedAt = event.timestamp();
-        if (gate) {
-            t.gateView.apply(logged);
-        }
         p.ledger.folded(event.experimentId(), record.offset());
         metrics.folded.increment();
         folded.incrementAndGet();
@@ -144,7 +182,8 @@ final class ExperimentTracker {
         PartitionLedger.Settled settled = p.ledger.rebuild(experimentId);
         Tracked t = new Tracked(partition, experimentId);
         p.experiments.put(experimentId, t);
-        int records = snapshots.readExperiment(partition, experimentId, settled.firstOffset(), offset, (r, e) -> apply(t, p, r, e));
+        // In log order: an experiment that ended decides and admits nothing more, whatever order its events are in.
+        int records = snapshots.readExperiment(partition, experimentId, settled.firstOffset(), offset, (r, e) -> apply(t, p, r, e, null));
         rebuilt.incrementAndGet();
         LOG.info("{}: experiment {} was settled but has a new event at {}-{}@{}; folded its {} earlier records from offset {}",
                 service, experimentId, Topics.EVENTS, partition, offset, records, settled.firstOffset());

@@ -2,13 +2,15 @@ package io.tunelog.service;
 
 import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.DeadLetter;
+import io.tunelog.avro.ReportsTaken;
 import io.tunelog.avro.TrialAction;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.codec.AvroBytes;
-import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.TrialState;
+import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import java.nio.ByteBuffer;
@@ -25,8 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gate's part of the scheduling service's loop: admits commands into the pass's transaction (or rejects them),
- * fails the attempts of workers whose leases ran out, and sets aside records no schema decodes. Only the service
- * that {@link ServiceLogic#gatesCommands() gates commands} has one.
+ * fails the attempts of workers whose leases ran out, and sets aside records no schema decodes. It also answers the
+ * workers: which reports it has judged ({@code ReportsTaken}, which bounds what each worker keeps in flight), and,
+ * for a report a worker holds its trial at, CONTINUE once the pass's decisions are made (a STOP or PAUSE among them
+ * is its own answer). Only the service that {@link ServiceLogic#gatesCommands() gates commands} has one.
  */
 final class GateStage implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GateStage.class);
@@ -40,7 +44,10 @@ final class GateStage implements AutoCloseable {
     private final CatchUp catchUp;
     private final LoopTransaction txn;
     private final LoopMetrics metrics;
+    private final ServiceLogic logic;
     private Instant leasesCheckedAt = Instant.EPOCH;
+    /** Reports admitted in this pass that their workers hold their trials at, with their experiments. */
+    private final List<Map.Entry<CommandGate.Held, Tracked>> held = new ArrayList<>();
 
     GateStage(KafkaClients clients, ServiceLogic logic, String instance, Instant now, ExperimentTracker tracker, CatchUp catchUp,
               LoopTransaction txn, LoopMetrics metrics) {
@@ -52,15 +59,19 @@ final class GateStage implements AutoCloseable {
         this.catchUp = catchUp;
         this.txn = txn;
         this.metrics = metrics;
+        this.logic = logic;
     }
 
-    /** Judges one command and writes its event, or its rejection, with any STOPs it calls for, in the pass's transaction. */
-    void admit(ConsumerRecord<String, byte[]> record, Instant now) {
+    /**
+     * Judges one command and writes its event, or its rejection, with any STOPs it calls for, in the pass's
+     * transaction; an admitted event is folded into its experiment at once, which {@code admitted} hears of.
+     */
+    void admit(ConsumerRecord<String, byte[]> record, Instant now, Consumer<Tracked> admitted) {
         int partition = record.partition();
         CommandGate.Outcome outcome = gate.admit(record, new CommandGate.Views() {
             @Override
             public ExperimentState view(String experimentId) {
-                return tracker.tracked(partition, experimentId).gateView;
+                return tracker.tracked(partition, experimentId).state;
             }
 
             @Override
@@ -75,7 +86,13 @@ final class GateStage implements AutoCloseable {
         }, now);
         if (outcome.accepted() != null) {
             metrics.admitted.increment();
-            txn.append(tracker.tracked(partition, outcome.accepted().experimentId()), outcome.accepted());
+            Tracked t = tracker.tracked(partition, outcome.accepted().experimentId());
+            txn.append(t, outcome.accepted());
+            t.wroteAhead(outcome.accepted());
+            admitted.accept(t);
+            if (outcome.held() != null) {
+                held.add(Map.entry(outcome.held(), t));
+            }
         } else {
             metrics.rejected.increment();
             CommandRejected r = outcome.rejected();
@@ -88,6 +105,36 @@ final class GateStage implements AutoCloseable {
         for (TrialControl stop : outcome.stops()) {
             txn.send(new ProducerRecord<>(Topics.CONTROL, stop.getExperimentId(), AvroBytes.encode(stop)));
         }
+        if (outcome.rejected() != null && outcome.held() != null) {
+            // Nothing will judge a refused report: its worker goes on, and holds the attempt no more.
+            answer(outcome.held(), "report refused: " + outcome.rejected().getReason(), null);
+        }
+    }
+
+    /**
+     * Answers the held reports admitted in this pass, once its decisions are made: CONTINUE, with where to hold next,
+     * for a trial still running the same attempt; a trial stopped or paused has its STOP or PAUSE already.
+     */
+    void answerHeld() {
+        for (Map.Entry<CommandGate.Held, Tracked> entry : held) {
+            CommandGate.Held report = entry.getKey();
+            TrialState trial = entry.getValue().state.trial(report.trialId());
+            if (trial != null && trial.status() == TrialStatus.RUNNING && trial.attempt() == report.attempt()) {
+                answer(report, "judged", logic.nextMilestone(entry.getValue().state, report.trialId()));
+            }
+        }
+        held.clear();
+    }
+
+    private void answer(CommandGate.Held report, String reason, Double holdAt) {
+        txn.send(new ProducerRecord<>(Topics.CONTROL, report.experimentId(), AvroBytes.encode(new TrialControl(report.experimentId(),
+                report.trialId(), report.attempt(), TrialAction.CONTINUE, reason, report.workerId(), report.step(), holdAt))));
+    }
+
+    /** Tells the workers which reports the gate has judged: on each partition of the reports topic, those before its position. */
+    void reportsTaken(Map<Integer, Long> positions) {
+        positions.forEach((partition, through) -> txn.send(new ProducerRecord<>(Topics.CONTROL, "reports-" + partition,
+                AvroBytes.encode(new ReportsTaken(partition, through)))));
     }
 
     /** Sets a record aside on the dead-letter topic, in the pass's transaction, with where it was and why. */
@@ -100,7 +147,7 @@ final class GateStage implements AutoCloseable {
     /**
      * Takes in heartbeats and, once a second, fails the running attempts whose workers' leases ran out, in experiments
      * of caught-up partitions, and tells their workers (if they are alive but lost) to end them; each failure is
-     * written in the pass's transaction and handed to {@code failed}.
+     * written in the pass's transaction and folded into its experiment at once, which {@code failed} hears of.
      */
     void expireLeases(Instant now, Consumer<Tracked> failed) {
         leases.poll(now);
@@ -108,26 +155,25 @@ final class GateStage implements AutoCloseable {
             return;
         }
         leasesCheckedAt = now;
-        List<Map.Entry<Event, Tracked>> failures = new ArrayList<>();
         for (int partition : tracker.partitions().keySet()) {
             if (catchUp.isCatchingUp(partition)) {
                 continue;
             }
             for (Tracked t : tracker.experiments(partition)) {
-                for (Leases.Lapsed lapsed : leases.lapsed(t.gateView, now)) {
-                    gate.admitLapsedLease(t.gateView, lapsed.trial().trialId(), lapsed.trial().attempt(), lapsed.reason(), t.basis(), now)
-                            .ifPresent(e -> failures.add(Map.entry(e, t)));
+                for (Leases.Lapsed lapsed : leases.lapsed(t.state, now)) {
+                    // Folded before the next is judged: two failures of one experiment take consecutive sequence numbers.
+                    gate.admitLapsedLease(t.state, lapsed.trial().trialId(), lapsed.trial().attempt(), lapsed.reason(), t.basis(), now)
+                            .ifPresent(e -> {
+                                EventPayload.TrialFailed trialFailed = (EventPayload.TrialFailed) e.payload();
+                                LOG.warn("{}: {} attempt {}: {}", service, e.trialId(), trialFailed.attempt(), trialFailed.error());
+                                txn.append(t, e);
+                                t.wroteAhead(e);
+                                txn.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(new TrialControl(
+                                        e.experimentId(), e.trialId(), trialFailed.attempt(), TrialAction.STOP, trialFailed.error(), null, null, null))));
+                                failed.accept(t);
+                            });
                 }
             }
-        }
-        for (Map.Entry<Event, Tracked> failure : failures) {
-            Event e = failure.getKey();
-            EventPayload.TrialFailed trialFailed = (EventPayload.TrialFailed) e.payload();
-            LOG.warn("{}: {} attempt {}: {}", service, e.trialId(), trialFailed.attempt(), trialFailed.error());
-            txn.append(failure.getValue(), e);
-            txn.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(
-                    new TrialControl(e.experimentId(), e.trialId(), trialFailed.attempt(), TrialAction.STOP, trialFailed.error(), null, null, null))));
-            failed.accept(failure.getValue());
         }
     }
 

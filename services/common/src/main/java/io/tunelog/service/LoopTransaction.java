@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -23,7 +24,13 @@ import org.apache.kafka.common.errors.ProducerFencedException;
  */
 final class LoopTransaction implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
+    private final Written written;
     private boolean open;
+
+    /** Hears where the broker put each log record this loop appended, with the record's hash: called on the producer's thread. */
+    interface Written {
+        void written(Event event, byte[] hash, RecordMetadata where);
+    }
 
     /** This instance lost its right to write: what it decided in the open transaction is aborted, never logged. */
     static final class Fenced extends RuntimeException {
@@ -32,8 +39,10 @@ final class LoopTransaction implements AutoCloseable {
         }
     }
 
-    LoopTransaction(KafkaProducer<String, byte[]> producer) {
+    /** @param written hears of each appended log record once the broker has it; null: nobody listens */
+    LoopTransaction(KafkaProducer<String, byte[]> producer, Written written) {
         this.producer = producer;
+        this.written = written;
     }
 
     /** Fences an earlier incarnation of this instance and aborts whatever transaction it left open. */
@@ -49,7 +58,18 @@ final class LoopTransaction implements AutoCloseable {
 
     /** Writes an event to the log with its integrity headers, its basis proven by the digest of what was folded (see {@link Integrity}). */
     void append(Tracked experiment, Event event) {
-        send(Integrity.logRecord(event, experiment.prefix.digest()));
+        ProducerRecord<String, byte[]> record = Integrity.logRecord(event, experiment.prefix.digest());
+        if (written == null) {
+            send(record);
+            return;
+        }
+        byte[] hash = record.headers().lastHeader(Integrity.HASH).value();
+        begin();
+        producer.send(record, (where, error) -> {
+            if (error == null && where != null) {
+                written.written(event, hash, where);
+            }
+        });
     }
 
     boolean isOpen() {

@@ -46,11 +46,19 @@ class CommandGateTest {
     private CommandGate.Outcome report(ExperimentState view, String workerId, EventPayload.AttemptReport payload) {
         WorkerReport report = new WorkerReport("exp", "trial-00000", payload.attempt(), workerId, Instant.now(),
                 EventCodec.payloadToAvro(payload), false);
-        return gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), views(view), Instant.now());
+        return folded(view, gate.admit(new ConsumerRecord<>(Topics.REPORTS, 0, 7L, "exp", AvroBytes.encode(report)), views(view), Instant.now()));
     }
 
     private CommandGate.Outcome submissionsTopic(ExperimentState view, SpecificRecordBase command) {
-        return gate.admit(new ConsumerRecord<>(Topics.SUBMISSIONS, 0, 9L, "exp", AvroBytes.encode(command)), views(view), Instant.now());
+        return folded(view, gate.admit(new ConsumerRecord<>(Topics.SUBMISSIONS, 0, 9L, "exp", AvroBytes.encode(command)), views(view), Instant.now()));
+    }
+
+    /** As the loop does: what the gate admits is folded into the view before the next command is judged. */
+    private static CommandGate.Outcome folded(ExperimentState view, CommandGate.Outcome outcome) {
+        if (outcome.accepted() != null) {
+            view.applyAhead(outcome.accepted());
+        }
+        return outcome;
     }
 
     private static CommandGate.Views views(ExperimentState view) {
@@ -77,7 +85,7 @@ class CommandGateTest {
             assertThat(stop.getReason()).isEqualTo("experiment exp cancelled: budget cut");
             assertThat(stop.getWorkerId()).as("whichever worker runs it").isNull();
         });
-        assertThat(view.trial("trial-00000").status()).as("applied ahead").isEqualTo(TrialStatus.CANCELLED);
+        assertThat(view.trial("trial-00000").status()).as("once folded").isEqualTo(TrialStatus.CANCELLED);
 
         CommandGate.Outcome again = submissionsTopic(view, new CancelExperiment("exp", "twice", "ana"));
         assertThat(again.rejected().getReason()).isEqualTo("experiment exp is CANCELLED");

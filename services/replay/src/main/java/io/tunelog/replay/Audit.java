@@ -10,6 +10,7 @@ import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.Anomaly;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.WriterOrder;
 import io.tunelog.log.Integrity;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -31,9 +32,15 @@ import java.util.TreeMap;
  * on the state at its basis, equals what was logged, field by field (all but the write time and the
  * writer's instance name, which are not part of a decision).
  *
+ * <p>The state at a decision's basis is the log up to its basis, folded in log order; for a decision that also saw
+ * its writer's own events past the basis ({@link Event#basisAhead()}: the scheduling service, which decides in the
+ * pass that admits a report), it is the log up to there folded in that writer's order ({@link WriterOrder}), which a
+ * second fold keeps beside the first.
+ *
  * <p>The log is streamed, not held: one thread reads and decodes while another folds ({@link Pipeline}). To stop at a
- * decision's basis, the fold trails the decoder by a window, so it learns of each basis before it
- * passes it; a decision logged further than that after its basis is checked in a second pass.
+ * decision's basis, the log-order fold trails the decoder by a window, so it learns of each basis before it
+ * passes it; a decision logged further than that after its basis is checked in a second pass. The writer-order fold
+ * needs no window: a writer's event comes after its basis.
  */
 public final class Audit {
     /**
@@ -44,6 +51,7 @@ public final class Audit {
     static final int WINDOW = 10_000;
 
     private final Map<String, Decider> deciders;
+    private final Set<String> writtenAhead = ServiceCatalog.writtenAhead();
     private final int window;
 
     public Audit(Map<String, Decider> deciders) {
@@ -60,7 +68,8 @@ public final class Audit {
         return new Audit(ServiceCatalog.deciders());
     }
 
-    private record Group(String service, long basis) {}
+    /** The decisions one decider call wrote: by service and basis, and for a writer-order decision how many of its events it saw past it. */
+    private record Group(String service, long basis, Integer ahead) {}
 
     /** A decoded record: what the fold needs of it, and no more (the bytes are not kept). */
     private record Decoded(long offset, byte[] hash, byte[] basisDigest, Event event) {}
@@ -118,6 +127,7 @@ public final class Audit {
         private final List<Decoded> lateDigestChecks = new ArrayList<>();
         private final Map<Group, List<Event>> expected = new HashMap<>();
         private ExperimentState state;
+        private final WriterOrder writerOrder;
         private Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
         private long records;
         private long commands;
@@ -127,6 +137,7 @@ public final class Audit {
         Pass(String experimentId) {
             this.experimentId = experimentId;
             this.state = new ExperimentState(experimentId);
+            this.writerOrder = new WriterOrder(writtenAhead, new ExperimentState(experimentId));
         }
 
         void accept(Checked c) {
@@ -137,6 +148,7 @@ public final class Audit {
                 return;
             }
             register(d);
+            foldInWriterOrder(d);
             window.add(d);
             while (window.size() > Audit.this.window) {
                 fold(window.poll());
@@ -147,6 +159,30 @@ public final class Audit {
             while (!window.isEmpty()) {
                 fold(window.poll());
             }
+        }
+
+        /**
+         * The writer-order fold: a decision group that saw its writer's own events past its basis is recomputed on it,
+         * just before its first event is folded, once every event at or before its basis is; the events it says it
+         * saw past the basis must be the writer's events there in the log.
+         */
+        private void foldInWriterOrder(Decoded d) {
+            Event e = d.event();
+            if (writerOrder.isWriters(e)) {
+                int ahead = writerOrder.releaseThrough(e.basis());
+                Group group = e.basisAhead() == null ? null : new Group(e.source().service(), e.basis(), e.basisAhead());
+                if (group != null && e.payload() instanceof EventPayload.Decision && deciders.containsKey(group.service())
+                        && !expected.containsKey(group)) {
+                    if (ahead != e.basisAhead()) {
+                        failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decided on " + e.basisAhead() + " events of its writer"
+                                + " past its basis " + e.basis() + ", but the log has " + ahead + " there", null, null));
+                    }
+                    ExperimentState seen = writerOrder.state();
+                    expected.put(group, Decisions.toEvents(seen, group.service(), "audit", deciders.get(group.service()).decide(seen),
+                            e.timestamp(), e.basis(), e.basisAhead()));
+                }
+            }
+            writerOrder.accept(new LoggedEvent(d.offset(), e));
         }
 
         private void register(Decoded d) {
@@ -167,9 +203,13 @@ public final class Audit {
                         + e.source().service() + "; no decider to verify it", null, null));
             } else if (e.basis() == null) {
                 failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decision without a basis", null, null));
+            } else if (e.basisAhead() != null && !writtenAhead.contains(e.source().service())) {
+                failures.add(new AuditReport.Failure(d.offset(), e.eventId(), "decision of " + e.source().service()
+                        + " names events past its basis, but that service decides on the log alone", null, null));
             } else {
-                Group group = new Group(e.source().service(), e.basis());
-                if (!logged.containsKey(group)) {
+                Group group = new Group(e.source().service(), e.basis(), e.basisAhead());
+                // Recomputed in log order at the basis, or in writer order just before the group (foldInWriterOrder).
+                if (!logged.containsKey(group) && group.ahead() == null) {
                     servicesAt.computeIfAbsent(e.basis(), b -> new ArrayList<>()).add(group.service());
                 }
                 logged.computeIfAbsent(group, g -> new ArrayList<>()).add(d);
@@ -214,7 +254,7 @@ public final class Audit {
             digestAt.put(offset, prefix.digest());
             List<String> services = servicesAt.remove(offset);
             for (String service : services == null ? List.<String>of() : services) {
-                expected.put(new Group(service, offset),
+                expected.put(new Group(service, offset, null),
                         Decisions.toEvents(state, service, "audit", deciders.get(service).decide(state), e.timestamp()));
             }
         }
@@ -287,11 +327,13 @@ public final class Audit {
                 && a.sequence() == b.sequence()
                 && a.source().service().equals(b.source().service())
                 && Objects.equals(a.basis(), b.basis())
+                && Objects.equals(a.basisAhead(), b.basisAhead())
                 && a.payload().equals(b.payload());
     }
 
     private static String describe(Event e) {
-        return e == null ? "(nothing)" : e.eventId() + " seq=" + e.sequence() + " basis=" + e.basis() + " " + e.payload();
+        return e == null ? "(nothing)" : e.eventId() + " seq=" + e.sequence() + " basis=" + e.basis()
+                + (e.basisAhead() == null ? "" : "+" + e.basisAhead()) + " " + e.payload();
     }
 
     private static byte[] header(LogRecord r, String key) {

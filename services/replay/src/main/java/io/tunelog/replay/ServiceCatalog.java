@@ -35,6 +35,16 @@ public final class ServiceCatalog {
         return Collections.unmodifiableMap(services);
     }
 
+    /**
+     * The sources of the events one service's loop folds as it writes them (see {@link ServiceLogic#writtenAhead}):
+     * a decision of that service that names events past its basis was made on the log in that writer's order.
+     */
+    public static Set<String> writtenAhead() {
+        Set<String> sources = new java.util.HashSet<>();
+        services(new CheckpointStores(List.of())).values().forEach(s -> sources.addAll(s.get().writtenAhead()));
+        return Set.copyOf(sources);
+    }
+
     /** Each service's decider, by the service name it writes as the source of its decisions. */
     public static Map<String, Decider> deciders() {
         Map<String, Decider> deciders = new LinkedHashMap<>();

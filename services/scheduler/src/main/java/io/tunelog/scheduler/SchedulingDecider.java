@@ -88,7 +88,7 @@ public final class SchedulingDecider implements Decider {
         return decided;
     }
 
-    private static TrialRule rule(ExperimentSpec spec) {
+    static TrialRule rule(ExperimentSpec spec) {
         TrialRule rule = RULES.get(spec.scheduler().type());
         if (rule == null) {
             throw new SpecException("scheduler.type", "expected a scheduler this build has, one of "

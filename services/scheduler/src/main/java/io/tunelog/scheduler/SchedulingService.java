@@ -15,6 +15,7 @@ import io.tunelog.service.ServiceLogic;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -43,6 +44,22 @@ public final class SchedulingService implements ServiceLogic {
         return true;
     }
 
+    /**
+     * Where the worker holds a running trial next: the time of its next report the spec's rule will judge, unless the
+     * spec switched holds off ({@code trial.holdAtMilestones: false}); never for the robust stage's reruns, which
+     * rules leave alone.
+     */
+    @Override
+    public Double nextMilestone(ExperimentState state, String trialId) {
+        ExperimentSpec spec = state.spec();
+        TrialState trial = state.trial(trialId);
+        if (spec == null || trial == null || !spec.trial().holdAtMilestones() || trial.index() >= spec.plannedTrials()) {
+            return null;
+        }
+        OptionalDouble at = SchedulingDecider.rule(spec).nextMilestone(state, trial);
+        return at.isPresent() ? at.getAsDouble() : null;
+    }
+
     @Override
     public List<ProducerRecord<String, byte[]>> sideOutputs(Event decided, ExperimentState state) {
         if (decided.payload() instanceof EventPayload.TrialQueued q) {
@@ -55,13 +72,13 @@ public final class SchedulingService implements ServiceLogic {
         return List.of();
     }
 
-    private static ProducerRecord<String, byte[]> assignment(Event decided, EventPayload.TrialQueued q, ExperimentState state) {
+    private ProducerRecord<String, byte[]> assignment(Event decided, EventPayload.TrialQueued q, ExperimentState state) {
         ExperimentSpec spec = state.spec();
         TrialState trial = state.trial(decided.trialId());
         Map<String, Object> config = new TreeMap<>(trial.config());
         Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
                 spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name(),
-                spec.trial().reportTimeoutSeconds(), null, null);
+                spec.trial().reportTimeoutSeconds(), SchedulingDecider.rule(spec).timeAttr(spec), nextMilestone(state, decided.trialId()));
         // Keyed by trial for readers of the topic; the queue is one partition that every worker shares.
         return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
     }

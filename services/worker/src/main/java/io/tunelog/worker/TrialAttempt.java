@@ -74,6 +74,7 @@ final class TrialAttempt {
     private final ScheduledExecutorService timers;
     private final String workerId;
     private final TrialPolicy policy;
+    private final Hold hold;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -87,10 +88,12 @@ final class TrialAttempt {
     private volatile Thread trainableThread;
     private volatile ScheduledFuture<?> watchdog;
     private volatile long lastReportNanos;
+    /** While a report waits for room in the worker's window or for the gate's answer: not silence. */
+    private volatile boolean waiting;
     private volatile Long lastStep;
     private Map<String, Double> lastMetrics = Map.of();
 
-    TrialAttempt(Assignment assignment, Reporter reporter, Path checkpointDir, Path logDir, long maxOutputBytes,
+    TrialAttempt(Assignment assignment, Reporter reporter, Hold hold, Path checkpointDir, Path logDir, long maxOutputBytes,
                  ScheduledExecutorService timers, String workerId, TrialPolicy policy) {
         this.assignment = assignment;
         this.reporter = reporter;
@@ -100,6 +103,7 @@ final class TrialAttempt {
         this.timers = timers;
         this.workerId = workerId;
         this.policy = policy;
+        this.hold = hold;
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -115,6 +119,18 @@ final class TrialAttempt {
     void stop(String reason) {
         stopReason = reason;
         terminate();
+        // After the TERM: a held child is continued only once the signal that ends it is pending.
+        hold.end();
+    }
+
+    /** The gate's CONTINUE for the report this attempt is held at: it goes on, and holds next where the gate says. */
+    void resume(long step, Double nextHoldAt) {
+        hold.resume(step, nextHoldAt);
+    }
+
+    /** How often and how long this attempt was held for decisions. */
+    Hold hold() {
+        return hold;
     }
 
     /**
@@ -130,6 +146,7 @@ final class TrialAttempt {
         }
         LOG.warn("{}: {}", key(), reason);
         terminate();
+        hold.end();
         Thread t = trainableThread;
         if (t != null) {
             t.interrupt();
@@ -177,7 +194,7 @@ final class TrialAttempt {
         if (finished) {
             return;
         }
-        long silent = System.nanoTime() - lastReportNanos;
+        long silent = waiting ? 0 : System.nanoTime() - lastReportNanos;
         long limit = TimeUnit.SECONDS.toNanos(timeout);
         if (silent < limit) {
             checkReportsIn(limit - silent, timeout);
@@ -431,32 +448,71 @@ final class TrialAttempt {
 
     /**
      * Sends a report, and registers its checkpoint when that is a directory confined to the attempt's checkpoint
-     * directory; {@code refusedCheckpoint} hears why one is not (the trial's own log), as does the worker's log.
+     * directory; {@code refusedCheckpoint} hears why one is not (the trial's own log), as does the worker's log. Waits
+     * while the worker's window of reports is full, and holds the attempt at a report its rule will judge until the
+     * gate answers; neither wait counts as silence.
      */
     private void onReport(long step, Map<String, Double> metrics, String checkpoint, Consumer<String> refusedCheckpoint) {
         lastReportNanos = System.nanoTime();
         lastStep = step;
-        reporter.send(new EventPayload.TrialReported(assignment.getAttempt(), step, metrics, null));
-        lastMetrics = metrics;
-        if (checkpoint != null) {
-            Path dir = null;
-            Confined confined;
-            try {
-                dir = checkpointDir.resolve(checkpoint).normalize();
-                confined = confine(checkpointDir, dir);
-            } catch (InvalidPathException e) {
-                confined = Confined.refused("is not a path: " + e.getMessage()); // a NUL in it, say
-            }
-            if (confined.problem() != null) {
-                String why = checkpoint + " " + confined.problem() + "; nothing is registered";
-                LOG.warn("{}: refused checkpoint {}", key(), why);
-                refusedCheckpoint.accept(why);
-                return;
-            }
-            String id = assignment.getTrialId() + "/a" + assignment.getAttempt() + "/" + checkpointDir.relativize(dir);
-            reporter.send(new EventPayload.CheckpointRegistered(assignment.getAttempt(), id, step, dir.toUri().toString(),
-                    confined.sizeBytes(), metrics));
+        EventPayload.CheckpointRegistered registered = checkpoint == null ? null : registration(step, metrics, checkpoint, refusedCheckpoint);
+        if (ending()) {
+            return; // stopped meanwhile: nothing more is reported for it, and the gate would refuse it anyway
         }
+        boolean held = hold.reaches(step, metrics);
+        Process p = process;
+        waiting = true;
+        try {
+            if (held) {
+                // Before the report goes: the process stops as soon as possible after reaching the milestone, and the
+                // gate's answer cannot arrive before the hold is in place.
+                hold.begin(step, p == null ? () -> { } : () -> ProcessTree.stop(p));
+            }
+            try {
+                // The hold mark goes on the step's last report, so the gate judges the step with its checkpoint in.
+                if (reporter.sendProgress(new EventPayload.TrialReported(assignment.getAttempt(), step, metrics, null, hold.takeHeldMillis()),
+                        held && registered == null, this::ending)) {
+                    lastMetrics = metrics;
+                    if (registered != null) {
+                        reporter.sendProgress(registered, held, this::ending);
+                    }
+                }
+            } finally {
+                if (held) {
+                    hold.await(this::ending, p == null ? () -> { } : () -> ProcessTree.resume(p));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiting = false;
+            lastReportNanos = System.nanoTime();
+        }
+    }
+
+    /** Whether the attempt is ending: stopped, failed or finished. */
+    private boolean ending() {
+        return stopReason != null || failure != null || finished;
+    }
+
+    /** The registration of a reported checkpoint, or null (and why, to {@code refused}) when it is not confined to the attempt's directory. */
+    private EventPayload.CheckpointRegistered registration(long step, Map<String, Double> metrics, String checkpoint, Consumer<String> refused) {
+        Path dir = null;
+        Confined confined;
+        try {
+            dir = checkpointDir.resolve(checkpoint).normalize();
+            confined = confine(checkpointDir, dir);
+        } catch (InvalidPathException e) {
+            confined = Confined.refused("is not a path: " + e.getMessage()); // a NUL in it, say
+        }
+        if (confined.problem() != null) {
+            String why = checkpoint + " " + confined.problem() + "; nothing is registered";
+            LOG.warn("{}: refused checkpoint {}", key(), why);
+            refused.accept(why);
+            return null;
+        }
+        String id = assignment.getTrialId() + "/a" + assignment.getAttempt() + "/" + checkpointDir.relativize(dir);
+        return new EventPayload.CheckpointRegistered(assignment.getAttempt(), id, step, dir.toUri().toString(), confined.sizeBytes(), metrics);
     }
 
     /** A checkpoint directory's size in bytes, or why it is refused. */
@@ -574,6 +630,11 @@ final class TrialAttempt {
             }
             onReport(step, new TreeMap<>(metrics), checkpoint == null ? null : checkpointDir.relativize(checkpoint.toAbsolutePath().normalize()).toString(),
                     why -> { });
+            // Stopped while its report waited or was held: the trainable learns it now, not a step later.
+            ended = stopReason != null ? stopReason : failure;
+            if (ended != null) {
+                throw new TrialStopped(ended);
+            }
         }
     }
 }

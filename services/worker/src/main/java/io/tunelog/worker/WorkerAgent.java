@@ -4,7 +4,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import io.tunelog.avro.Assignment;
+import io.tunelog.avro.ReportsTaken;
+import io.tunelog.avro.TrialAction;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerHeartbeat;
 import io.tunelog.codec.AvroBytes;
@@ -20,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +35,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -54,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class WorkerAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerAgent.class);
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
+    /** What the gate writes on the control topic. */
+    private static final List<Class<? extends SpecificRecordBase>> CONTROL_RECORDS = List.of(TrialControl.class, ReportsTaken.class);
     /** How long a worker holds an assignment it has no free slot for: a third of the queue's 15 s lock on it. */
     static final Duration HOLD = Duration.ofSeconds(5);
 
@@ -63,9 +71,15 @@ public final class WorkerAgent implements AutoCloseable {
      * {@code policy} says what the worker runs and what of its environment a trial gets.
      */
     public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
-                           long maxOutputBytes, TrialPolicy policy) {
+                           long maxOutputBytes, TrialPolicy policy, int maxReportsInFlight) {
         /** 64 MiB: far more than reports and progress lines need, little enough that a looping print cannot fill a disk. */
         public static final long DEFAULT_MAX_OUTPUT_BYTES = 64L * 1024 * 1024;
+        /**
+         * Reports a worker keeps on their way to the gate at most (see {@link ReportWindow}): enough that a worker's
+         * trials never wait for the gate at the rates it sustains, few enough that under overload a report is judged
+         * within a fraction of a second of being sent.
+         */
+        public static final int DEFAULT_MAX_REPORTS_IN_FLIGHT = 1000;
 
         public Settings {
             if (maxOutputBytes < 1) {
@@ -74,6 +88,14 @@ public final class WorkerAgent implements AutoCloseable {
             if (policy == null) {
                 throw new IllegalArgumentException("policy must be given; TrialPolicy.open() runs anything");
             }
+            if (maxReportsInFlight < 1) {
+                throw new IllegalArgumentException("maxReportsInFlight must be positive, found " + maxReportsInFlight);
+            }
+        }
+
+        public Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
+                        long maxOutputBytes, TrialPolicy policy) {
+            this(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, DEFAULT_MAX_REPORTS_IN_FLIGHT);
         }
 
         /** A worker that runs anything it is assigned, with the default environment allow-list. */
@@ -83,11 +105,15 @@ public final class WorkerAgent implements AutoCloseable {
         }
 
         public Settings withMaxOutputBytes(long bytes) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy, maxReportsInFlight);
         }
 
         public Settings withPolicy(TrialPolicy trialPolicy) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy, maxReportsInFlight);
+        }
+
+        public Settings withMaxReportsInFlight(int reports) {
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, reports);
         }
     }
 
@@ -98,6 +124,8 @@ public final class WorkerAgent implements AutoCloseable {
     private final ExecutorService trials;
     private final ScheduledExecutorService timers;
     private final Map<String, TrialAttempt> running = new ConcurrentHashMap<>();
+    private final ReportWindow window;
+    private final Timer held;
     private final List<Meter> meters = new ArrayList<>();
     private final AtomicBoolean open = new AtomicBoolean(true);
     /** Set once {@link #threads} is complete and started; read first, it makes them safe to read elsewhere. */
@@ -121,6 +149,11 @@ public final class WorkerAgent implements AutoCloseable {
         this.clients = clients;
         this.settings = settings;
         this.freeSlots = new Semaphore(settings.slots());
+        this.window = new ReportWindow(settings.maxReportsInFlight());
+        // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
+        this.held = Timer.builder("tunelog.worker.held").description("Time trials were held at a report until the gate judged it")
+                .tag("worker", settings.workerId()).register(Metrics.globalRegistry);
+        meters.add(held);
         this.trials = Executors.newFixedThreadPool(settings.slots(), r -> new Thread(r, settings.workerId() + "-trial"));
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> daemon("timers", r));
         timers.setRemoveOnCancelPolicy(true);
@@ -165,6 +198,8 @@ public final class WorkerAgent implements AutoCloseable {
                 .tag("worker", settings.workerId()).register(registry));
         meters.add(Gauge.builder("tunelog.worker.trials.running", running, Map::size).description("Attempts the worker runs")
                 .tag("worker", settings.workerId()).register(registry));
+        meters.add(Gauge.builder("tunelog.worker.reports.in.flight", window, ReportWindow::size)
+                .description("Reports sent and not yet judged by the gate").tag("worker", settings.workerId()).register(registry));
         started = true;
         LOG.info("worker {} on {} ready with {} slots; trials get {} of its environment{}", settings.workerId(), settings.host(),
                 settings.slots(), settings.policy().trialEnv(), settings.policy().restricted()
@@ -321,10 +356,10 @@ public final class WorkerAgent implements AutoCloseable {
         Path checkpointDir = settings.storageRoot().resolve(a.getExperimentId()).resolve(a.getTrialId())
                 .resolve("a" + a.getAttempt()).toAbsolutePath().normalize();
         Path logDir = settings.logRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).resolve("attempt-" + a.getAttempt());
-        Reporter reporter = new Reporter(producer, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
+        Reporter reporter = new Reporter(producer, window, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
                 settings.workerId(), clock);
-        TrialAttempt attempt = new TrialAttempt(a, reporter, checkpointDir, logDir, settings.maxOutputBytes(), timers,
-                settings.workerId(), settings.policy());
+        TrialAttempt attempt = new TrialAttempt(a, reporter, new Hold(a.getHoldTimeAttr(), a.getHoldAt()), checkpointDir, logDir,
+                settings.maxOutputBytes(), timers, settings.workerId(), settings.policy());
         running.put(attempt.key(), attempt);
         return attempt;
     }
@@ -342,6 +377,12 @@ public final class WorkerAgent implements AutoCloseable {
             try {
                 attempt.run();
             } finally {
+                Hold hold = attempt.hold();
+                if (hold.holds() > 0) {
+                    held.record(hold.total());
+                    LOG.info("{} held {} {} times for decisions, {} ms in all", settings.workerId(), attempt.key(), hold.holds(),
+                            hold.total().toMillis());
+                }
                 running.remove(attempt.key());
                 // No flush: the attempt's last report is on its way, in order behind the others, and waiting for every
                 // slot's reports to reach the broker before the next start only idled the slot.
@@ -366,15 +407,7 @@ public final class WorkerAgent implements AutoCloseable {
                 }
                 for (ConsumerRecord<String, byte[]> record : records) {
                     try {
-                        TrialControl c = AvroBytes.decode(TrialControl.class, record.value());
-                        if (c.getWorkerId() != null && !c.getWorkerId().equals(settings.workerId())) {
-                            continue; // for another worker that runs the same attempt (see CommandGate's refused starts)
-                        }
-                        TrialAttempt attempt = running.get(TrialAttempt.key(c.getExperimentId(), c.getTrialId(), c.getAttempt()));
-                        if (attempt != null) {
-                            LOG.info("{} {} {}: {}", settings.workerId(), c.getAction(), attempt.key(), c.getReason());
-                            attempt.stop(c.getReason());
-                        }
+                        control(AvroBytes.decodeAny(record.value(), CONTROL_RECORDS));
                     } catch (UndecodableRecord e) {
                         LOG.warn("ignoring undecodable control record: {}", e.getMessage());
                     }
@@ -384,6 +417,30 @@ public final class WorkerAgent implements AutoCloseable {
             // closing
         } finally {
             control.close();
+        }
+    }
+
+    /** One record of the control topic: the gate's word on an attempt, or on which reports it has judged. */
+    private void control(SpecificRecordBase record) {
+        if (record instanceof ReportsTaken taken) {
+            window.taken(taken.getPartition(), taken.getThrough());
+            return;
+        }
+        TrialControl c = (TrialControl) record;
+        if (c.getWorkerId() != null && !c.getWorkerId().equals(settings.workerId())) {
+            return; // for another worker that runs the same attempt (see CommandGate's refused starts)
+        }
+        TrialAttempt attempt = running.get(TrialAttempt.key(c.getExperimentId(), c.getTrialId(), c.getAttempt()));
+        if (attempt == null) {
+            return;
+        }
+        if (c.getAction() == TrialAction.CONTINUE) {
+            if (c.getStep() != null) {
+                attempt.resume(c.getStep(), c.getHoldAt());
+            }
+        } else {
+            LOG.info("{} {} {}: {}", settings.workerId(), c.getAction(), attempt.key(), c.getReason());
+            attempt.stop(c.getReason());
         }
     }
 
@@ -397,8 +454,13 @@ public final class WorkerAgent implements AutoCloseable {
 
     private void beat() {
         while (open.get()) {
+            // An attempt whose reports are still on their way is named too, even once it has ended here: the gate must not
+            // take it for lost while it has not judged all it sent.
+            Map<String, Integer> inFlight = window.inFlight();
+            Set<String> named = new TreeSet<>(running.keySet());
+            named.addAll(inFlight.keySet());
             WorkerHeartbeat hb = new WorkerHeartbeat(settings.workerId(), settings.host(), clock.instant(), settings.slots(),
-                    new ArrayList<>(running.keySet()), Map.of());
+                    new ArrayList<>(named), inFlight);
             heartbeats.send(new ProducerRecord<>(Topics.HEARTBEATS, settings.workerId(), AvroBytes.encode(hb)));
             try {
                 Thread.sleep(HEARTBEAT_EVERY.toMillis());

@@ -12,17 +12,24 @@ public final class Decisions {
     private Decisions() {}
 
     /**
-     * Envelopes decisions made on {@code state}: ids from their keys, sequence numbers continuing the
-     * service's count in the log, and the state's last offset as their basis.
+     * Envelopes decisions made on {@code state}, the log up to its last offset: ids from their keys, sequence numbers
+     * continuing the service's count in the log, and the state's last offset as their basis.
      */
-    public static List<Event> toEvents(ExperimentState state, String service, String instance,
-                                       List<Decided> decided, Instant now) {
+    public static List<Event> toEvents(ExperimentState state, String service, String instance, List<Decided> decided, Instant now) {
+        return toEvents(state, service, instance, decided, now, state.lastOffset() < 0 ? null : state.lastOffset(), null);
+    }
+
+    /**
+     * Envelopes decisions made on {@code state} as seen at {@code basis}, with {@code basisAhead} of the writer's own
+     * events past it (null: the log up to basis alone; see {@link Event#basisAhead()}).
+     */
+    public static List<Event> toEvents(ExperimentState state, String service, String instance, List<Decided> decided, Instant now,
+                                       Long basis, Integer basisAhead) {
         List<Event> events = new ArrayList<>(decided.size());
         long sequence = state.nextSequence(service);
-        Long basis = state.lastOffset() < 0 ? null : state.lastOffset();
         for (Decided d : decided) {
             events.add(new Event(Event.id(state.experimentId(), d.key()), state.experimentId(), d.trialId(),
-                    sequence++, now, new Event.Source(service, instance), basis, d.payload()));
+                    sequence++, now, new Event.Source(service, instance), basis, basisAhead, d.payload()));
         }
         return events;
     }

@@ -122,6 +122,9 @@ public final class SpecJson {
         if (trial.reportTimeoutSeconds() != null) {
             node.put("reportTimeoutSeconds", trial.reportTimeoutSeconds());
         }
+        if (!trial.holdAtMilestones()) {
+            node.put("holdAtMilestones", false);
+        }
         return node;
     }
 

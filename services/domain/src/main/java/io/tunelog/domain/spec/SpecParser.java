@@ -440,7 +440,7 @@ public final class SpecParser {
     }
 
     private static TrialSpec trial(Field f, Mode metricMode) {
-        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds");
+        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
         if (hasCommand && hasTrainable) {
@@ -455,7 +455,8 @@ public final class SpecParser {
         CheckpointSpec checkpoint = optional(f.get("checkpoint"), c -> checkpoint(c, metricMode),
                 new CheckpointSpec(1, null, metricMode));
         Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecParser::positiveInt, null);
-        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds);
+        boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecParser::bool, true);
+        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones);
     }
 
     private static List<String> command(Field f) {
@@ -617,6 +618,14 @@ public final class SpecParser {
             throw f.error("expected a finite number, found " + describe(node));
         }
         return value;
+    }
+
+    private static boolean bool(Field f) {
+        JsonNode node = f.node();
+        if (node == null || !node.isBoolean()) {
+            throw f.error("expected true or false, found " + describe(node));
+        }
+        return node.asBoolean();
     }
 
     /** A config value: String, Long (integers), Double (other numbers) or Boolean, as {@link ParamDomain} promises. */

@@ -6,10 +6,12 @@ import java.util.List;
  * How to run one trial: either a child process ({@code command}, an argument list, never a shell
  * string) or a JVM class implementing the worker's Trainable ({@code trainable}). Exactly one is set.
  * {@code reportTimeoutSeconds}, when set, is how long an attempt may go without reporting before its
- * worker ends it and reports it failed; null means no limit.
+ * worker ends it and reports it failed; null means no limit. {@code holdAtMilestones}: the worker holds a
+ * trial at a report its scheduler's rule will judge (an ASHA rung, say) until the decision arrives, so a
+ * trial stopped there trains no step past it; on unless switched off.
  */
 public record TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
-                        Integer reportTimeoutSeconds) {
+                        Integer reportTimeoutSeconds, boolean holdAtMilestones) {
 
     public TrialSpec {
         command = command == null ? List.of() : List.copyOf(command);

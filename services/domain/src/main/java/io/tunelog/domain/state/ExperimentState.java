@@ -169,9 +169,41 @@ public final class ExperimentState {
     }
 
     /**
-     * Folds an event that this process has just admitted and not yet read back from the log. Only the
-     * gate's look-ahead view uses this, so that a worker's "started" and its first report, sent
-     * back to back, are judged in order; the read-back copy is then ignored as a duplicate.
+     * The read-back copy, at {@code offset}, of an event this process folded ahead ({@link #applyAhead}): what
+     * {@link #apply} would do with it, a duplicate that moves the last offset on, without the event decoded again.
+     */
+    public void readBack(long offset, String eventId) {
+        if (offset <= lastOffset) {
+            anomalies.add(new Anomaly(offset, eventId, "offset " + offset + " is not after " + lastOffset));
+            return;
+        }
+        if (!eventIds.contains(eventId)) {
+            throw new IllegalArgumentException(eventId + " was not folded ahead, so its copy at " + offset + " is not a duplicate");
+        }
+        lastOffset = offset;
+        duplicatesIgnored++;
+    }
+
+    /**
+     * Folds an event of the log out of offset order, for {@link WriterOrder}: a writer's own events are folded right
+     * after the event their basis names, before other writers' events that precede them in the log. The last offset
+     * is the highest folded.
+     */
+    void applyInWriterOrder(LoggedEvent logged) {
+        Event e = logged.event();
+        if (!e.experimentId().equals(experimentId)) {
+            throw new IllegalArgumentException("event " + e.eventId() + " belongs to " + e.experimentId()
+                    + ", not " + experimentId);
+        }
+        lastOffset = Math.max(lastOffset, logged.offset());
+        fold(e, logged.offset());
+    }
+
+    /**
+     * Folds an event that this process has just written and not yet read back from the log: the scheduling
+     * service's gate and decisions see what it wrote ahead (a worker's "started" and its first report, sent back
+     * to back, are judged in order, and a decision sees the report just admitted); the read-back copy is then
+     * ignored as a duplicate.
      */
     public void applyAhead(Event e) {
         if (!e.experimentId().equals(experimentId)) {

@@ -418,6 +418,18 @@ class SpecParserTest {
         }
 
         @Test
+        void shouldHoldTrialsAtMilestonesUnlessSwitchedOffWithABoolean() {
+            assertThat(SpecParser.parse(VALID).trial().holdAtMilestones()).as("on by default").isTrue();
+            ExperimentSpec off = SpecParser.parse(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  holdAtMilestones: false"));
+            assertThat(off.trial().holdAtMilestones()).isFalse();
+            assertThat(SpecParser.parse(SpecJson.toJson(off)).trial().holdAtMilestones()).as("kept in the canonical form").isFalse();
+            for (String bad : List.of("no", "0", "\"false\"", "[true]")) {
+                assertRejectedAt(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  holdAtMilestones: " + bad),
+                        "trial.holdAtMilestones");
+            }
+        }
+
+        @Test
         void shouldRejectKeepingZeroCheckpoints() {
             assertRejectedAt(VALID.replace("keep: 2", "keep: 0"), "trial.checkpoint.keep");
         }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * Asynchronous successive halving with Ray Tune's semantics ({@code AsyncHyperBandScheduler}).
@@ -93,11 +94,21 @@ public final class Asha implements TrialRule {
         Progress progress = settings.progress();
         int bracket = settings.bracketOf(state.spec(), trial);
         List<Double> milestones = settings.milestones(bracket);
+        // A report can lead to a decision only if it reached maxT or a rung the trial was not judged at before this
+        // call; every other report is passed over below anyway. Checking the time alone first keeps a decision's cost
+        // near one comparison per report, however long the trial's history (it is asked on every pass of the loop).
+        boolean[] judged = new boolean[milestones.size()];
+        for (int i = 0; i < judged.length; i++) {
+            judged[i] = state.hasDecided(trial.trialId() + "/asha/b" + bracket + "/r" + Progress.label(milestones.get(i)));
+        }
         List<String> judgedNow = new ArrayList<>();
         for (Report report : trial.reports()) {
             double time = progress.time(report);
+            if (Double.isNaN(time) || (time < settings.maxT() && isJudged(judged, highestBelow(milestones, time)))) {
+                continue;
+            }
             double score = progress.score(report);
-            if (Double.isNaN(time) || Double.isNaN(score)) {
+            if (Double.isNaN(score)) {
                 continue;
             }
             if (time >= settings.maxT()) {
@@ -143,6 +154,31 @@ public final class Asha implements TrialRule {
                 return;
             }
         }
+    }
+
+    /** The lowest rung past the trial's latest report that it has not been judged at, or maxT. */
+    @Override
+    public OptionalDouble nextMilestone(ExperimentState state, TrialState trial) {
+        Settings settings = Settings.of(state.spec());
+        int bracket = settings.bracketOf(state.spec(), trial);
+        double latest = settings.progress().latest(trial);
+        for (double milestone : settings.milestones(bracket)) {
+            if (milestone > latest && milestone < settings.maxT()
+                    && !state.hasDecided(trial.trialId() + "/asha/b" + bracket + "/r" + Progress.label(milestone))) {
+                return OptionalDouble.of(milestone);
+            }
+        }
+        return OptionalDouble.of(settings.maxT());
+    }
+
+    @Override
+    public String timeAttr(ExperimentSpec spec) {
+        return Settings.of(spec).progress().timeAttrOrNull();
+    }
+
+    /** Whether the trial was judged at this rung before this call; no rung (-1) needs no judging. */
+    private static boolean isJudged(boolean[] judged, int rung) {
+        return rung < 0 || judged[rung];
     }
 
     /** The index of the highest milestone at or below {@code time}, or -1. */

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -151,6 +152,19 @@ public final class Hyperband implements TrialRule {
     }
 
     /** The lowest rung of the bracket where the trial has no recorded score. */
+    /** The rung where the trial will be paused (or, at the last one, stopped). */
+    @Override
+    public OptionalDouble nextMilestone(ExperimentState state, TrialState trial) {
+        Settings settings = Settings.of(state.spec());
+        Bracket bracket = settings.bracketOf(trial.index());
+        return OptionalDouble.of(bracket.milestones().get(nextRung(state, bracket, trial)));
+    }
+
+    @Override
+    public String timeAttr(ExperimentSpec spec) {
+        return Settings.of(spec).progress().timeAttrOrNull();
+    }
+
     private static int nextRung(ExperimentState state, Bracket bracket, TrialState trial) {
         int rung = 0;
         while (rung < bracket.milestones().size() - 1 && state.hasDecided(trial.trialId() + "/" + bracket.rungName(rung))) {

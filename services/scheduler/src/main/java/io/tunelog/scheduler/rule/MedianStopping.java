@@ -83,6 +83,18 @@ public final class MedianStopping implements TrialRule {
         return decided;
     }
 
+    /** Past the grace period, every report: the next one after the trial's latest. */
+    @Override
+    public OptionalDouble nextMilestone(ExperimentState state, TrialState trial) {
+        Settings settings = Settings.of(state.spec());
+        return OptionalDouble.of(Math.max(settings.gracePeriod(), Math.nextUp(settings.progress().latest(trial))));
+    }
+
+    @Override
+    public String timeAttr(ExperimentSpec spec) {
+        return Settings.of(spec).progress().timeAttrOrNull();
+    }
+
     /** Whether the trial's last report got as far as {@code time}. */
     private static boolean reachedTime(Progress progress, TrialState trial, double time) {
         List<Report> reports = trial.reports();

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import org.apache.commons.math3.random.RandomGenerator;
 
@@ -109,6 +110,19 @@ public final class Pbt implements TrialRule {
             }
         }
         return decided;
+    }
+
+    /** A perturbation interval past the trial's last perturbation, and no earlier than the burn-in. */
+    @Override
+    public OptionalDouble nextMilestone(ExperimentState state, TrialState trial) {
+        Settings settings = Settings.of(state.spec(), bandit);
+        double since = lastPerturbation(trial).map(d -> d.inputs().get(PERTURBED_AT)).orElse(0.0);
+        return OptionalDouble.of(Math.max(since + settings.interval(), settings.burnIn()));
+    }
+
+    @Override
+    public String timeAttr(ExperimentSpec spec) {
+        return Settings.of(spec, bandit).progress().timeAttrOrNull();
     }
 
     /** The current attempt's first report a perturbation interval past the trial's last perturbation. */

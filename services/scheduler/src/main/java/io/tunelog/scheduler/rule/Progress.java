@@ -5,6 +5,7 @@ import io.tunelog.domain.spec.Mode;
 import io.tunelog.domain.spec.Options;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
+import java.util.List;
 
 /**
  * How far a report is (its {@code timeAttr}: the step, or any reported metric such as an epoch count or
@@ -16,6 +17,23 @@ record Progress(String timeAttr, String metric, boolean maximize) {
 
     static Progress of(ExperimentSpec spec, Options options) {
         return new Progress(options.text("timeAttr", STEP), spec.metric().name(), spec.metric().mode() == Mode.MAX);
+    }
+
+    /** The time attribute as the worker is told it: null for the step. */
+    String timeAttrOrNull() {
+        return timeAttr.equals(STEP) ? null : timeAttr;
+    }
+
+    /** The time of the trial's last report in its current attempt, or -∞ before any. */
+    double latest(TrialState trial) {
+        List<Report> reports = trial.reports();
+        for (int i = reports.size() - 1; i >= 0; i--) {
+            Report r = reports.get(i);
+            if (r.attempt() == trial.attempt() && !Double.isNaN(time(r))) {
+                return time(r);
+            }
+        }
+        return Double.NEGATIVE_INFINITY;
     }
 
     /** The report's time, or NaN when it does not carry the time attribute. */

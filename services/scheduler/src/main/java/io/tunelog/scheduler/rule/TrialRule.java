@@ -3,7 +3,9 @@ package io.tunelog.scheduler.rule;
 import io.tunelog.domain.decide.Decided;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.TrialState;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * A trial scheduler's rule: which running trials stop, pause, or take another's checkpoint. Queuing,
@@ -19,4 +21,17 @@ public interface TrialRule {
 
     /** Decisions about the experiment's trials, in the order they are to be logged. */
     List<Decided> decide(ExperimentState state);
+
+    /**
+     * The time (see {@link #timeAttr}) of the running trial's next report this rule will judge: where its worker
+     * holds it until the decision arrives. Empty for a rule that judges no report of it ahead of time.
+     */
+    default OptionalDouble nextMilestone(ExperimentState state, TrialState trial) {
+        return OptionalDouble.empty();
+    }
+
+    /** The metric this rule reads as a report's time, or null for the report's step. */
+    default String timeAttr(ExperimentSpec spec) {
+        return null;
+    }
 }
