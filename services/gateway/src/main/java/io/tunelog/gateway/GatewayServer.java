@@ -24,7 +24,6 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
-import io.tunelog.gateway.ExperimentCatalog.Experiment;
 import io.tunelog.gateway.ExperimentCatalog.Rejection;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
@@ -58,7 +57,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -456,7 +454,7 @@ public final class GatewayServer implements AutoCloseable {
                 node.put("lastOffset", state.lastOffset());
                 node.put("anomalies", state.anomalyCount());
                 ArrayNode rejected = node.putArray("rejectedSubmissions");
-                experiment.rejections().forEach(r -> rejected.add(rejection(r)));
+                catalog.rejections(id).forEach(r -> rejected.add(rejection(r)));
                 return new Summary(node, state.specJson());
             });
             // Parsed outside the lock: a spec may be a few hundred KiB.
@@ -809,29 +807,9 @@ public final class GatewayServer implements AutoCloseable {
 
     // ---- answers ----
 
-    /**
-     * {@code query} on the experiment under its lock, or the reason there is none: rejected (422), not in the log
-     * (404), or not known yet while the catalog is still reading the log (503).
-     */
+    /** {@code query} on the experiment under its lock, or the {@link Problem} that says why there is none. */
     private <T> T read(String experimentId, java.util.function.Function<Experiment, T> query) {
-        catalog.failure().ifPresent(e -> {
-            throw new Problem(503, null, "the gateway stopped reading the log: " + e);
-        });
-        Optional<T> found = catalog.read(experimentId, query);
-        if (found.isPresent()) {
-            return found.get();
-        }
-        if (catalog.read(experimentId, e -> true).isPresent()) {
-            return null; // the query's own "nothing": known experiment, missing part
-        }
-        List<Rejection> rejected = catalog.rejections(experimentId);
-        if (!rejected.isEmpty()) {
-            throw new Problem(422, "experimentId", "submission of " + experimentId + " rejected: "
-                    + rejected.get(rejected.size() - 1).reason());
-        }
-        throw catalog.caughtUp()
-                ? new Problem(404, "experimentId", "no experiment " + experimentId + " in the log")
-                : new Problem(503, "experimentId", "experiment " + experimentId + " is not known yet: the gateway is still reading the log");
+        return catalog.require(experimentId, query);
     }
 
     private record Reply(int status, JsonNode body, String location) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.state.Checkpoint;
+import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.log.ExperimentsView;
@@ -65,14 +66,14 @@ public final class CheckpointServer implements AutoCloseable {
     // Each archive being sent holds one of these threads; more requests wait for a free one.
     private static final int ARCHIVE_THREADS = 4;
 
-    private final ExperimentsView view;
+    private final ExperimentsView<ExperimentState> view;
     private final CheckpointStores stores;
     private final HttpSecurity security;
     private final Vertx vertx;
     private final WorkerExecutor archives;
     private final int port;
 
-    private CheckpointServer(ExperimentsView view, CheckpointStores stores, String host, int port, HttpSecurity security) {
+    private CheckpointServer(ExperimentsView<ExperimentState> view, CheckpointStores stores, String host, int port, HttpSecurity security) {
         this.view = view;
         this.stores = stores;
         this.security = security;
@@ -107,7 +108,7 @@ public final class CheckpointServer implements AutoCloseable {
      */
     public static CheckpointServer start(KafkaClients clients, CheckpointStores stores, String host, int port,
                                          HttpSecurity security) {
-        ExperimentsView view = new ExperimentsView(clients, "tunelog-registry-http");
+        ExperimentsView<ExperimentState> view = ExperimentsView.states(clients, "tunelog-registry-http");
         try {
             return new CheckpointServer(view, stores, host, port, security);
         } catch (RuntimeException e) {
