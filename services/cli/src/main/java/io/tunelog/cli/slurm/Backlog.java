@@ -16,10 +16,10 @@ import java.util.Set;
  * topic, is the source: a queue's lag also counts assignments a worker holds, or ones whose trials ended meanwhile.
  */
 public final class Backlog implements AutoCloseable {
-    private final ExperimentsView view;
+    private final ExperimentsView<ExperimentState> view;
 
     public Backlog(KafkaClients clients) {
-        view = new ExperimentsView(clients, "tunelog-slurm-scale");
+        view = ExperimentsView.states(clients, "tunelog-slurm-scale");
     }
 
     /** Whether the fold has reached the end the log had when reading began: before that, the counts mean nothing. */
@@ -32,28 +32,35 @@ public final class Backlog implements AutoCloseable {
         view.failure().ifPresent(e -> {
             throw new IllegalStateException("the launcher stopped reading the log: " + e.getMessage(), e);
         });
-        return view.readAll(experiments -> {
-            int queued = 0;
-            int running = 0;
-            Set<String> workers = new HashSet<>();
-            for (ExperimentState state : experiments) {
-                if (state.status() != ExperimentStatus.RUNNING) {
-                    continue;
-                }
-                for (TrialState trial : state.trials()) {
-                    if (trial.status() == TrialStatus.QUEUED) {
-                        queued++;
-                    } else if (trial.status() == TrialStatus.RUNNING) {
-                        running++;
-                        workers.add(trial.workerId());
-                    }
-                }
-            }
-            return new Seen(queued, running, workers);
-        });
+        int queued = 0;
+        int running = 0;
+        Set<String> workers = new HashSet<>();
+        for (Seen seen : view.readAll(Backlog::seen)) {
+            queued += seen.queued();
+            running += seen.running();
+            workers.addAll(seen.workers());
+        }
+        return new Seen(queued, running, workers);
     }
 
-    /** What the log says at one moment: see {@link #seen()}. */
+    private static Seen seen(ExperimentState state) {
+        int queued = 0;
+        int running = 0;
+        Set<String> workers = new HashSet<>();
+        if (state.status() == ExperimentStatus.RUNNING) {
+            for (TrialState trial : state.trials()) {
+                if (trial.status() == TrialStatus.QUEUED) {
+                    queued++;
+                } else if (trial.status() == TrialStatus.RUNNING) {
+                    running++;
+                    workers.add(trial.workerId());
+                }
+            }
+        }
+        return new Seen(queued, running, workers);
+    }
+
+    /** What the log says, each experiment as of one moment: see {@link #seen()}. */
     public record Seen(int queued, int running, Set<String> workers) {}
 
     @Override

@@ -2,7 +2,7 @@ package io.tunelog.http;
 
 /**
  * A request an HTTP server of ours (the gateway, the checkpoint server) answers with an error: the status, and
- * which part of the request or record is at fault (or null). Each server turns it into its JSON error body.
+ * which part of the request or record is at fault (or null). {@link JsonResponses#problem} writes it.
  */
 public final class Problem extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,9 @@
 package io.tunelog.http;
 
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -11,6 +15,8 @@ import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How one of our HTTP servers (the gateway, the checkpoint server) lets clients in: with {@link Tokens}, or open to
@@ -20,6 +26,7 @@ import java.util.List;
  * @param tls    its certificate and key, or null for plain HTTP
  */
 public record HttpSecurity(Tokens tokens, Tls tls) {
+    private static final String HOLDER = "tunelog.token";
 
     /** A PKCS12 keystore holding the server's key and certificate chain, checked to open with its password. */
     public record Tls(Path keystore, String password) {
@@ -64,6 +71,26 @@ public record HttpSecurity(Tokens tokens, Tls tls) {
      */
     public Tokens.Holder authorize(String authorization, Tokens.Scope needed) {
         return tokens == null ? null : tokens.authorize(authorization, needed);
+    }
+
+    /**
+     * A route handler that lets a request go on only with a token whose scope covers what {@code scopeFor} says its
+     * method needs, answering 401 or 403 otherwise; the holder is kept for {@link #holder}. Put it before the routes
+     * it guards, so that not even a 404 or a body limit answers a client without a token.
+     */
+    public Handler<RoutingContext> guard(Function<HttpMethod, Tokens.Scope> scopeFor) {
+        return ctx -> {
+            Tokens.Holder holder = authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), scopeFor.apply(ctx.request().method()));
+            if (holder != null) {
+                ctx.put(HOLDER, holder);
+            }
+            ctx.next();
+        };
+    }
+
+    /** Who presented the request's token, as {@link #guard} found; empty when the server does not authenticate. */
+    public static Optional<Tokens.Holder> holder(RoutingContext ctx) {
+        return Optional.ofNullable(ctx.get(HOLDER));
     }
 
     /** "https" or "http", for the address a server prints. */
