@@ -19,4 +19,10 @@ public interface TrialRule {
 
     /** Decisions about the experiment's trials, in the order they are to be logged. */
     List<Decided> decide(ExperimentState state);
+
+    /**
+     * Whether the rule never pauses, resumes or exploits, only stops: then recorded results are all it needs,
+     * and a what-if can replay it on them.
+     */
+    boolean onlyStops();
 }
