@@ -3,7 +3,7 @@ package io.tunelog.loadtests;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.avro.WorkerReport;
-import io.tunelog.cli.Platform;
+import io.tunelog.platform.Platform;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.EventPayload;

@@ -3,6 +3,7 @@ package io.tunelog.cli;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.broker.LocalBroker;
+import io.tunelog.platform.Platform;
 import io.tunelog.replay.ExperimentLog;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,7 +59,8 @@ final class RunCommand implements Callable<Integer> {
         ExperimentState state;
         try (Platform platform = new Platform(clients)) {
             platform.ensureTopics(kafka.layout())
-                    .startServices(Platform.SERVICES, "run-" + UUID.randomUUID().toString().substring(0, 8), List.of(root));
+                    .startServices(Platform.SERVICES, "run-" + UUID.randomUUID().toString().substring(0, 8),
+                            ServicesCommand.checkpointStores(List.of(root)));
             for (int i = 0; i < workers; i++) {
                 platform.startWorker(Platform.workerSettings("local-worker-" + i, 1, root, root));
             }

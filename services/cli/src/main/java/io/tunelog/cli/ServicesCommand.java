@@ -2,6 +2,7 @@ package io.tunelog.cli;
 
 import io.tunelog.health.HealthServer;
 import io.tunelog.http.HttpSecurity;
+import io.tunelog.platform.Platform;
 import io.tunelog.registry.http.CheckpointServer;
 import io.tunelog.registry.storage.CheckpointStores;
 import java.nio.file.Path;
@@ -51,14 +52,19 @@ final class ServicesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var clients = kafka.requiredClients();
         var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
+        for (String name : names) {
+            if (!Platform.SERVICES.contains(name)) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "unknown service " + name + "; known: " + Platform.SERVICES);
+            }
+        }
         List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
         HttpSecurity security = checkHttpOptions(names);
         health.check();
-        CheckpointStores stores = registryHttpPort == null ? null : Platform.checkpointStores(roots);
+        CheckpointStores stores = checkpointStores(roots);
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
-            platform.ensureTopics(kafka.layout()).startServices(names, id, roots);
+            platform.ensureTopics(kafka.layout()).startServices(names, id, stores);
             // Served before the catch-up ends: live (and not ready) while it folds the log, so a long catch-up is not
             // taken for a hung process.
             List<HealthServer.Component> components = names.stream()
@@ -66,7 +72,7 @@ final class ServicesCommand implements Callable<Integer> {
                     .map(s -> new HealthServer.Component(s.service(), s::isAlive, s::isReady))
                     .toList();
             try (HealthServer probes = health.serve(components);
-                 CheckpointServer http = stores == null ? null
+                 CheckpointServer http = registryHttpPort == null ? null
                     : CheckpointServer.start(clients, stores, registryHttpHost, registryHttpPort, security)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     if (http != null) {
@@ -88,6 +94,15 @@ final class ServicesCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The checkpoint stores over the storage roots, made if missing; a root that cannot be used is bad input. */
+    static CheckpointStores checkpointStores(List<Path> roots) {
+        try {
+            return Platform.checkpointStores(roots);
+        } catch (IllegalArgumentException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, e.getMessage());
+        }
     }
 
     /** Checked before anything starts, so a wrong option fails fast; the checkpoint server's security, if it is served. */

@@ -10,6 +10,7 @@ import io.tunelog.replay.Replay;
 import io.tunelog.replay.whatif.WhatIf;
 import io.tunelog.results.Json;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 /** Counterfactual replay of the recorded learning curves under another stopping rule. */
 @Command(name = "whatif", mixinStandardHelpOptions = true,
-        description = "Replay an experiment's recorded learning curves under another scheduler's stopping rule (fifo, asha, median or racing).")
+        description = "Replay an experiment's recorded learning curves under another scheduler's stopping rule (see --scheduler).")
 final class WhatIfCommand implements Callable<Integer> {
     private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -33,7 +34,8 @@ final class WhatIfCommand implements Callable<Integer> {
     @Mixin
     LogSourceOptions source;
 
-    @Option(names = "--scheduler", required = true, description = "fifo, asha, median or racing")
+    @Option(names = "--scheduler", required = true, completionCandidates = StoppingSchedulers.class,
+            description = "A scheduler whose rule only stops trials: ${COMPLETION-CANDIDATES}")
     String scheduler;
 
     @Option(names = "--option", description = "A scheduler option as in a spec, e.g. --option maxT=30 --option reductionFactor=3")
@@ -44,6 +46,14 @@ final class WhatIfCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec command;
+
+    /** What {@code --scheduler} takes, for picocli's help and completion. */
+    static final class StoppingSchedulers implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return WhatIf.SCHEDULERS.iterator();
+        }
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -1,6 +1,7 @@
 package io.tunelog.cli;
 
 import io.tunelog.health.HealthServer;
+import io.tunelog.platform.Platform;
 import io.tunelog.worker.TrialPolicy;
 import io.tunelog.worker.WorkerAgent;
 import java.nio.file.Path;

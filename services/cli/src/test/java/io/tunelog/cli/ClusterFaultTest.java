@@ -10,8 +10,9 @@ import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.LogReader;
+import io.tunelog.platform.testing.PlatformExtension;
+import io.tunelog.platform.testing.ProcessFleet;
 import io.tunelog.replay.ExperimentLog;
 import io.tunelog.replay.Replay;
 import java.io.PrintWriter;
@@ -29,7 +30,6 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -48,21 +48,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFaultTest {
+    /** The cluster and its topics; each test starts the processes it needs, in a fleet of its own. */
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.brokers(3);
+    static final PlatformExtension PLATFORM = PlatformExtension.processes(Tunelog.class).cluster().noServices();
 
     private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration FINISH = Duration.ofSeconds(180);
 
-    @BeforeAll
-    static void createTopics() {
-        try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
-            Topics.ensure(admin, Topics.Layout.CLUSTER);
-        }
-    }
-
     private static KafkaClients clients() {
-        return KafkaClients.of(KAFKA.bootstrapServers());
+        return PLATFORM.clients();
     }
 
     private static SpecFile spec(Path dir, String name, int trials) throws Exception {
@@ -91,8 +85,8 @@ class ClusterFaultTest {
     @Order(2)
     void shouldResumeAKilledWorkersTrialFromItsCheckpointOnAnotherWorker(@TempDir Path dir) throws Exception {
         String id = "fault-worker-" + System.nanoTime();
-        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
-            startServices(fleet, "a");
+        try (ProcessFleet fleet = PLATFORM.newFleet(dir)) {
+            fleet.startServices("a", READY);
             ProcessFleet.Member victim = fleet.worker("victim", 1);
             ProcessFleet.Member survivor = fleet.worker("survivor", 1);
             fleet.awaitOutput(victim, "ready", READY);
@@ -127,8 +121,8 @@ class ClusterFaultTest {
     @Order(2)
     void shouldRequeueTheTrialOfAWorkerStoppedWithSigtermAtOnce(@TempDir Path dir) throws Exception {
         String id = "fault-sigterm-" + System.nanoTime();
-        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
-            startServices(fleet, "a");
+        try (ProcessFleet fleet = PLATFORM.newFleet(dir)) {
+            fleet.startServices("a", READY);
             ProcessFleet.Member leaving = fleet.worker("leaving", 1);
             ProcessFleet.Member staying = fleet.worker("staying", 1);
             fleet.awaitOutput(leaving, "ready", READY);
@@ -158,9 +152,9 @@ class ClusterFaultTest {
     @Order(3)
     void shouldFinishWhenAServiceIsKilledMidExperimentAndRestarted(String service, @TempDir Path dir) throws Exception {
         String id = "fault-" + service + "-" + System.nanoTime();
-        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
-            Map<String, ProcessFleet.Member> services = startServices(fleet, "a");
-            startWorkers(fleet, 2, 2);
+        try (ProcessFleet fleet = PLATFORM.newFleet(dir)) {
+            Map<String, ProcessFleet.Member> services = fleet.startServices("a", READY);
+            fleet.startWorkers("w", 2, 2, READY);
             ExperimentFollower.submit(clients(), id, spec(dir, "fault-" + service, 10));
             awaitCompleted(id, 2);
 
@@ -179,10 +173,10 @@ class ClusterFaultTest {
     @Order(4)
     void shouldHandExperimentsOverWhenAServiceInstanceIsAddedAndTheFirstStopped(@TempDir Path dir) throws Exception {
         String id = "fault-rebalance-" + System.nanoTime();
-        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
+        try (ProcessFleet fleet = PLATFORM.newFleet(dir)) {
             ProcessFleet.Member first = fleet.services("services-a", "scheduler,suggestion,registry", "a");
             fleet.awaitOutput(first, "ready", READY);
-            startWorkers(fleet, 2, 2);
+            fleet.startWorkers("w", 2, 2, READY);
             // 20 trials, not 10: with the faster services, 10 could all but end before the second instance was ready
             // and the first stopped, leaving the second nothing to decide (CI saw this once).
             ExperimentFollower.submit(clients(), id, spec(dir, "fault-rebalance", 20));
@@ -211,12 +205,12 @@ class ClusterFaultTest {
     @Order(5)
     void shouldFailOverToTheOtherInstanceWhenTheOwnerIsKilledForGood(@TempDir Path dir) throws Exception {
         String id = "fault-failover-" + System.nanoTime();
-        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
+        try (ProcessFleet fleet = PLATFORM.newFleet(dir)) {
             ProcessFleet.Member a = fleet.services("services-a", "scheduler,suggestion,registry", "a");
             ProcessFleet.Member b = fleet.services("services-b", "scheduler,suggestion,registry", "b");
             fleet.awaitOutput(a, "ready", READY);
             fleet.awaitOutput(b, "ready", READY);
-            startWorkers(fleet, 2, 2);
+            fleet.startWorkers("w", 2, 2, READY);
             ExperimentFollower.submit(clients(), id, spec(dir, "fault-failover", 10));
             awaitCompleted(id, 2);
 
@@ -243,44 +237,22 @@ class ClusterFaultTest {
     @Order(6)
     void shouldFinishWhileOneOfThreeBrokersIsDown(@TempDir Path dir) throws Exception {
         String id = "fault-broker-" + System.nanoTime();
-        try (ProcessFleet fleet = new ProcessFleet(KAFKA.bootstrapServers(), dir)) {
-            startServices(fleet, "a");
-            startWorkers(fleet, 2, 2);
+        try (ProcessFleet fleet = PLATFORM.newFleet(dir)) {
+            fleet.startServices("a", READY);
+            fleet.startWorkers("w", 2, 2, READY);
             ExperimentFollower.submit(clients(), id, spec(dir, "fault-broker", 10));
             awaitCompleted(id, 2);
-            KAFKA.stopBroker(2);
+            PLATFORM.kafka().stopBroker(2);
             try {
                 assertThat(countCompleted(id)).as("the broker stopped mid-experiment").isLessThan(10);
                 Survival.assertSurvived(clients(), follow(id));
             } finally {
-                KAFKA.startBroker(2);
+                PLATFORM.kafka().startBroker(2);
             }
         }
     }
 
     // ---- helpers ----
-
-    /** The three services, each its own process, all as instance {@code instance}. */
-    private static Map<String, ProcessFleet.Member> startServices(ProcessFleet fleet, String instance) throws Exception {
-        Map<String, ProcessFleet.Member> started = new java.util.LinkedHashMap<>();
-        for (String service : Platform.SERVICES) {
-            started.put(service, fleet.services(service + "-" + instance, service, instance));
-        }
-        for (ProcessFleet.Member m : started.values()) {
-            fleet.awaitOutput(m, "ready", READY);
-        }
-        return started;
-    }
-
-    private static void startWorkers(ProcessFleet fleet, int workers, int slots) throws Exception {
-        List<ProcessFleet.Member> started = new java.util.ArrayList<>();
-        for (int i = 1; i <= workers; i++) {
-            started.add(fleet.worker("w" + i, slots));
-        }
-        for (ProcessFleet.Member m : started) {
-            fleet.awaitOutput(m, "ready", READY);
-        }
-    }
 
     private static ExperimentState follow(String id) {
         return new ExperimentFollower(clients(), new PrintWriter(System.err, true)).follow(id, FINISH);

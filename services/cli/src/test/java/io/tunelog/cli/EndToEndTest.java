@@ -13,10 +13,9 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
-import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.LogReader;
+import io.tunelog.platform.testing.PlatformExtension;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.ExperimentLog;
@@ -35,42 +34,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole path on a real broker: submit → suggest → queue → workers → gate → complete. */
 class EndToEndTest {
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
-
-    @TempDir
-    static Path storage;
-
-    static KafkaClients clients;
-    static Platform platform;
-
-    @BeforeAll
-    static void startPlatform() throws Exception {
-        clients = KafkaClients.of(KAFKA.bootstrapServers());
-        platform = new Platform(clients).ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES, "it", java.util.List.of(storage));
-        for (int i = 0; i < 4; i++) {
-            platform.startWorker(Platform.workerSettings("it-worker-" + i, 1, storage, storage));
-        }
-        platform.awaitServicesReady(60_000);
-    }
-
-    @AfterAll
-    static void stopPlatform() {
-        platform.close();
-    }
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().workers("it-worker-", 4, 1);
 
     private static SpecFile spec(String yaml) throws Exception {
-        Path file = Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), yaml);
+        Path file = Files.writeString(Files.createTempFile(PLATFORM.storage(), "spec", ".yaml"), yaml);
         return SpecFile.read(file);
     }
 
@@ -89,9 +64,9 @@ class EndToEndTest {
                   checkpoint: {keep: 1, scoreAttribute: score}
                 """);
         String id = "e2e-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
 
-        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
+        ExperimentState state = new ExperimentFollower(PLATFORM.clients(), new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
 
         assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
         assertThat(state.anomalies()).isEmpty();
@@ -107,7 +82,7 @@ class EndToEndTest {
         assertThat(state.completion().orElseThrow().bestTrialId()).isEqualTo(best.trialId());
         assertThat(state.completion().orElseThrow().bestMetric())
                 .isEqualTo(QuadraticTrainable.finalScore((Double) best.config().get("x"), (Double) best.config().get("y")));
-        assertAuditPasses(id, state, storage);
+        assertAuditPasses(id, state, PLATFORM.storage());
     }
 
     /** Every searcher, with four concurrent trials and the robust stage, passes the audit suggestion by suggestion. */
@@ -130,16 +105,16 @@ class EndToEndTest {
                   trainable: io.tunelog.cli.QuadraticTrainable
                 """.formatted(searcher, searcher));
         String id = "e2e-" + searcher + "-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
 
-        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(180));
+        ExperimentState state = new ExperimentFollower(PLATFORM.clients(), new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(180));
 
         assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
         assertThat(state.trials()).hasSize(14 + 2 * 2).allSatisfy(t -> assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED));
         assertThat(state.trials()).allSatisfy(t ->
                 assertThat(t.config().containsKey("shift")).as(t.trialId() + " " + t.config()).isEqualTo("shifted".equals(t.config().get("kind"))));
         assertThat(state.trials()).filteredOn(t -> t.origin().startsWith("robust-")).hasSize(4);
-        assertAuditPasses(id, state, storage);
+        assertAuditPasses(id, state, PLATFORM.storage());
     }
 
     @Test
@@ -159,9 +134,9 @@ class EndToEndTest {
                   checkpoint: {keep: 1}
                 """.formatted(script));
         String id = "py-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
 
-        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
+        ExperimentState state = new ExperimentFollower(PLATFORM.clients(), new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
 
         assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
         assertThat(state.anomalies()).isEmpty();
@@ -173,9 +148,9 @@ class EndToEndTest {
             assertThat(t.checkpoints()).hasSize(2);
         });
         TrialState any = state.trials().iterator().next();
-        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("a1").resolve("checkpoint_000006")).isDirectory();
-        assertThat(storage.resolve(id).resolve(any.trialId()).resolve("a1").resolve("checkpoint_000005")).as("deleted by retention").doesNotExist();
-        assertAuditPasses(id, state, storage);
+        assertThat(PLATFORM.storage().resolve(id).resolve(any.trialId()).resolve("a1").resolve("checkpoint_000006")).isDirectory();
+        assertThat(PLATFORM.storage().resolve(id).resolve(any.trialId()).resolve("a1").resolve("checkpoint_000005")).as("deleted by retention").doesNotExist();
+        assertAuditPasses(id, state, PLATFORM.storage());
     }
 
     private static boolean pythonHasSklearn() {
@@ -197,13 +172,13 @@ class EndToEndTest {
                 searcher: {type: tpe, candidate: 3}
                 trial: {trainable: io.tunelog.cli.QuadraticTrainable}
                 """;
-        Path file = Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), text);
+        Path file = Files.writeString(Files.createTempFile(PLATFORM.storage(), "spec", ".yaml"), text);
         SpecFile unchecked = new SpecFile(file, text, io.tunelog.domain.spec.SpecParser.parse(text));
         String id = "bad-option-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, unchecked);
+        ExperimentFollower.submit(PLATFORM.clients(), id, unchecked);
 
         assertThat(firstRejection(id)).contains("invalid spec at searcher.candidate:");
-        try (LogReader reader = new LogReader(clients, id)) {
+        try (LogReader reader = new LogReader(PLATFORM.clients(), id)) {
             List<LoggedEvent> events = new ArrayList<>();
             reader.readToEnd(events::add);
             assertThat(events).as("nothing of the experiment reached the log").isEmpty();
@@ -215,14 +190,14 @@ class EndToEndTest {
         String id = "poison-" + System.nanoTime();
         long reportOffset;
         long logOffset;
-        try (KafkaProducer<String, byte[]> producer = clients.producer("poison-" + id, null)) {
+        try (KafkaProducer<String, byte[]> producer = PLATFORM.clients().producer("poison-" + id, null)) {
             byte[] garbage = "not avro at all".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             reportOffset = producer.send(new ProducerRecord<>(Topics.REPORTS, id, garbage)).get().offset();
             logOffset = producer.send(new ProducerRecord<>(Topics.EVENTS, id, garbage)).get().offset();
         }
 
         List<DeadLetter> letters = new ArrayList<>();
-        try (var consumer = clients.consumer("dead-letters-" + id, null)) {
+        try (var consumer = PLATFORM.clients().consumer("dead-letters-" + id, null)) {
             var partitions = consumer.partitionsFor(Topics.DEAD_LETTERS).stream()
                     .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
@@ -250,8 +225,8 @@ class EndToEndTest {
                 trial: {trainable: io.tunelog.cli.QuadraticTrainable}
                 """);
         String after = "after-poison-" + System.nanoTime();
-        ExperimentFollower.submit(clients, after, spec);
-        ExperimentState state = new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(after, Duration.ofSeconds(60));
+        ExperimentFollower.submit(PLATFORM.clients(), after, spec);
+        ExperimentState state = new ExperimentFollower(PLATFORM.clients(), new java.io.PrintWriter(System.err, true)).follow(after, Duration.ofSeconds(60));
         assertThat(state.status()).as("the services went on").isEqualTo(ExperimentStatus.COMPLETED);
     }
 
@@ -265,20 +240,20 @@ class EndToEndTest {
                 trial: {trainable: io.tunelog.cli.QuadraticTrainable}
                 """.replace("{x: {uniform: [0, 1]}}", "{x: {uniform: [0, 1]}, y: {uniform: [0, 1]}}"));
         String unsafe = "../escape";
-        ExperimentFollower.submit(clients, unsafe, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), unsafe, spec);
         assertThat(firstRejection(unsafe)).contains("experiment id \"../escape\" must be");
 
         String id = "reused-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
-        new ExperimentFollower(clients, new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(60));
-        ExperimentFollower.submit(clients, id, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
+        new ExperimentFollower(PLATFORM.clients(), new java.io.PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(60));
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
         assertThat(firstRejection(id)).contains("experiment " + id + " already exists");
-        assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id)).passed()).isTrue();
+        assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(PLATFORM.clients(), id)).passed()).isTrue();
     }
 
     private static String firstRejection(String experimentId) {
         List<CommandRejected> rejections = new CopyOnWriteArrayList<>();
-        try (LogReader reader = new LogReader(clients, experimentId)) {
+        try (LogReader reader = new LogReader(PLATFORM.clients(), experimentId)) {
             reader.follow(e -> {}, rejections::add, e -> false, Duration.ofSeconds(3));
             long deadline = System.currentTimeMillis() + 30_000;
             while (rejections.isEmpty() && System.currentTimeMillis() < deadline) {
@@ -294,7 +269,7 @@ class EndToEndTest {
      * and replaying either must give the state the follower folded live.
      */
     private static void assertAuditPasses(String id, ExperimentState live, Path dir) throws Exception {
-        ExperimentLog fromKafka = ExperimentLog.fromKafka(clients, id);
+        ExperimentLog fromKafka = ExperimentLog.fromKafka(PLATFORM.clients(), id);
         AuditReport report = Audit.withAllServices().run(fromKafka);
         assertThat(report.failures()).as("audit failures").isEmpty();
         assertThat(report.passed()).isTrue();
@@ -318,8 +293,8 @@ class EndToEndTest {
      */
     @Test
     void shouldCancelARunningExperimentStopItsTrialProcessesAndPassTheAudit() throws Exception {
-        Path pids = Files.createDirectories(storage.resolve("cancel-pids"));
-        Path script = Files.writeString(storage.resolve("sleepy.py"), """
+        Path pids = Files.createDirectories(PLATFORM.storage().resolve("cancel-pids"));
+        Path script = Files.writeString(PLATFORM.storage().resolve("sleepy.py"), """
                 import json, os, sys, time
                 with open(os.path.join(sys.argv[1], os.environ["TUNELOG_TRIAL_ID"] + "-" + os.environ["TUNELOG_ATTEMPT"]), "w") as f:
                     f.write(str(os.getpid()))
@@ -335,7 +310,7 @@ class EndToEndTest {
                 trial: {command: [/usr/bin/python3, %s, %s]}
                 """.formatted(script, pids));
         String id = "cancel-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
         ExperimentState state = new ExperimentState(id);
         List<CommandRejected> rejections = new CopyOnWriteArrayList<>();
         List<LoggedEvent> events = new ArrayList<>();
@@ -343,7 +318,7 @@ class EndToEndTest {
             events.add(e);
             state.apply(e);
         };
-        try (LogReader reader = new LogReader(clients, id)) {
+        try (LogReader reader = new LogReader(PLATFORM.clients(), id)) {
             reader.follow(fold, rejections::add, e -> state.trials().stream()
                     .filter(t -> t.status() == TrialStatus.RUNNING && !t.reports().isEmpty()).count() == 4, Duration.ofSeconds(60));
             assertThat(state.trials()).as("four running on the four workers, two queued").hasSize(6)
@@ -358,7 +333,7 @@ class EndToEndTest {
 
             StringWriter out = new StringWriter();
             int exit = Tunelog.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(System.err, true))
-                    .execute("cancel", id, "--reason", "enough seen", "--bootstrap-servers", KAFKA.bootstrapServers());
+                    .execute("cancel", id, "--reason", "enough seen", "--bootstrap-servers", PLATFORM.bootstrapServers());
             assertThat(exit).isZero();
             assertThat(out.toString()).contains("experiment " + id + " cancelled: 6 open trial(s) cancelled");
 
@@ -386,13 +361,13 @@ class EndToEndTest {
                 .dropWhile(p -> !(p instanceof EventPayload.ExperimentCancelled)).skip(1)
                 .map(p -> p.getClass().getSimpleName()).toList();
         assertThat(afterCancel).as("nothing enters the log after the cancellation").isEmpty();
-        AuditReport audit = Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id));
+        AuditReport audit = Audit.withAllServices().run(ExperimentLog.fromKafka(PLATFORM.clients(), id));
         assertThat(audit.failures()).isEmpty();
         assertThat(audit.passed()).isTrue();
 
         StringWriter err = new StringWriter();
         int again = Tunelog.commandLine().setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err))
-                .execute("cancel", id, "--bootstrap-servers", KAFKA.bootstrapServers());
+                .execute("cancel", id, "--bootstrap-servers", PLATFORM.bootstrapServers());
         assertThat(again).isEqualTo(Tunelog.BAD_INPUT);
         assertThat(err.toString()).contains("experiment " + id + " is CANCELLED");
     }
@@ -426,12 +401,12 @@ class EndToEndTest {
                   maxFailures: 1
                 """);
         String id = "stale-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
         List<CommandRejected> rejections = new CopyOnWriteArrayList<>();
         List<LoggedEvent> events = new ArrayList<>();
         boolean sent = false;
-        try (LogReader reader = new LogReader(clients, id);
-             KafkaProducer<String, byte[]> zombie = clients.producer("zombie-worker", null)) {
+        try (LogReader reader = new LogReader(PLATFORM.clients(), id);
+             KafkaProducer<String, byte[]> zombie = PLATFORM.clients().producer("zombie-worker", null)) {
             // Follow the log; once attempt 2 is queued, a zombie of attempt 1 reports.
             ExperimentState state = new ExperimentState(id);
             boolean[] attempt2Queued = {false};
@@ -455,7 +430,7 @@ class EndToEndTest {
             assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
             assertThat(state.anomalies()).isEmpty();
             assertThat(state.best().orElseThrow().value()).as("the zombie's 100.0 never counted").isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
-            assertAuditPasses(id, state, storage);
+            assertAuditPasses(id, state, PLATFORM.storage());
         }
         assertThat(sent).isTrue();
         assertThat(rejections).extracting(CommandRejected::getReason)

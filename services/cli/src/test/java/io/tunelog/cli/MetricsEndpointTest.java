@@ -9,8 +9,7 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.health.HealthServer;
 import io.tunelog.kafka.KafkaClients;
-import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import io.tunelog.platform.testing.PlatformExtension;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,33 +21,36 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Prometheus scrapes {@code /metrics} while an experiment runs on the real services and workers: the counters move. */
 class MetricsEndpointTest {
-    @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
-
     static final String INSTANCE = "metrics-test";
 
-    @TempDir
-    Path storage;
+    /** Added before the platform starts, so that the meters of its loops and workers reach it. */
+    static final PrometheusMeterRegistry PROMETHEUS = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    static {
+        Metrics.addRegistry(PROMETHEUS);
+    }
+
+    @RegisterExtension
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().instance(INSTANCE).workers("metrics-worker-", 2, 1);
 
     final HttpClient http = HttpClient.newHttpClient();
 
+    @AfterAll
+    static void removeRegistry() {
+        Metrics.removeRegistry(PROMETHEUS);
+    }
+
     @Test
     void shouldShowTheServicesAndWorkersCountersMovingDuringARun() throws Exception {
-        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Metrics.addRegistry(prometheus);
-        KafkaClients clients = KafkaClients.of(KAFKA.bootstrapServers());
-        try (Platform platform = new Platform(clients);
-             HealthServer server = HealthServer.start("127.0.0.1", 0, List.of(), prometheus::scrape)) {
-            platform.ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES, INSTANCE, List.of(storage));
-            platform.startWorker(Platform.workerSettings("metrics-worker-1", 1, storage, storage));
-            platform.startWorker(Platform.workerSettings("metrics-worker-2", 1, storage, storage));
-            platform.awaitServicesReady(60_000);
+        KafkaClients clients = PLATFORM.clients();
+        Path storage = PLATFORM.storage();
+        try (HealthServer server = HealthServer.start("127.0.0.1", 0, List.of(), PROMETHEUS::scrape)) {
             URI metrics = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
             Path spec = Files.writeString(storage.resolve("spec.yaml"), """
                     name: metrics
@@ -89,8 +91,6 @@ class MetricsEndpointTest {
 
             ExperimentState state = new ExperimentFollower(clients, new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
             assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
-        } finally {
-            Metrics.removeRegistry(prometheus);
         }
     }
 

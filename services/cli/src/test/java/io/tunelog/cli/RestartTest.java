@@ -6,9 +6,9 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.kafka.KafkaClients;
-import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.LogReader;
+import io.tunelog.platform.Platform;
+import io.tunelog.platform.testing.PlatformExtension;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.ExperimentLog;
 import java.io.PrintWriter;
@@ -17,16 +17,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Services stopped mid-experiment and started again rebuild from the log and repeat no decision. */
 class RestartTest {
+    /** The services are the test's own, to stop and start again; the worker runs throughout. */
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().noServices().worker("w1", 2);
 
     @Test
-    void shouldFinishAfterServicesRestartWithoutRepeatingADecision(@TempDir Path dir) throws Exception {
-        KafkaClients clients = KafkaClients.of(KAFKA.bootstrapServers());
+    void shouldFinishAfterServicesRestartWithoutRepeatingADecision() throws Exception {
+        KafkaClients clients = PLATFORM.clients();
+        Path dir = PLATFORM.storage();
         SpecFile spec = SpecFile.read(Files.writeString(dir.resolve("spec.yaml"), """
                 name: restart
                 metric: {name: score, mode: max}
@@ -38,22 +39,19 @@ class RestartTest {
                 trial: {trainable: io.tunelog.cli.QuadraticTrainable}
                 """));
         String id = "restart-" + System.nanoTime();
-        try (Platform workers = new Platform(clients).ensureTopics(Topics.Layout.LOCAL)) {
-            workers.startWorker(Platform.workerSettings("w1", 2, dir, dir));
-            try (Platform first = new Platform(clients).startServices(Platform.SERVICES, "first", java.util.List.of(dir))) {
-                first.awaitServicesReady(60_000);
-                ExperimentFollower.submit(clients, id, spec);
-                awaitCompletedTrials(clients, id, 4);
-            }
-            try (Platform second = new Platform(clients).startServices(Platform.SERVICES, "second", java.util.List.of(dir))) {
-                ExperimentState state = new ExperimentFollower(clients, new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
+        try (Platform first = new Platform(clients).startServices(Platform.SERVICES, "first", java.util.List.of(dir))) {
+            first.awaitServicesReady(60_000);
+            ExperimentFollower.submit(clients, id, spec);
+            awaitCompletedTrials(clients, id, 4);
+        }
+        try (Platform second = new Platform(clients).startServices(Platform.SERVICES, "second", java.util.List.of(dir))) {
+            ExperimentState state = new ExperimentFollower(clients, new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(120));
 
-                assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
-                assertThat(state.trials()).hasSize(12).allSatisfy(t -> assertThat(t.attempt()).isEqualTo(1));
-                assertThat(state.duplicatesIgnored()).as("no decision written twice").isZero();
-                assertThat(state.anomalies()).isEmpty();
-                assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id)).failures()).isEmpty();
-            }
+            assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+            assertThat(state.trials()).hasSize(12).allSatisfy(t -> assertThat(t.attempt()).isEqualTo(1));
+            assertThat(state.duplicatesIgnored()).as("no decision written twice").isZero();
+            assertThat(state.anomalies()).isEmpty();
+            assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id)).failures()).isEmpty();
         }
     }
 

@@ -12,23 +12,17 @@ import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
-import io.tunelog.kafka.KafkaClients;
-import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import io.tunelog.platform.testing.PlatformExtension;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.ExperimentLog;
 import io.tunelog.replay.Replay;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,28 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SchedulerEndToEndTest {
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
-
-    @TempDir
-    static Path storage;
-
-    static KafkaClients clients;
-    static Platform platform;
-
-    @BeforeAll
-    static void startPlatform() throws Exception {
-        clients = KafkaClients.of(KAFKA.bootstrapServers());
-        platform = new Platform(clients).ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES, "it", java.util.List.of(storage));
-        for (int i = 0; i < 4; i++) {
-            platform.startWorker(Platform.workerSettings("sched-worker-" + i, 1, storage, storage));
-        }
-        platform.awaitServicesReady(60_000);
-    }
-
-    @AfterAll
-    static void stopPlatform() {
-        platform.close();
-    }
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().workers("sched-worker-", 4, 1);
 
     private static ExperimentState run(String name, int trials, String scheduler) throws Exception {
         return run(name, trials, scheduler, "random");
@@ -88,17 +61,17 @@ class SchedulerEndToEndTest {
                   trainable: io.tunelog.cli.CurveTrainable
                   checkpoint: {keep: 2, scoreAttribute: score}
                 """.formatted(name, trials, extraSpace, scheduler, searcher);
-        SpecFile spec = SpecFile.read(Files.writeString(Files.createTempFile(storage, "spec", ".yaml"), yaml));
+        SpecFile spec = SpecFile.read(Files.writeString(Files.createTempFile(PLATFORM.storage(), "spec", ".yaml"), yaml));
         String id = name + "-" + System.nanoTime();
-        ExperimentFollower.submit(clients, id, spec);
-        ExperimentState state = new ExperimentFollower(clients, new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(180));
+        ExperimentFollower.submit(PLATFORM.clients(), id, spec);
+        ExperimentState state = new ExperimentFollower(PLATFORM.clients(), new PrintWriter(System.err, true)).follow(id, Duration.ofSeconds(180));
         assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
         assertThat(state.anomalies()).isEmpty();
         return state;
     }
 
     private static AuditReport audit(ExperimentState state) {
-        AuditReport report = Audit.withAllServices().run(ExperimentLog.fromKafka(clients, state.experimentId()));
+        AuditReport report = Audit.withAllServices().run(ExperimentLog.fromKafka(PLATFORM.clients(), state.experimentId()));
         assertThat(report.failures()).as("audit failures").isEmpty();
         assertThat(report.passed()).isTrue();
         assertThat(report.decisionsVerified()).containsKeys("TrialDecision", "TrialQueued", "CheckpointDeleted", "ExperimentCompleted");
@@ -131,7 +104,7 @@ class SchedulerEndToEndTest {
     private static void assertDecidedInTheAdmittingPass(ExperimentState state, String rule) throws Exception {
         java.util.Map<String, Long> reportOffsets = new java.util.HashMap<>();
         int checked = 0;
-        for (io.tunelog.avro.LogRecord r : ExperimentLog.fromKafka(clients, state.experimentId()).records()) {
+        for (io.tunelog.avro.LogRecord r : ExperimentLog.fromKafka(PLATFORM.clients(), state.experimentId()).records()) {
             io.tunelog.domain.event.Event e = io.tunelog.codec.EventCodec.decode(ExperimentLog.bytes(r.getValue()));
             if (e.payload() instanceof io.tunelog.domain.event.EventPayload.TrialReported report) {
                 reportOffsets.put(e.trialId() + "/" + report.attempt() + "/" + report.step(), r.getOffset());
@@ -180,7 +153,7 @@ class SchedulerEndToEndTest {
                 "{type: " + type + ", perturbationInterval: 3, quantileFraction: 0.25, " + explore + "}", "random",
                 "  stepMillis: {choice: [150]}");
 
-        List<LoggedEvent> events = Replay.events(ExperimentLog.fromKafka(clients, state.experimentId()));
+        List<LoggedEvent> events = Replay.events(ExperimentLog.fromKafka(PLATFORM.clients(), state.experimentId()));
         // The four trials are queued at once, and each of the four one-slot workers takes one: a worker whose queue
         // client kept a whole batch acquired ran three of them one after another, and no exploit could land.
         assertThat(events.stream().map(e -> e.event().payload()).filter(p -> p instanceof TrialStarted s && s.attempt() == 1)
@@ -196,7 +169,7 @@ class SchedulerEndToEndTest {
         }
         // Under PBT the registry prunes checkpoints once the experiment has ended: wait for that, then audit it too.
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Replay.events(ExperimentLog.fromKafka(clients, state.experimentId())).stream()
+        while (Replay.events(ExperimentLog.fromKafka(PLATFORM.clients(), state.experimentId())).stream()
                 .noneMatch(e -> e.event().payload() instanceof CheckpointDeleted)) {
             assertThat(System.nanoTime()).as("checkpoints pruned after the end").isLessThan(deadline);
             Thread.sleep(200);

@@ -15,6 +15,7 @@ import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.broker.LocalBroker;
+import io.tunelog.platform.Platform;
 import io.tunelog.registry.RegistryService;
 import io.tunelog.registry.storage.CheckpointStores;
 import io.tunelog.registry.storage.FileCheckpointStore;

@@ -12,8 +12,9 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.LogReader;
+import io.tunelog.platform.Platform;
+import io.tunelog.platform.testing.PlatformExtension;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.ExperimentLog;
 import io.tunelog.service.DecisionLoop;
@@ -37,7 +38,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Services restarted under a new instance start from their partition snapshots: they skip the experiments that
@@ -45,14 +45,16 @@ import org.junit.jupiter.api.io.TempDir;
  * decide on it, and run new experiments that the audit verifies.
  */
 class SnapshotCatchUpTest {
+    /** The services are the test's own, to restart under a new instance; the worker runs throughout. */
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().noServices().worker("w1", 6);
 
     private static final int EXPERIMENTS = 8;
 
     @Test
-    void shouldSkipSettledExperimentsAfterARestartAndStillRefuseAndAuditThem(@TempDir Path dir) throws Exception {
-        KafkaClients clients = KafkaClients.of(KAFKA.bootstrapServers());
+    void shouldSkipSettledExperimentsAfterARestartAndStillRefuseAndAuditThem() throws Exception {
+        KafkaClients clients = PLATFORM.clients();
+        Path dir = PLATFORM.storage();
         SpecFile spec = SpecFile.read(Files.writeString(dir.resolve("spec.yaml"), """
                 name: snapshots
                 metric: {name: score, mode: max}
@@ -68,71 +70,68 @@ class SnapshotCatchUpTest {
         for (int i = 0; i < EXPERIMENTS; i++) {
             settled.add("settled-" + i + "-" + run);
         }
-        try (Platform workers = new Platform(clients).ensureTopics(Topics.Layout.LOCAL)) {
-            workers.startWorker(Platform.workerSettings("w1", 6, dir, dir));
-            Map<String, DecisionLoop.Counters> before = new HashMap<>();
-            try (Platform first = new Platform(clients).startServices(Platform.SERVICES, "first", List.of(dir))) {
-                first.awaitServicesReady(60_000);
-                settled.forEach(id -> ExperimentFollower.submit(clients, id, spec));
-                for (String id : settled) {
-                    assertThat(follower().follow(id, Duration.ofSeconds(120)).status()).isEqualTo(ExperimentStatus.COMPLETED);
-                }
-                awaitSnapshotsSettling(clients, settled, Duration.ofSeconds(60));
-                Platform.SERVICES.forEach(s -> before.put(s, first.service(s).counters()));
+        Map<String, DecisionLoop.Counters> before = new HashMap<>();
+        try (Platform first = new Platform(clients).startServices(Platform.SERVICES, "first", List.of(dir))) {
+            first.awaitServicesReady(60_000);
+            settled.forEach(id -> ExperimentFollower.submit(clients, id, spec));
+            for (String id : settled) {
+                assertThat(follower().follow(id, Duration.ofSeconds(120)).status()).isEqualTo(ExperimentStatus.COMPLETED);
+            }
+            awaitSnapshotsSettling(clients, settled, Duration.ofSeconds(60));
+            Platform.SERVICES.forEach(s -> before.put(s, first.service(s).counters()));
+        }
+
+        try (Platform second = new Platform(clients).startServices(Platform.SERVICES, "second", List.of(dir))) {
+            second.awaitServicesReady(60_000);
+            for (String service : Platform.SERVICES) {
+                DecisionLoop.Counters full = before.get(service);
+                DecisionLoop.Counters snap = second.service(service).counters();
+                System.out.printf("%s: first instance folded %d records; second, from its snapshots, folded %d and skipped %d "
+                        + "(catch-up %d ms, %d partitions from a snapshot)%n", service, full.folded(), snap.folded(), snap.skipped(),
+                        snap.lastCatchUp().toMillis(), snap.snapshotsRead());
+                assertThat(snap.snapshotsRead()).as("%s started from snapshots", service).isPositive();
+                assertThat(snap.rebuilt()).as("%s rebuilt nothing", service).isZero();
+                assertThat(snap.folded()).as("%s folds far fewer records than the log holds", service)
+                        .isLessThan(full.folded() / 10);
             }
 
-            try (Platform second = new Platform(clients).startServices(Platform.SERVICES, "second", List.of(dir))) {
-                second.awaitServicesReady(60_000);
-                for (String service : Platform.SERVICES) {
-                    DecisionLoop.Counters full = before.get(service);
-                    DecisionLoop.Counters snap = second.service(service).counters();
-                    System.out.printf("%s: first instance folded %d records; second, from its snapshots, folded %d and skipped %d "
-                            + "(catch-up %d ms, %d partitions from a snapshot)%n", service, full.folded(), snap.folded(), snap.skipped(),
-                            snap.lastCatchUp().toMillis(), snap.snapshotsRead());
-                    assertThat(snap.snapshotsRead()).as("%s started from snapshots", service).isPositive();
-                    assertThat(snap.rebuilt()).as("%s rebuilt nothing", service).isZero();
-                    assertThat(snap.folded()).as("%s folds far fewer records than the log holds", service)
-                            .isLessThan(full.folded() / 10);
-                }
+            // The gate refuses commands about experiments it skipped, in the words it would use with their state.
+            String reused = settled.get(0);
+            ExperimentFollower.submit(clients, reused, spec);
+            assertThat(awaitRejection(clients, reused, r -> true)).isEqualTo("experiment " + reused + " already exists");
+            String ended = settled.get(1);
+            sendReport(clients, ended);
+            assertThat(awaitRejection(clients, ended, r -> r.getTopic().equals(Topics.REPORTS)))
+                    .isEqualTo("experiment " + ended + " is COMPLETED");
 
-                // The gate refuses commands about experiments it skipped, in the words it would use with their state.
-                String reused = settled.get(0);
-                ExperimentFollower.submit(clients, reused, spec);
-                assertThat(awaitRejection(clients, reused, r -> true)).isEqualTo("experiment " + reused + " already exists");
-                String ended = settled.get(1);
-                sendReport(clients, ended);
-                assertThat(awaitRejection(clients, ended, r -> r.getTopic().equals(Topics.REPORTS)))
-                        .isEqualTo("experiment " + ended + " is COMPLETED");
+            // A settled experiment gets a new event (its submission written again, as a retried write would): every
+            // service folds it from its start before deciding, and so decides nothing.
+            String moved = settled.get(2);
+            int recordsBefore = records(clients, moved).size();
+            rewriteFirstRecord(clients, moved);
+            awaitRebuilt(second, Duration.ofSeconds(30));
 
-                // A settled experiment gets a new event (its submission written again, as a retried write would): every
-                // service folds it from its start before deciding, and so decides nothing.
-                String moved = settled.get(2);
-                int recordsBefore = records(clients, moved).size();
-                rewriteFirstRecord(clients, moved);
-                awaitRebuilt(second, Duration.ofSeconds(30));
+            String fresh = "fresh-" + run;
+            ExperimentFollower.submit(clients, fresh, spec);
+            ExperimentState state = follower().follow(fresh, Duration.ofSeconds(120));
+            assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+            assertThat(state.trials()).hasSize(3);
+            assertThat(records(clients, moved)).as("nothing decided after the rewritten record").hasSize(recordsBefore + 1);
+            ExperimentState replayed = new ExperimentState(moved);
+            try (LogReader reader = new LogReader(clients, moved)) {
+                reader.readToEnd(replayed::apply);
+            }
+            assertThat(replayed.duplicatesIgnored()).isEqualTo(1);
+            assertThat(replayed.anomalies()).isEmpty();
 
-                String fresh = "fresh-" + run;
-                ExperimentFollower.submit(clients, fresh, spec);
-                ExperimentState state = follower().follow(fresh, Duration.ofSeconds(120));
-                assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
-                assertThat(state.trials()).hasSize(3);
-                assertThat(records(clients, moved)).as("nothing decided after the rewritten record").hasSize(recordsBefore + 1);
-                ExperimentState replayed = new ExperimentState(moved);
-                try (LogReader reader = new LogReader(clients, moved)) {
-                    reader.readToEnd(replayed::apply);
-                }
-                assertThat(replayed.duplicatesIgnored()).isEqualTo(1);
-                assertThat(replayed.anomalies()).isEmpty();
-
-                for (String id : concat(settled, fresh)) {
-                    assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id)).failures()).as(id).isEmpty();
-                }
+            for (String id : concat(settled, fresh)) {
+                assertThat(Audit.withAllServices().run(ExperimentLog.fromKafka(clients, id)).failures()).as(id).isEmpty();
             }
         }
     }
 
     private static ExperimentFollower follower() {
-        return new ExperimentFollower(KafkaClients.of(KAFKA.bootstrapServers()), new PrintWriter(System.err, true));
+        return new ExperimentFollower(PLATFORM.clients(), new PrintWriter(System.err, true));
     }
 
     /** Waits until every service's latest snapshots list every one of {@code ids} as settled. */

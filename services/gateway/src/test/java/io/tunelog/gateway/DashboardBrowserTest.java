@@ -3,16 +3,7 @@ package io.tunelog.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.http.testing.TestTokens;
-import io.tunelog.kafka.KafkaClients;
-import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
-import io.tunelog.registry.RegistryService;
-import io.tunelog.registry.storage.CheckpointStores;
-import io.tunelog.registry.storage.FileCheckpointStore;
-import io.tunelog.scheduler.SchedulingService;
-import io.tunelog.service.ServiceRunner;
-import io.tunelog.suggestion.SuggestionService;
-import io.tunelog.worker.WorkerAgent;
+import io.tunelog.platform.testing.PlatformExtension;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,16 +12,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -47,6 +35,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * <p>Without Chromium the test is skipped, unless TUNELOG_BROWSER_TESTS=required (CI sets it after installing
  * Chromium), when it fails.
  */
+@EnabledIf(value = "chromiumPresent", disabledReason = "no Chromium here: apt-get install chromium chromium-driver to run the browser test")
 class DashboardBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -64,37 +53,25 @@ class DashboardBrowserTest {
             """;
 
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().instance("dash").worker("dash-worker", 4);
 
-    @TempDir
-    static Path storage;
-
-    static final List<ServiceRunner> services = new ArrayList<>();
-    static WorkerAgent worker;
     static final TestTokens TOKENS = TestTokens.create();
     static GatewayServer gateway;
     static ChromeDriver browser;
 
-    @BeforeAll
-    static void start() throws Exception {
+    /** Asked before the platform starts; CI installs Chromium and makes its absence a failure. */
+    static boolean chromiumPresent() {
         boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         if (!present && "required".equals(System.getenv("TUNELOG_BROWSER_TESTS"))) {
             throw new IllegalStateException("TUNELOG_BROWSER_TESTS=required, but " + CHROMIUM + " or " + CHROMEDRIVER
                     + " is missing: apt-get install chromium chromium-driver");
         }
-        Assumptions.assumeTrue(present, "no Chromium here: apt-get install chromium chromium-driver to run the browser test");
-        KafkaClients clients = KafkaClients.of(KAFKA.bootstrapServers());
-        try (Admin admin = clients.admin()) {
-            Topics.ensure(admin, Topics.Layout.LOCAL);
-        }
-        CheckpointStores stores = new CheckpointStores(List.of(new FileCheckpointStore(List.of(storage))));
-        services.add(new ServiceRunner(clients, new SchedulingService(), "dash").start());
-        services.add(new ServiceRunner(clients, new SuggestionService(), "dash").start());
-        services.add(new ServiceRunner(clients, new RegistryService(stores), "dash").start());
-        worker = new WorkerAgent(clients, new WorkerAgent.Settings("dash-worker", "localhost", 4, storage, storage, null,
-                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
-        waitFor("services ready", Duration.ofSeconds(60), () -> services.stream().allMatch(ServiceRunner::isReady));
-        gateway = GatewayServer.start(clients, "127.0.0.1", 0, TOKENS.security());
+        return present;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        gateway = GatewayServer.start(PLATFORM.clients(), "127.0.0.1", 0, TOKENS.security());
         waitFor("gateway caught up", Duration.ofSeconds(60), gateway::caughtUp);
 
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
@@ -112,10 +89,6 @@ class DashboardBrowserTest {
         if (gateway != null) {
             gateway.close();
         }
-        if (worker != null) {
-            worker.close();
-        }
-        services.forEach(ServiceRunner::close);
     }
 
     @Test

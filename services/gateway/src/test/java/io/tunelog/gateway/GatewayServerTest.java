@@ -17,15 +17,9 @@ import io.tunelog.http.testing.TestTls;
 import io.tunelog.http.testing.TestTokens;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
-import io.tunelog.kafka.testing.KafkaBrokerExtension;
 import io.tunelog.log.LogReader;
-import io.tunelog.registry.RegistryService;
-import io.tunelog.registry.storage.CheckpointStores;
-import io.tunelog.registry.storage.FileCheckpointStore;
+import io.tunelog.platform.testing.PlatformExtension;
 import io.tunelog.results.Json;
-import io.tunelog.scheduler.SchedulingService;
-import io.tunelog.service.ServiceRunner;
-import io.tunelog.suggestion.SuggestionService;
 import io.tunelog.worker.WorkerAgent;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -47,7 +41,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -77,13 +70,9 @@ class GatewayServerTest {
             """;
 
     @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
-
-    @TempDir
-    static Path storage;
+    static final PlatformExtension PLATFORM = PlatformExtension.inProcess().instance("gw").worker("gw-worker", 2);
 
     static KafkaClients clients;
-    static final List<ServiceRunner> services = new ArrayList<>();
     static WorkerAgent worker;
     static GatewayServer gateway;
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -91,21 +80,9 @@ class GatewayServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        clients = KafkaClients.of(KAFKA.bootstrapServers());
-        try (Admin admin = clients.admin()) {
-            Topics.ensure(admin, Topics.Layout.LOCAL);
-        }
-        CheckpointStores stores = new CheckpointStores(List.of(new FileCheckpointStore(List.of(storage))));
-        services.add(new ServiceRunner(clients, new SchedulingService(), "gw").start());
-        services.add(new ServiceRunner(clients, new SuggestionService(), "gw").start());
-        services.add(new ServiceRunner(clients, new RegistryService(stores), "gw").start());
-        worker = new WorkerAgent(clients, new WorkerAgent.Settings("gw-worker", "localhost", 2, storage, storage, null,
-                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
+        clients = PLATFORM.clients();
+        worker = PLATFORM.platform().worker("gw-worker");
         long deadline = System.currentTimeMillis() + 60_000;
-        while (!services.stream().allMatch(ServiceRunner::isReady)) {
-            assertThat(System.currentTimeMillis()).as("services ready within a minute").isLessThan(deadline);
-            Thread.sleep(50);
-        }
         gateway = GatewayServer.start(clients, "127.0.0.1", 0, TOKENS.security());
         while (!gateway.caughtUp()) {
             assertThat(System.currentTimeMillis()).as("gateway caught up").isLessThan(deadline);
@@ -118,10 +95,6 @@ class GatewayServerTest {
         if (gateway != null) {
             gateway.close();
         }
-        if (worker != null) {
-            worker.close();
-        }
-        services.forEach(ServiceRunner::close);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.tunelog.domain.decide.Decided;
 import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.event.EventPayload.CheckpointDeleted;
 import io.tunelog.domain.spec.CheckpointSpec;
+import io.tunelog.domain.spec.SchedulerType;
 import io.tunelog.domain.state.Checkpoint;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
@@ -34,7 +35,7 @@ public final class RetentionDecider implements Decider {
         if (state.status() == ExperimentStatus.UNKNOWN) {
             return List.of();
         }
-        if (state.status() == ExperimentStatus.RUNNING && state.spec().scheduler().type().equals("pbt")) {
+        if (state.status() == ExperimentStatus.RUNNING && state.spec().scheduler().is(SchedulerType.PBT)) {
             // PBT may clone any open trial's newest checkpoint at any moment, and a clone decided but not yet
             // logged is invisible here: deleting while the population trains could pull a checkpoint from under
             // an exploit. So under PBT, checkpoints are pruned once the experiment has ended (Ray keeps them all).

@@ -5,27 +5,18 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.event.EventPayload.ExperimentCompleted;
 import io.tunelog.domain.event.EventPayload.TrialQueued;
 import io.tunelog.domain.spec.ExperimentSpec;
-import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.Checkpoint;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
-import io.tunelog.scheduler.rule.Asha;
-import io.tunelog.scheduler.rule.Fifo;
-import io.tunelog.scheduler.rule.Hyperband;
-import io.tunelog.scheduler.rule.MedianStopping;
-import io.tunelog.scheduler.rule.Pbt;
-import io.tunelog.scheduler.rule.Racing;
-import io.tunelog.scheduler.rule.TrialRule;
+import io.tunelog.scheduler.rule.TrialRules;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The scheduling service's decider. The spec's trial rule ({@code scheduler.type}) decides which running
@@ -38,15 +29,6 @@ import java.util.TreeSet;
 public final class SchedulingDecider implements Decider {
     public static final String SERVICE = "scheduler";
 
-    private static final Map<String, TrialRule> RULES = Map.of(
-            "fifo", new Fifo(),
-            "asha", new Asha(),
-            "hyperband", new Hyperband(),
-            "median", new MedianStopping(),
-            "pbt", new Pbt(false),
-            "pb2", new Pbt(true),
-            "racing", new Racing());
-
     @Override
     public String service() {
         return SERVICE;
@@ -54,7 +36,7 @@ public final class SchedulingDecider implements Decider {
 
     /** Refuses a spec whose scheduler options this build cannot use, naming the option. */
     public static void check(ExperimentSpec spec) {
-        rule(spec).check(spec);
+        TrialRules.of(spec).check(spec);
     }
 
     @Override
@@ -64,7 +46,7 @@ public final class SchedulingDecider implements Decider {
         }
         ExperimentSpec spec = state.spec();
         int maxFailures = spec.trial().maxFailures();
-        List<Decided> decided = new ArrayList<>(rule(spec).decide(state));
+        List<Decided> decided = new ArrayList<>(TrialRules.of(spec).decide(state));
         Set<String> ruled = new HashSet<>();
         decided.forEach(d -> ruled.add(d.trialId()));
         for (TrialState trial : state.openTrials()) {
@@ -86,15 +68,6 @@ public final class SchedulingDecider implements Decider {
                     best.map(ExperimentState.Best::value).orElse(null))));
         }
         return decided;
-    }
-
-    static TrialRule rule(ExperimentSpec spec) {
-        TrialRule rule = RULES.get(spec.scheduler().type());
-        if (rule == null) {
-            throw new SpecException("scheduler.type", "expected a scheduler this build has, one of "
-                    + new TreeSet<>(RULES.keySet()) + ", found \"" + spec.scheduler().type() + "\"");
-        }
-        return rule;
     }
 
     private static Decided queue(TrialState trial, Optional<Checkpoint> restoreFrom) {

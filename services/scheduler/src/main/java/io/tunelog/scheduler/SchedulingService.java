@@ -11,6 +11,7 @@ import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.kafka.Topics;
+import io.tunelog.scheduler.rule.TrialRules;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class SchedulingService implements ServiceLogic {
         if (spec == null || trial == null || !spec.trial().holdAtMilestones() || trial.index() >= spec.plannedTrials()) {
             return null;
         }
-        OptionalDouble at = SchedulingDecider.rule(spec).nextMilestone(state, trial);
+        OptionalDouble at = TrialRules.of(spec).nextMilestone(state, trial);
         return at.isPresent() ? at.getAsDouble() : null;
     }
 
@@ -78,7 +79,7 @@ public final class SchedulingService implements ServiceLogic {
         Map<String, Object> config = new TreeMap<>(trial.config());
         Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
                 spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name(),
-                spec.trial().reportTimeoutSeconds(), SchedulingDecider.rule(spec).timeAttr(spec), nextMilestone(state, decided.trialId()));
+                spec.trial().reportTimeoutSeconds(), TrialRules.of(spec).timeAttr(spec), nextMilestone(state, decided.trialId()));
         // Keyed by trial for readers of the topic; the queue is one partition that every worker shares.
         return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
     }

@@ -5,20 +5,12 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.decide.SeededRandom;
 import io.tunelog.domain.event.EventPayload.TrialCreated;
 import io.tunelog.domain.spec.ExperimentSpec;
-import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
-import io.tunelog.suggestion.search.BohbSearcher;
-import io.tunelog.suggestion.search.CmaEsSearcher;
-import io.tunelog.suggestion.search.EvolutionSearcher;
-import io.tunelog.suggestion.search.GpSearcher;
-import io.tunelog.suggestion.search.GridSearcher;
-import io.tunelog.suggestion.search.RandomSearcher;
 import io.tunelog.suggestion.search.Searcher;
-import io.tunelog.suggestion.search.SobolSearcher;
+import io.tunelog.suggestion.search.Searchers;
 import io.tunelog.suggestion.search.SuggestionRequest;
-import io.tunelog.suggestion.search.TpeSearcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,16 +23,6 @@ import org.apache.commons.math3.random.RandomGenerator;
  */
 public final class SuggestionDecider implements Decider {
     public static final String SERVICE = "suggestion";
-
-    private static final Map<String, Searcher> SEARCHERS = Map.of(
-            "random", new RandomSearcher(),
-            "grid", new GridSearcher(),
-            "sobol", new SobolSearcher(),
-            "tpe", new TpeSearcher(),
-            "gp", new GpSearcher(),
-            "cmaes", new CmaEsSearcher(),
-            "evolution", new EvolutionSearcher(),
-            "bohb", new BohbSearcher());
 
     @Override
     public String service() {
@@ -56,10 +38,7 @@ public final class SuggestionDecider implements Decider {
         int created = state.trials().size();
         long free = spec.budget().concurrent() - state.busyTrials();
         int toCreate = (int) Math.min(free, RobustStage.plannedTrials(state) - created);
-        Searcher searcher = SEARCHERS.get(spec.searcher().type());
-        if (searcher == null) {
-            throw new IllegalStateException("no searcher " + spec.searcher().type() + " in this build");
-        }
+        Searcher searcher = Searchers.of(spec);
         List<Decided> decided = new ArrayList<>();
         List<Map<String, Object>> batch = new ArrayList<>();
         for (int i = 0; i < toCreate; i++) {
@@ -80,12 +59,7 @@ public final class SuggestionDecider implements Decider {
      * before submitting, so a typo fails at once instead of at the first suggestion.
      */
     public static void check(ExperimentSpec spec) {
-        Searcher searcher = SEARCHERS.get(spec.searcher().type());
-        if (searcher == null) {
-            throw new SpecException("searcher.type", "expected a searcher this build has, one of "
-                    + new java.util.TreeSet<>(SEARCHERS.keySet()) + ", found \"" + spec.searcher().type() + "\"");
-        }
-        searcher.check(spec);
+        Searchers.of(spec).check(spec);
     }
 
     /** Trial ids sort in creation order. */

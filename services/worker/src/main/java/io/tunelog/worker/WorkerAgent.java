@@ -224,6 +224,10 @@ public final class WorkerAgent implements AutoCloseable {
         return open.get() && threads.stream().allMatch(Thread::isAlive);
     }
 
+    public String workerId() {
+        return settings.workerId();
+    }
+
     public int runningAttempts() {
         return running.size();
     }

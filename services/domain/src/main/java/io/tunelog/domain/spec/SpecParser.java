@@ -74,13 +74,13 @@ public final class SpecParser {
         long seed = optional(root.get("seed"), SpecParser::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
-        SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec("random", Map.of()));
-        SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec("fifo", Map.of()));
+        SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
+        SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
-        if (searcher.type().equals("grid") && !hasGrid) {
+        if (searcher.is(SearcherType.GRID) && !hasGrid) {
             throw root.get("searcher").get("type").error(
                     "expected at least one parameter of type grid for the grid searcher, found none");
         }
@@ -405,11 +405,11 @@ public final class SpecParser {
     }
 
     private static SearcherSpec searcher(Field f) {
-        return new SearcherSpec(type(f, SearcherSpec.TYPES), options(f));
+        return new SearcherSpec(type(f, SearcherType.names()), options(f));
     }
 
     private static SchedulerSpec scheduler(Field f) {
-        return new SchedulerSpec(type(f, SchedulerSpec.TYPES), options(f));
+        return new SchedulerSpec(type(f, SchedulerType.names()), options(f));
     }
 
     /** The {@code type} of a searcher or scheduler, which must be one this build implements. */

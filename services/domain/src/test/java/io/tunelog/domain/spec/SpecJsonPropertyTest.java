@@ -184,12 +184,12 @@ class SpecJsonPropertyTest {
 
         private SearcherSpec searcher(SearchSpace space) {
             boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
-            List<String> usable = SearcherSpec.TYPES.stream().filter(t -> hasGrid || !t.equals("grid")).sorted().toList();
+            List<String> usable = SearcherType.names().stream().filter(t -> hasGrid || !t.equals("grid")).toList();
             return new SearcherSpec(pick(usable), options());
         }
 
         private SchedulerSpec scheduler() {
-            return new SchedulerSpec(pick(SchedulerSpec.TYPES.stream().sorted().toList()), options());
+            return new SchedulerSpec(pick(List.copyOf(SchedulerType.names())), options());
         }
 
         private Map<String, Object> options() {

@@ -1,37 +1,29 @@
 package io.tunelog.domain.testing;
 
 import io.tunelog.domain.decide.Decider;
-import io.tunelog.domain.decide.Decisions;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.log.InMemoryLog;
 import io.tunelog.domain.spec.SpecJson;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.state.ExperimentState;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds an experiment's log in memory the way the services would, for specification-style tests:
- * given these events, when a decider runs, then these events. Offsets count up from 0 and timestamps
+ * An experiment's log in memory ({@link InMemoryLog}) in the words of specification-style tests: given
+ * these events, when a decider runs, then these events. Offsets count up from the first and timestamps
  * advance one second per event, so tests are deterministic.
  */
 public final class LogBuilder {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    private final String experimentId;
-    private final long firstOffset;
-    private final ExperimentState state;
-    private final List<LoggedEvent> events = new ArrayList<>();
-    private final Map<String, Long> sequences = new HashMap<>();
+    private final InMemoryLog log;
 
     private LogBuilder(String experimentId, long firstOffset) {
-        this.experimentId = experimentId;
-        this.firstOffset = firstOffset;
-        this.state = new ExperimentState(experimentId);
+        this.log = new InMemoryLog(experimentId, firstOffset, "test");
     }
 
     /** A log whose first event accepts {@code specText} (YAML or JSON). */
@@ -48,44 +40,35 @@ public final class LogBuilder {
     }
 
     public ExperimentState state() {
-        return state;
+        return log.state();
     }
 
     public List<LoggedEvent> events() {
-        return List.copyOf(events);
+        return log.events();
     }
 
     public String experimentId() {
-        return experimentId;
+        return log.experimentId();
     }
 
     /** Appends a command as the gate would admit it (without checking; the fold checks). */
     public LoggedEvent command(String trialId, String key, EventPayload.Command payload) {
-        return append(new Event(Event.id(experimentId, key), experimentId, trialId, nextSequence("gate"), now(),
-                new Event.Source("gate", "test"), basis(), payload));
+        return log.command(trialId, key, payload, now());
     }
 
     /** Runs a decider on the state so far and appends what it decided, as the live loop does. */
     public List<Event> decide(Decider decider) {
-        List<Event> decided = Decisions.toEvents(state, decider.service(), "test", decider.decide(state), now());
-        decided.forEach(this::append);
-        return decided;
+        return log.decide(decider, now());
     }
 
     /** Appends an already built event at the next offset. */
     public LoggedEvent append(Event event) {
-        LoggedEvent logged = new LoggedEvent(firstOffset + events.size(), event);
-        events.add(logged);
-        sequences.merge(event.source().service(), 1L, Long::sum);
-        state.apply(logged);
-        return logged;
+        return log.append(event);
     }
 
     /** The scheduler's decision to queue an attempt, as the FIFO scheduler would log it. */
     public LoggedEvent queued(String trialId, int attempt) {
-        return append(new Event(Event.id(experimentId, trialId + "/queued-" + attempt), experimentId, trialId,
-                nextSequence("scheduler"), now(), new Event.Source("scheduler", "test"), state.lastOffset(),
-                new EventPayload.TrialQueued(attempt, null, null)));
+        return log.append("scheduler", trialId, trialId + "/queued-" + attempt, new EventPayload.TrialQueued(attempt, null, null), now());
     }
 
     public LoggedEvent started(String trialId, int attempt) {
@@ -110,15 +93,7 @@ public final class LogBuilder {
         return command(trialId, trialId + "/a" + attempt + "/failed", new EventPayload.TrialFailed(attempt, "boom", retryable));
     }
 
-    private long nextSequence(String service) {
-        return sequences.getOrDefault(service, 0L);
-    }
-
-    private Long basis() {
-        return events.isEmpty() ? null : firstOffset + events.size() - 1;
-    }
-
     private Instant now() {
-        return T0.plusSeconds(events.size());
+        return T0.plusSeconds(log.size());
     }
 }

@@ -1,9 +1,7 @@
 package io.tunelog.replay.whatif;
 
-import io.tunelog.domain.decide.Decisions;
-import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
-import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.log.InMemoryLog;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecJson;
 import io.tunelog.domain.state.ExperimentState;
@@ -11,6 +9,7 @@ import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.scheduler.SchedulingDecider;
+import io.tunelog.suggestion.SuggestionDecider;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,19 +23,19 @@ import java.util.Map;
 final class RuleReplay {
     private static final String REPLAY = "whatif";
 
-    private final ExperimentState shadow;
+    private final InMemoryLog shadow;
     private final SchedulingDecider decider = new SchedulingDecider();
     private final Map<String, Long> lastStep = new HashMap<>();
-    private long offset;
 
     RuleReplay(ExperimentState recorded, ExperimentSpec spec) {
-        shadow = new ExperimentState(recorded.experimentId());
+        shadow = new InMemoryLog(recorded.experimentId(), 0, REPLAY);
         Instant start = recorded.submittedAt();
-        append(null, "submitted", "gate", start, new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), REPLAY));
+        shadow.command(null, "submitted", new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), REPLAY), start);
         for (TrialState t : recorded.trials()) {
-            append(t.trialId(), t.trialId() + "/created", "suggestion", start, new EventPayload.TrialCreated(t.config(), t.origin(), t.index()));
-            append(t.trialId(), t.trialId() + "/queued-1", "scheduler", start, new EventPayload.TrialQueued(1, null, null));
-            append(t.trialId(), t.trialId() + "/a1/started", "gate", start, new EventPayload.TrialStarted(1, REPLAY, REPLAY, null));
+            shadow.append(SuggestionDecider.SERVICE, t.trialId(), t.trialId() + "/created",
+                    new EventPayload.TrialCreated(t.config(), t.origin(), t.index()), start);
+            shadow.append(SchedulingDecider.SERVICE, t.trialId(), t.trialId() + "/queued-1", new EventPayload.TrialQueued(1, null, null), start);
+            shadow.command(t.trialId(), t.trialId() + "/a1/started", new EventPayload.TrialStarted(1, REPLAY, REPLAY, null), start);
         }
     }
 
@@ -47,21 +46,12 @@ final class RuleReplay {
             return;
         }
         lastStep.put(id, report.step());
-        append(id, id + "/a1/step-" + report.step(), "gate", report.timestamp(),
-                new EventPayload.TrialReported(1, report.step(), report.metrics(), null));
-        for (Event e : Decisions.toEvents(shadow, SchedulingDecider.SERVICE, REPLAY, decider.decide(shadow), report.timestamp())) {
-            shadow.apply(new LoggedEvent(offset++, e));
-        }
+        shadow.command(id, id + "/a1/step-" + report.step(), new EventPayload.TrialReported(1, report.step(), report.metrics(), null),
+                report.timestamp());
+        shadow.decide(decider, report.timestamp());
     }
 
     boolean isStopped(String trialId) {
-        return shadow.trial(trialId).status() == TrialStatus.STOPPED;
-    }
-
-    private void append(String trialId, String key, String service, Instant at, EventPayload payload) {
-        shadow.apply(new LoggedEvent(offset, new Event(Event.id(shadow.experimentId(), key), shadow.experimentId(), trialId,
-                shadow.nextSequence(service), at,
-                new Event.Source(service, REPLAY), offset == 0 ? null : offset - 1, payload)));
-        offset++;
+        return shadow.state().trial(trialId).status() == TrialStatus.STOPPED;
     }
 }

@@ -3,22 +3,27 @@ package io.tunelog.replay.whatif;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.Mode;
 import io.tunelog.domain.spec.SchedulerSpec;
+import io.tunelog.domain.spec.SchedulerType;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.scheduler.SchedulingDecider;
+import io.tunelog.scheduler.rule.TrialRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Counterfactual replay: the recorded learning curves of an experiment, fed in the order of their
@@ -28,8 +33,11 @@ import java.util.TreeSet;
  * its last recorded value.
  */
 public final class WhatIf {
-    /** Rules that only stop trials; those that pause, resume or exploit would need results nobody recorded. */
-    public static final Set<String> SCHEDULERS = Set.of("fifo", "asha", "median", "racing");
+    /** Schedulers whose rule only stops trials; those that pause, resume or exploit would need results nobody recorded. */
+    public static final SortedSet<String> SCHEDULERS = Arrays.stream(SchedulerType.values())
+            .filter(type -> TrialRules.of(type).onlyStops())
+            .map(SchedulerType::specName)
+            .collect(Collectors.collectingAndThen(Collectors.toCollection(TreeSet::new), Collections::unmodifiableSortedSet));
 
     private WhatIf() {}
 
@@ -63,7 +71,7 @@ public final class WhatIf {
         }
         if (!SCHEDULERS.contains(scheduler.type())) {
             throw new SpecException("scheduler.type", "expected a scheduler whose rule only stops trials, one of "
-                    + new TreeSet<>(SCHEDULERS) + ", found \"" + scheduler.type() + "\"");
+                    + SCHEDULERS + ", found \"" + scheduler.type() + "\"");
         }
         ExperimentSpec recorded = state.spec();
         ExperimentSpec whatIf = new ExperimentSpec(recorded.name(), recorded.metric(), recorded.seed(), recorded.budget(),

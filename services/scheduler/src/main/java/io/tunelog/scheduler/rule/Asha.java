@@ -71,6 +71,11 @@ public final class Asha implements TrialRule {
     }
 
     @Override
+    public boolean onlyStops() {
+        return true;
+    }
+
+    @Override
     public List<Decided> decide(ExperimentState state) {
         ExperimentSpec spec = state.spec();
         Settings settings = Settings.of(spec);

@@ -15,6 +15,11 @@ public final class Fifo implements TrialRule {
     }
 
     @Override
+    public boolean onlyStops() {
+        return true;
+    }
+
+    @Override
     public List<Decided> decide(ExperimentState state) {
         return List.of();
     }

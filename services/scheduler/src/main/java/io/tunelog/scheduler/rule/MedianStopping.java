@@ -44,6 +44,11 @@ public final class MedianStopping implements TrialRule {
     }
 
     @Override
+    public boolean onlyStops() {
+        return true;
+    }
+
+    @Override
     public List<Decided> decide(ExperimentState state) {
         ExperimentSpec spec = state.spec();
         Settings settings = Settings.of(spec);

@@ -100,6 +100,11 @@ public final class Pbt implements TrialRule {
     }
 
     @Override
+    public boolean onlyStops() {
+        return false;
+    }
+
+    @Override
     public List<Decided> decide(ExperimentState state) {
         ExperimentSpec spec = state.spec();
         Settings settings = Settings.of(spec, bandit);

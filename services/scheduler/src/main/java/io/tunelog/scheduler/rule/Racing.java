@@ -50,6 +50,11 @@ public final class Racing implements TrialRule {
     }
 
     @Override
+    public boolean onlyStops() {
+        return true;
+    }
+
+    @Override
     public List<Decided> decide(ExperimentState state) {
         ExperimentSpec spec = state.spec();
         Settings settings = Settings.of(spec);

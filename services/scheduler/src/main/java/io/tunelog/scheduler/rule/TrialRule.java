@@ -23,6 +23,12 @@ public interface TrialRule {
     List<Decided> decide(ExperimentState state);
 
     /**
+     * Whether the rule never pauses, resumes or exploits, only stops: then recorded results are all it needs,
+     * and a what-if can replay it on them.
+     */
+    boolean onlyStops();
+
+    /**
      * The time (see {@link #timeAttr}) of the running trial's next report this rule will judge: where its worker
      * holds it until the decision arrives. Empty for a rule that judges no report of it ahead of time.
      */

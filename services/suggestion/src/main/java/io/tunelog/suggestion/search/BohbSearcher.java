@@ -3,6 +3,7 @@ package io.tunelog.suggestion.search;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.Options;
+import io.tunelog.domain.spec.SchedulerType;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.TrialState;
 import java.util.ArrayList;
@@ -30,10 +31,9 @@ public final class BohbSearcher implements Searcher {
                     options.positiveInt("minPointsInModel", spec.searchSpace().params().size() + 1),
                     options.positiveInt("candidates", 64));
             options.refuseUnknown();
-            String scheduler = spec.scheduler().type();
-            if (!scheduler.equals("hyperband") && !scheduler.equals("asha")) {
+            if (!spec.scheduler().is(SchedulerType.HYPERBAND) && !spec.scheduler().is(SchedulerType.ASHA)) {
                 throw new SpecException("searcher.type", "expected the hyperband or asha scheduler with the bohb searcher, whose"
-                        + " model reads their rungs, found scheduler " + scheduler);
+                        + " model reads their rungs, found scheduler " + spec.scheduler().type());
             }
             return settings;
         }

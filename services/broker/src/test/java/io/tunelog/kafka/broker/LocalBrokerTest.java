@@ -3,6 +3,7 @@ package io.tunelog.kafka.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.testing.ShareGroupCheck;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,13 @@ class LocalBrokerTest {
         }
         try (LocalBroker restarted = LocalBroker.start(dir, 0)) {
             assertThat(readAll(KafkaClients.of(restarted.bootstrapServers()))).containsExactly("committed");
+        }
+    }
+
+    @Test
+    void shouldShareOnePartitionAsTheWorkersUseIt(@TempDir Path dir) throws Exception {
+        try (LocalBroker broker = LocalBroker.start(dir, 0)) {
+            ShareGroupCheck.assertEachRecordToOneMemberAndReleasedRedelivered(broker.bootstrapServers());
         }
     }
 

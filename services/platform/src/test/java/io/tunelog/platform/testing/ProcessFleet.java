@@ -1,31 +1,36 @@
-package io.tunelog.cli;
+package io.tunelog.platform.testing;
 
+import io.tunelog.platform.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tunelog services and workers as separate JVMs, started as `tunelog services` and `tunelog worker` start them,
- * so that a test can kill one with SIGKILL (nothing runs after it) or stop it with SIGTERM (shutdown hooks run).
- * Each process writes its output to {@code <dir>/<name>.log}; a restarted one appends to it.
+ * Tunelog services and workers as separate JVMs, started as `tunelog services` and `tunelog worker` start them
+ * (the command's main class is given: it lives in the CLI, above this module), so that a test can kill one with
+ * SIGKILL (nothing runs after it) or stop it with SIGTERM (shutdown hooks run). Each process writes its output to
+ * {@code <dir>/<name>.log}; a restarted one appends to it.
  */
-final class ProcessFleet implements AutoCloseable {
+public final class ProcessFleet implements AutoCloseable {
     /** Small, quick-starting JVMs: a test starts dozens of them on two cores. */
     private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+    private final Class<?> mainClass;
     private final String bootstrap;
     private final Path dir;
     private final Map<String, Member> members = new LinkedHashMap<>();
 
     /** A process of the fleet, with the arguments to start it again. */
-    static final class Member {
-        final String name;
+    public static final class Member {
+        public final String name;
         final List<String> args;
         Process process;
 
@@ -34,33 +39,69 @@ final class ProcessFleet implements AutoCloseable {
             this.args = args;
         }
 
-        boolean isAlive() {
+        public boolean isAlive() {
             return process != null && process.isAlive();
         }
     }
 
-    ProcessFleet(String bootstrap, Path dir) {
+    /**
+     * @param mainClass the {@code tunelog} command's main class
+     * @param dir where the processes keep checkpoints and write their output
+     */
+    public ProcessFleet(Class<?> mainClass, String bootstrap, Path dir) {
+        this.mainClass = mainClass;
         this.bootstrap = bootstrap;
         this.dir = dir;
     }
 
     /** Starts `tunelog services --only <services> --instance <instance>` as process {@code name}. */
-    Member services(String name, String services, String instance) {
+    public Member services(String name, String services, String instance) {
         return start(name, List.of("services", "-b", bootstrap, "--only", services, "--instance", instance,
                 "--storage", dir.toString()));
     }
 
     /** Starts `tunelog worker` as process {@code name}, which is also its worker id. */
-    Member worker(String name, int slots) {
+    public Member worker(String name, int slots) {
         return start(name, List.of("worker", "-b", bootstrap, "--worker-id", name, "--slots", String.valueOf(slots),
                 "--storage", dir.toString()));
     }
 
-    List<Member> members() {
+    /** Each service as a process of its own, named after it, all as {@code instance}; returns once all are ready. */
+    public Map<String, Member> startServices(Set<String> services, String instance, Duration ready) throws Exception {
+        Map<String, Member> started = new LinkedHashMap<>();
+        for (String service : services) {
+            started.put(service, services(service, service, instance));
+        }
+        awaitReady(started.values(), ready);
+        return started;
+    }
+
+    /** Every service (see {@link #startServices(Set, String, Duration)}). */
+    public Map<String, Member> startServices(String instance, Duration ready) throws Exception {
+        return startServices(Platform.SERVICES, instance, ready);
+    }
+
+    /** Workers {@code <prefix>1} to {@code <prefix><count>}; returns once all are ready. */
+    public List<Member> startWorkers(String prefix, int count, int slots, Duration ready) throws Exception {
+        List<Member> started = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            started.add(worker(prefix + i, slots));
+        }
+        awaitReady(started, ready);
+        return started;
+    }
+
+    private void awaitReady(Collection<Member> started, Duration timeout) throws Exception {
+        for (Member m : started) {
+            awaitOutput(m, "ready", timeout);
+        }
+    }
+
+    public List<Member> members() {
         return List.copyOf(members.values());
     }
 
-    Member member(String name) {
+    public Member member(String name) {
         return members.get(name);
     }
 
@@ -75,7 +116,7 @@ final class ProcessFleet implements AutoCloseable {
     }
 
     /** Starts the member again with the same arguments (a service keeps its instance id, so it fences its predecessor). */
-    void restart(Member m) {
+    public void restart(Member m) {
         if (m.isAlive()) {
             throw new IllegalStateException(m.name + " is still running");
         }
@@ -83,13 +124,13 @@ final class ProcessFleet implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no flush, no goodbye. */
-    void kill(Member m) throws InterruptedException {
+    public void kill(Member m) throws InterruptedException {
         m.process.destroyForcibly();
         m.process.waitFor();
     }
 
     /** SIGTERM, then waits for the process to finish its shutdown; fails if it takes longer than {@code timeout}. */
-    int terminate(Member m, Duration timeout) throws InterruptedException {
+    public int terminate(Member m, Duration timeout) throws InterruptedException {
         m.process.destroy();
         if (!m.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             m.process.destroyForcibly().waitFor();
@@ -98,12 +139,12 @@ final class ProcessFleet implements AutoCloseable {
         return m.process.exitValue();
     }
 
-    Path logOf(Member m) {
+    public Path logOf(Member m) {
         return dir.resolve(m.name + ".log");
     }
 
     /** Waits until the member's log shows {@code text} (services and workers print when they are ready). */
-    void awaitOutput(Member m, String text, Duration timeout) throws Exception {
+    public void awaitOutput(Member m, String text, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.exists(logOf(m)) && Files.readString(logOf(m)).contains(text)) {
@@ -121,7 +162,7 @@ final class ProcessFleet implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Tunelog.class.getName()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(m.args);
         try {
             m.process = new ProcessBuilder(command)

@@ -1,4 +1,4 @@
-package io.tunelog.cli;
+package io.tunelog.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

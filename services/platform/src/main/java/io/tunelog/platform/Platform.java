@@ -1,4 +1,4 @@
-package io.tunelog.cli;
+package io.tunelog.platform;
 
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
@@ -21,8 +21,8 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * Starts Tunelog's services and workers in this process; `run`, `services` and `worker` share it, and so do the
- * load tests.
+ * Starts Tunelog's services and workers in this process; the CLI's `run`, `services` and `worker` share it, and so
+ * do the load tests and the end-to-end tests (through {@code PlatformExtension}).
  */
 public final class Platform implements AutoCloseable {
     /** Every service's name, in start order. */
@@ -47,30 +47,44 @@ public final class Platform implements AutoCloseable {
     /**
      * @param storageRoots the storage roots the workers write checkpoints under (made if missing): the registry
      *                     removes deleted checkpoints there and nowhere else
+     * @throws IllegalArgumentException for a name that is no service, or storage roots that cannot be used
      */
     public Platform startServices(Set<String> names, String instance, List<Path> storageRoots) {
-        Map<String, Supplier<ServiceLogic>> catalog = ServiceCatalog.services(checkpointStores(storageRoots));
+        return startServices(names, instance, checkpointStores(storageRoots));
+    }
+
+    /**
+     * @param checkpointStores where the registry removes deleted checkpoints from
+     * @throws IllegalArgumentException for a name that is no service; nothing is started then
+     */
+    public Platform startServices(Set<String> names, String instance, CheckpointStores checkpointStores) {
+        Map<String, Supplier<ServiceLogic>> catalog = ServiceCatalog.services(checkpointStores);
         for (String name : names) {
-            Supplier<ServiceLogic> logic = catalog.get(name);
-            if (logic == null) {
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "unknown service " + name + "; known: " + SERVICES);
+            if (!catalog.containsKey(name)) {
+                throw new IllegalArgumentException("unknown service " + name + "; known: " + SERVICES);
             }
-            ServiceRunner runner = new ServiceRunner(clients, logic.get(), instance).start();
+        }
+        for (String name : names) {
+            ServiceRunner runner = new ServiceRunner(clients, catalog.get(name).get(), instance).start();
             services.add(runner);
             started.add(runner);
         }
         return this;
     }
 
-    /** The checkpoint stores over these storage roots, which are made if missing. */
-    static CheckpointStores checkpointStores(List<Path> storageRoots) {
+    /**
+     * The checkpoint stores over these storage roots, which are made if missing.
+     *
+     * @throws IllegalArgumentException naming the roots, when one cannot be made or used
+     */
+    public static CheckpointStores checkpointStores(List<Path> storageRoots) {
         try {
             for (Path root : storageRoots) {
                 Files.createDirectories(root);
             }
             return new CheckpointStores(List.of(new FileCheckpointStore(storageRoots)));
         } catch (IOException | IllegalArgumentException e) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "checkpoint storage " + storageRoots + ": " + e.getMessage());
+            throw new IllegalArgumentException("checkpoint storage " + storageRoots + ": " + e.getMessage(), e);
         }
     }
 
@@ -92,6 +106,12 @@ public final class Platform implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("service " + name + " was not started here"));
     }
 
+    /** A started worker, by id; for tests. */
+    public WorkerAgent worker(String workerId) {
+        return workers.stream().filter(w -> w.workerId().equals(workerId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("worker " + workerId + " was not started here"));
+    }
+
     /** Waits until every service has caught up with the log it owns. */
     public void awaitServicesReady(long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
@@ -103,7 +123,7 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    static String hostname() {
+    public static String hostname() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
