@@ -170,11 +170,12 @@ def main(argv):
         print("  rung %2d: %2d trials (%s); last trained epoch max %d, median %g; %d past the rung"
               % (rung, len(here), rules, max(last), median(last), sum(1 for x in last if x > rung)))
     past = [e for e in ended if e.last > e.rung]
-    print("  stopped trials that trained past their rung: %d of %d (%d epochs past in all)"
-          % (len(past), len(ended), sum(e.last - e.rung for e in past)))
+    max_t = int(asha.spec["scheduler"].get("maxT", 100))
+    print("  trials stopped at a rung below %d that trained past it: %d of %d (%d epochs past in all)"
+          % (max_t, len(past), sum(1 for e in ended if e.rung < max_t), sum(e.last - e.rung for e in past)))
     admit, decide, die, n = lags(asha, ended)
-    print("  rung stops, median of %d: rung epoch trained -> its report admitted %.0f ms -> STOP decided %.0f ms"
-          " -> last epoch ended %.0f ms" % (n, 1000 * admit, 1000 * decide, 1000 * die))
+    print("  rung stops, median of %d per hop: rung epoch ended -> its report admitted %.0f ms -> STOP decided"
+          " %.0f ms -> last epoch ended %.0f ms" % (n, 1000 * admit, 1000 * decide, 1000 * die))
 
     a, f = asha.epochs(), fifo.epochs()
     at_rung = a - sum(e.last - e.rung for e in past)
