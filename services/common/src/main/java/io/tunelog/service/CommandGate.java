@@ -164,13 +164,13 @@ final class CommandGate {
             return reject(record, experimentId, cmd.getTrialId(), "report body does not match attempt " + cmd.getAttempt());
         }
         if (report instanceof EventPayload.CheckpointRegistered checkpoint) {
-            Optional<String> problem = checkpointProblem(experimentId, cmd.getTrialId(), checkpoint);
+            Optional<String> problem = WorkerChecks.checkpointProblem(experimentId, cmd.getTrialId(), checkpoint);
             if (problem.isPresent()) {
                 return reject(record, experimentId, cmd.getTrialId(), problem.get());
             }
         }
         if (views.settled(experimentId) == null) {
-            Optional<String> holder = holderProblem(views.view(experimentId), cmd, report);
+            Optional<String> holder = WorkerChecks.holderProblem(views.view(experimentId), cmd, report);
             if (holder.isPresent()) {
                 return reject(record, experimentId, cmd.getTrialId(), holder.get());
             }
@@ -187,67 +187,7 @@ final class CommandGate {
     /** Whether the sender already holds the attempt, whose start was then sent twice: that attempt must go on. */
     private static boolean holds(Views views, WorkerReport cmd) {
         return views.settled(cmd.getExperimentId()) == null
-                && holder(views.view(cmd.getExperimentId()), cmd.getTrialId(), cmd.getAttempt()).filter(cmd.getWorkerId()::equals).isPresent();
-    }
-
-    /**
-     * Only the worker that started an attempt may report on it. An assignment can reach a second worker (the queue
-     * redelivers one whose first taker died before acknowledging it); that worker's start is refused as a duplicate,
-     * and this keeps its results out too. The log does not record which worker sent a report, so this is the gate's
-     * check alone, like the record key's.
-     */
-    private static Optional<String> holderProblem(ExperimentState view, WorkerReport cmd, EventPayload.AttemptReport report) {
-        if (report instanceof EventPayload.TrialStarted) {
-            return Optional.empty();
-        }
-        return holder(view, cmd.getTrialId(), report.attempt()).filter(holder -> !holder.equals(cmd.getWorkerId()))
-                .map(holder -> "worker " + cmd.getWorkerId() + " does not hold attempt " + report.attempt() + " of " + cmd.getTrialId()
-                        + "; worker " + holder + " started it");
-    }
-
-    /** The worker that started {@code attempt} of the trial, while that attempt runs. */
-    private static Optional<String> holder(ExperimentState view, String trialId, int attempt) {
-        TrialState trial = view.trial(trialId);
-        // Only a running attempt has a holder: the worker id of a queued one is its previous attempt's.
-        return trial != null && trial.status() == TrialStatus.RUNNING && trial.attempt() == attempt
-                ? Optional.ofNullable(trial.workerId()) : Optional.empty();
-    }
-
-    /**
-     * A worker names a checkpoint after its own attempt, {@code <trialId>/a<attempt>/<path in the attempt's directory>},
-     * and stores it at {@code .../<experimentId>/<that id>}. One that names another trial's or attempt's, or climbs out
-     * with {@code ..}, would have the registry serve, restore from or delete what is not its own. Checked here only, like
-     * the holder: the fold applies {@link Admission} to old logs too, and the decisions they hold must replay unchanged.
-     */
-    static Optional<String> checkpointProblem(String experimentId, String trialId, EventPayload.CheckpointRegistered checkpoint) {
-        String prefix = trialId + "/a" + checkpoint.attempt() + "/";
-        String id = checkpoint.checkpointId();
-        if (!id.startsWith(prefix) || id.length() == prefix.length()) {
-            return Optional.of("checkpoint id " + id + " is not a directory of attempt " + checkpoint.attempt() + " of " + trialId
-                    + ": it must be " + prefix + "<path>");
-        }
-        for (String segment : id.substring(prefix.length()).split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                return Optional.of("checkpoint id " + id + " has a '" + segment + "' segment; it must name a directory below " + prefix);
-            }
-        }
-        String path;
-        try {
-            path = new URI(checkpoint.uri()).getPath();
-        } catch (URISyntaxException e) {
-            return Optional.of("checkpoint uri " + checkpoint.uri() + " is not a URI: " + e.getMessage());
-        }
-        if (path == null || path.isEmpty()) {
-            return Optional.of("checkpoint uri " + checkpoint.uri() + " has no path");
-        }
-        // Decoded: %2e%2e is .. to the file system the registry reads.
-        if (List.of(path.split("/")).contains("..")) {
-            return Optional.of("checkpoint uri " + checkpoint.uri() + " has a '..' segment");
-        }
-        String expected = "/" + experimentId + "/" + id;
-        String written = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return written.endsWith(expected) ? Optional.empty()
-                : Optional.of("checkpoint uri " + checkpoint.uri() + " does not end with " + expected + ", its id's place");
+                && WorkerChecks.holder(views.view(cmd.getExperimentId()), cmd.getTrialId(), cmd.getAttempt()).filter(cmd.getWorkerId()::equals).isPresent();
     }
 
     /** What makes a report unique within its attempt; a resent report gets the same event id. */

@@ -1,9 +1,5 @@
 package io.tunelog.service;
 
-import io.tunelog.domain.decide.Decided;
-import io.tunelog.domain.decide.Decisions;
-import io.tunelog.domain.event.Event;
-import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import java.time.Clock;
@@ -23,10 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one read → fold → decide → append loop that every service runs. Each pass polls the log (and, for the gate,
@@ -37,6 +30,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link CatchUp}: partitions from assignment until caught up (high watermarks, snapshots);</li>
  *   <li>{@link ExperimentTracker}: the experiments folded from the owned partitions;</li>
  *   <li>{@link GateStage}: admission, leases and dead letters, for the gate only;</li>
+ *   <li>{@link DecideStage}: asking the decider and writing what it decides;</li>
  *   <li>{@link LoopTransaction}: begin, send, commit with offsets; fencing as one exception.</li>
  * </ul>
  *
@@ -48,15 +42,11 @@ import org.slf4j.LoggerFactory;
  * decisions are not read back.
  */
 public final class DecisionLoop implements Runnable, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(DecisionLoop.class);
-
     /** How long a vanished instance keeps its partitions before the group gives them to another. */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration CATCH_UP_POLL = Duration.ofMillis(20);
     private static final Duration METRICS_EVERY = Duration.ofSeconds(1);
-    /** Rounds of decisions about one experiment in one pass, at most: a decider that never settles is a bug, not a reason to stall. */
-    private static final int MAX_ROUNDS = 16;
 
     private final ServiceLogic logic;
     private final String instance;
@@ -70,11 +60,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final CatchUp catchUp;
     /** The gate's stage, for the gate only; made once the topics surely exist. */
     private GateStage gate;
+    private final DecideStage deciding;
     private Instant metricsAt = Instant.EPOCH;
-    /** For each experiment decided in this pass, when the newest event its decision was made on was written. */
-    private final List<Instant> decidedOn = new ArrayList<>();
-    /** The decided events of this pass with the state they were decided on, for their effects after the commit. */
-    private final List<Map.Entry<Event, ExperimentState>> decided = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
 
     /**
@@ -122,6 +109,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         this.txn = new LoopTransaction(clients.producer(name + "-" + instance, name + "-" + instance),
                 tracker.writesAhead() ? tracker::written : null);
         this.catchUp = new CatchUp(consumer, admin, snapshots, tracker, logic.gatesCommands());
+        this.deciding = new DecideStage(logic, instance, clock, tracker, catchUp, txn, metrics);
     }
 
     /** True once every assigned partition has caught up; for tests and health checks. */
@@ -188,11 +176,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
             gate.expireLeases(now, dirty::add);
         }
-        for (Tracked t : dirty) {
-            if (maySpeakFor(t)) {
-                decide(t);
-            }
-        }
+        dirty.forEach(deciding::decide);
         if (gate != null) {
             gate.answerHeld();
             Map<Integer, Long> reports = new HashMap<>();
@@ -217,19 +201,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         } else {
             txn.commit();
         }
-        afterCommit();
-    }
-
-    /**
-     * Whether the loop may decide for an experiment now: its partition has caught up, and either the loop folds what
-     * it writes as it writes it (then it decides once anything of the experiment has been read from the log, so that
-     * its decisions have a basis) or its last decisions about it have come back.
-     */
-    private boolean maySpeakFor(Tracked t) {
-        if (catchUp.isCatchingUp(t.partition)) {
-            return false;
-        }
-        return tracker.writesAhead() ? t.basis() != null : t.unechoed.isEmpty();
+        deciding.afterCommit();
     }
 
     /** Decides for everything folded in partitions that have just caught up. */
@@ -239,77 +211,11 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         }
         for (int partition : caughtUp) {
             tracker.caughtUp(partition);
-            for (Tracked t : tracker.experiments(partition)) {
-                if (maySpeakFor(t)) {
-                    decide(t);
-                }
-            }
+            tracker.experiments(partition).forEach(deciding::decide);
         }
         catchUp.dueSnapshots(clock.instant()).forEach(txn::send);
         txn.commit();
-        afterCommit();
-    }
-
-    /**
-     * Asks the decider about an experiment and writes what it decides. A loop that folds what it writes asks again
-     * until the decider has nothing more (a stop, then the queuing of the next attempt), each round one group of
-     * decisions whose basis counts the rounds before it; deciders return only what the state lacks, so that ends.
-     */
-    private void decide(Tracked t) {
-        for (int round = 0; round < MAX_ROUNDS; round++) {
-            if (!decideOnce(t) || !tracker.writesAhead()) {
-                return;
-            }
-        }
-        LOG.warn("{}: experiment {} still had decisions after {} rounds in one pass; the rest waits for its next event",
-                logic.service(), t.experimentId(), MAX_ROUNDS);
-    }
-
-    /** One round of {@link #decide}; whether it decided anything. */
-    private boolean decideOnce(Tracked t) {
-        List<Decided> decisions;
-        PartitionLedger ledger = tracker.partition(t.partition).ledger;
-        try {
-            decisions = logic.decider().decide(t.state);
-        } catch (RuntimeException e) {
-            // One experiment's state must not stop every other experiment of the partition: this one
-            // waits (it is retried on its next event) and the error is reported.
-            LOG.error("{}: cannot decide for experiment {} at offset {}", logic.service(), t.experimentId(), t.state.lastOffset(), e);
-            ledger.decided(t.experimentId(), t.state.status(), false, t.unechoed.isEmpty());
-            return false;
-        }
-        ledger.decided(t.experimentId(), t.state.status(), decisions.isEmpty(), t.unechoed.isEmpty());
-        if (decisions.isEmpty()) {
-            return false;
-        }
-        Integer ahead = tracker.writesAhead() ? t.unechoed.size() : null;
-        List<Event> events = Decisions.toEvents(t.state, logic.service(), instance, decisions, clock.instant(), t.basis(), ahead);
-        if (t.lastFoldedAt != null) {
-            decidedOn.add(t.lastFoldedAt);
-        }
-        for (Event e : events) {
-            txn.append(t, e);
-            for (ProducerRecord<String, byte[]> side : logic.sideOutputs(e, t.state)) {
-                txn.send(side);
-            }
-            if (tracker.writesAhead()) {
-                t.wroteAhead(e);
-            } else {
-                t.wrote(e);
-            }
-            decided.add(Map.entry(e, t.state));
-        }
-        return true;
-    }
-
-    /** Effects outside Kafka of what the pass committed, and its metrics. */
-    private void afterCommit() {
-        decided.forEach(d -> logic.afterCommit(d.getKey(), d.getValue()));
-        metrics.decisions.increment(decided.size());
-        decided.clear();
-        Instant now = clock.instant();
-        decidedOn.forEach(on -> metrics.decisionLatency.record(Duration.between(on, now)));
-        decidedOn.clear();
+        deciding.afterCommit();
     }
 
     /**

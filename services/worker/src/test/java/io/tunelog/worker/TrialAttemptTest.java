@@ -36,14 +36,14 @@ class TrialAttemptTest {
         Files.createSymbolicLink(dangling.resolve("later"), root.resolve("not-yet"));
         Files.writeString(root.resolve("notes.txt"), "a file");
 
-        assertThat(TrialAttempt.confine(root, root.resolve("checkpoint_1"))).as("links inside the attempt's directory are its own")
-                .isEqualTo(new TrialAttempt.Confined(null, 8));
-        assertThat(TrialAttempt.confine(root, root.resolve("latest")).problem()).isNull();
-        assertThat(TrialAttempt.confine(root, root).problem()).startsWith("is not inside");
-        assertThat(TrialAttempt.confine(root, outside).problem()).startsWith("is not inside");
-        assertThat(TrialAttempt.confine(root, root.resolve("gone")).problem()).isEqualTo("does not exist");
-        assertThat(TrialAttempt.confine(root, root.resolve("notes.txt")).problem()).isEqualTo("is not a directory");
-        assertThat(TrialAttempt.confine(root, dangling).problem()).startsWith("holds later, a symbolic link that leads nowhere");
+        assertThat(CheckpointConfinement.confine(root, root.resolve("checkpoint_1"))).as("links inside the attempt's directory are its own")
+                .isEqualTo(new CheckpointConfinement.Confined(null, 8));
+        assertThat(CheckpointConfinement.confine(root, root.resolve("latest")).problem()).isNull();
+        assertThat(CheckpointConfinement.confine(root, root).problem()).startsWith("is not inside");
+        assertThat(CheckpointConfinement.confine(root, outside).problem()).startsWith("is not inside");
+        assertThat(CheckpointConfinement.confine(root, root.resolve("gone")).problem()).isEqualTo("does not exist");
+        assertThat(CheckpointConfinement.confine(root, root.resolve("notes.txt")).problem()).isEqualTo("is not a directory");
+        assertThat(CheckpointConfinement.confine(root, dangling).problem()).startsWith("holds later, a symbolic link that leads nowhere");
     }
 
     @Test
@@ -52,7 +52,7 @@ class TrialAttemptTest {
         Path outside = Files.createDirectories(dir.resolve("outside/checkpoint_1"));
         Files.createSymbolicLink(root.resolve("run"), outside.getParent());
 
-        assertThat(TrialAttempt.confine(root, root.resolve("run/checkpoint_1")).problem())
+        assertThat(CheckpointConfinement.confine(root, root.resolve("run/checkpoint_1")).problem())
                 .isEqualTo("leads outside the attempt's checkpoint directory (TUNELOG_CHECKPOINT_DIR " + root
                         + ") through a symbolic link, to " + outside.toRealPath());
     }
