@@ -90,6 +90,10 @@ public final class LoadTest implements Callable<Integer> {
     Integer slots;
     @Option(names = "--concurrent", description = "the spec's budget.concurrent: trials created and not ended at once")
     Integer concurrent;
+    @Option(names = "--reports-in-flight", description = "the worker's window of reports not yet judged by the gate (default: "
+            + "10 per slot, at least 1,000: the one worker here stands for a fleet, and a window caps a worker's rate at the window "
+            + "÷ the time a report takes to be judged)")
+    Integer reportsInFlight;
     @Option(names = "--checkpoint-bytes", description = "a checkpoint of this size with every tenth result (0: none)")
     long checkpointBytes;
     @Option(names = "--kafka-records", description = "records ProducerPerformance sends (default: 500,000)")
@@ -102,7 +106,8 @@ public final class LoadTest implements Callable<Integer> {
     double kafkaHopSeconds = 15;
     @Option(names = "--no-kafka", description = "skip Kafka's own tools")
     boolean noKafka;
-    @Option(names = "--no-warm-up", description = "skip the warm-up experiment (one short trial per slot) run before the measured one")
+    @Option(names = "--no-warm-up", description = "skip the warm-up experiment run before the measured one (one trial per slot "
+            + "at the scenario's rate for 5 s, or one short trial per slot when it reports once)")
     boolean noWarmUp;
     @Option(names = "--bootstrap", description = "an external cluster's bootstrap servers; default: a local broker in this JVM")
     String bootstrap;
@@ -157,12 +162,15 @@ public final class LoadTest implements Callable<Integer> {
             try (Platform platform = new Platform(clients)) {
                 platform.ensureTopics(Topics.Layout.LOCAL).startServices(Platform.SERVICES, "load", List.of(storage));
                 platform.awaitServicesReady(60_000);
+                int window = reportsInFlight != null ? reportsInFlight : Math.max(WorkerAgent.Settings.DEFAULT_MAX_REPORTS_IN_FLIGHT, 10 * slots);
+                result.put("reportsInFlight", window);
                 platform.startWorker(new WorkerAgent.Settings("load-worker", "localhost", slots, storage,
-                        dir.resolve("logs"), null, WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES));
+                        dir.resolve("logs"), null, WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES).withMaxReportsInFlight(window));
                 if (!noWarmUp) {
                     // As Ray's tests run on a cluster that is up: the worker has joined the queue, and the JIT has
-                    // compiled the paths, before the measured experiment is submitted.
-                    new Run(slots, 0.05, 0, slots, 0).execute(clients);
+                    // compiled the paths, before the measured experiment is submitted. A short trial per slot left the
+                    // path of results cold: on two cores, compiling it took half a core during a 20 s measurement.
+                    new Run(slots, rate > 0 ? Math.min(5, seconds) : 0.05, rate, slots, 0).execute(clients);
                 }
                 run = new Run(trials, seconds, rate, concurrent, checkpointBytes);
                 run.execute(clients);

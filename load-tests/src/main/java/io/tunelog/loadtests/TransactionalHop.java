@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -88,7 +89,9 @@ final class TransactionalHop {
 
     /** The loop under test: poll, write what it got, commit it with the consumed offsets in one transaction. */
     private static void hop(KafkaClients clients, String in, String out, String suffix, AtomicBoolean running) {
-        try (KafkaConsumer<String, byte[]> consumer = clients.consumer("kafka-limits-hop", "kafka-limits-hop-" + suffix);
+        // With the records per pass our loops take, so that the yardstick is the same hop, only bare.
+        try (KafkaConsumer<String, byte[]> consumer = clients.consumer("kafka-limits-hop", "kafka-limits-hop-" + suffix,
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, KafkaClients.RECORDS_PER_PASS));
              KafkaProducer<String, byte[]> producer = clients.producer("kafka-limits-hop", "kafka-limits-hop-" + suffix)) {
             producer.initTransactions();
             consumer.subscribe(List.of(in));

@@ -100,7 +100,8 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         // rebalance, and one that never comes back releases them after the session timeout.
         this.consumer = clients.consumer(name + "-" + instance, name, Map.of(
                 ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, name + "-" + instance,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis()));
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis(),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, KafkaClients.RECORDS_PER_PASS));
         this.admin = clients.admin();
         // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
         this.metrics = new LoopMetrics(io.micrometer.core.instrument.Metrics.globalRegistry, logic.service(), instance, logic.gatesCommands());

@@ -24,10 +24,17 @@ public final class TrialState {
     private java.time.Instant firstStartedAt;
     private java.time.Instant startedAt;
     private final List<TrialDecision> decisions = new ArrayList<>();
+    /**
+     * The rungs its decisions recorded a score at, interned: a rule asks on every pass about every running trial, so
+     * the answer comes from a few references in one small array rather than the log's id set.
+     */
+    private final List<String> rungs = new ArrayList<>(4);
     private boolean resumeApproved;
     private Checkpoint exploitedCheckpoint;
     private int exploitedAtAttempt;
     private final List<Report> reports = new ArrayList<>();
+    /** The highest step among the reports up to each index: never decreasing, so it can be searched. */
+    private long[] highestStep = new long[8];
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private int liveCheckpoints;
 
@@ -57,9 +64,42 @@ public final class TrialState {
     public java.time.Instant startedAt() { return startedAt; }
     /** Every scheduler decision about this trial, in log order. */
     public List<TrialDecision> decisions() { return Collections.unmodifiableList(decisions); }
+
+    /** Whether a decision about this trial recorded its score at this rung (see {@code TrialDecision.rung}); fastest with an interned name. */
+    public boolean judgedAt(String rung) {
+        for (int i = 0; i < rungs.size(); i++) {
+            String r = rungs.get(i);
+            if (r == rung || r.equals(rung)) {
+                return true;
+            }
+        }
+        return false;
+    }
     /** Whether the trial is paused and the scheduler has approved its resumption. */
     public boolean resumeApproved() { return resumeApproved; }
     public List<Report> reports() { return Collections.unmodifiableList(reports); }
+
+    /**
+     * The index of the first report whose step is at least {@code step} (the number of reports if none is): every
+     * report before it has a lower step. O(log n), so a rule that only cares about reports from some step on need not
+     * walk the whole history.
+     */
+    public int firstReportFromStep(long step) {
+        int lo = 0;
+        int hi = reports.size();
+        if (hi == 0 || highestStep[hi - 1] < step) {
+            return hi; // the usual answer for a trial between milestones: none yet
+        }
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (highestStep[mid] >= step) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
     public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
 
     public boolean isCompleted() {
@@ -160,6 +200,11 @@ public final class TrialState {
     }
 
     void reported(Report report) {
+        int i = reports.size();
+        if (i == highestStep.length) {
+            highestStep = java.util.Arrays.copyOf(highestStep, 2 * i);
+        }
+        highestStep[i] = i == 0 ? report.step() : Math.max(highestStep[i - 1], report.step());
         reports.add(report);
     }
 
@@ -198,6 +243,9 @@ public final class TrialState {
      */
     void decided(TrialDecision decision) {
         decisions.add(decision);
+        if (decision.rung() != null && !judgedAt(decision.rung())) {
+            rungs.add(decision.rung().intern());
+        }
         boolean actionable = status == TrialStatus.RUNNING || status == TrialStatus.PAUSED;
         switch (decision.action()) {
             case STOP -> {

@@ -81,12 +81,21 @@ public final class Asha implements TrialRule {
         Settings settings = Settings.of(spec);
         List<Decided> decided = new ArrayList<>();
         Map<String, RungScores.Round> recordedNow = new HashMap<>();
+        Map<Integer, Rungs> rungs = new HashMap<>();
         for (TrialState trial : state.openTrials()) {
             if (trial.status() == TrialStatus.RUNNING && Progress.searched(spec, trial)) {
-                judge(state, settings, trial, recordedNow, decided);
+                judge(state, settings, rungs.computeIfAbsent(settings.bracketOf(spec, trial), b -> new Rungs(b, settings.milestones(b))),
+                        trial, recordedNow, decided);
             }
         }
         return decided;
+    }
+
+    /** A bracket's milestones and the names of their rungs, worked out once per decision rather than once per trial. */
+    private record Rungs(int bracket, List<Double> milestones, List<String> names) {
+        Rungs(int bracket, List<Double> milestones) {
+            this(bracket, milestones, milestones.stream().map(m -> ("asha/b" + bracket + "/r" + Progress.label(m)).intern()).toList());
+        }
     }
 
     /**
@@ -94,22 +103,31 @@ public final class Asha implements TrialRule {
      * Scores recorded earlier in the same round count, as they would have in Ray, through
      * {@code recordedNow}; within a round, trials are taken in creation order.
      */
-    private static void judge(ExperimentState state, Settings settings, TrialState trial, Map<String, RungScores.Round> recordedNow,
-                              List<Decided> decided) {
+    private static void judge(ExperimentState state, Settings settings, Rungs rungs, TrialState trial,
+                              Map<String, RungScores.Round> recordedNow, List<Decided> decided) {
         Progress progress = settings.progress();
-        int bracket = settings.bracketOf(state.spec(), trial);
-        List<Double> milestones = settings.milestones(bracket);
+        List<Double> milestones = rungs.milestones();
         // A report can lead to a decision only if it reached maxT or a rung the trial was not judged at before this
-        // call; every other report is passed over below anyway. Checking the time alone first keeps a decision's cost
-        // near one comparison per report, however long the trial's history (it is asked on every pass of the loop).
-        boolean[] judged = new boolean[milestones.size()];
+        // call; every other report is passed over below anyway. Every report below the lowest such rung is one of those,
+        // and when the time is the step the trial finds the first report past it without walking its history: a
+        // decision's cost stays flat however long the trial ran (it is asked on every pass of the loop).
+        // Rungs are judged lowest first, so the lowest open one is usually found after a few lookups; whether a higher
+        // rung was judged is asked only of a report that reached it.
+        Boolean[] judged = new Boolean[milestones.size()];
+        double lowestOpen = settings.maxT();
         for (int i = 0; i < judged.length; i++) {
-            judged[i] = state.hasDecided(trial.trialId() + "/asha/b" + bracket + "/r" + Progress.label(milestones.get(i)));
+            judged[i] = trial.judgedAt(rungs.names().get(i));
+            if (!judged[i]) {
+                lowestOpen = Math.min(lowestOpen, milestones.get(i));
+                break;
+            }
         }
+        List<Report> reports = trial.reports();
+        int from = progress.timeAttr().equals(Progress.STEP) ? trial.firstReportFromStep((long) StrictMath.ceil(lowestOpen)) : 0;
         List<String> judgedNow = new ArrayList<>();
-        for (Report report : trial.reports()) {
+        for (Report report : reports.subList(from, reports.size())) {
             double time = progress.time(report);
-            if (Double.isNaN(time) || (time < settings.maxT() && isJudged(judged, highestBelow(milestones, time)))) {
+            if (Double.isNaN(time) || (time < settings.maxT() && (time < lowestOpen || isJudged(trial, rungs, judged, highestBelow(milestones, time))))) {
                 continue;
             }
             double score = progress.score(report);
@@ -127,9 +145,9 @@ public final class Asha implements TrialRule {
                 continue;
             }
             double milestone = milestones.get(rung);
-            String rungName = "asha/b" + bracket + "/r" + Progress.label(milestone);
+            String rungName = rungs.names().get(rung);
             String eventId = trial.trialId() + "/" + rungName;
-            if (state.hasDecided(eventId) || judgedNow.contains(eventId)) {
+            if (isJudged(trial, rungs, judged, rung) || judgedNow.contains(eventId)) {
                 continue;
             }
             judgedNow.add(eventId);
@@ -169,7 +187,7 @@ public final class Asha implements TrialRule {
         double latest = settings.progress().latest(trial);
         for (double milestone : settings.milestones(bracket)) {
             if (milestone > latest && milestone < settings.maxT()
-                    && !state.hasDecided(trial.trialId() + "/asha/b" + bracket + "/r" + Progress.label(milestone))) {
+                    && !trial.judgedAt("asha/b" + bracket + "/r" + Progress.label(milestone))) {
                 return OptionalDouble.of(milestone);
             }
         }
@@ -181,9 +199,15 @@ public final class Asha implements TrialRule {
         return Settings.of(spec).progress().timeAttrOrNull();
     }
 
-    /** Whether the trial was judged at this rung before this call; no rung (-1) needs no judging. */
-    private static boolean isJudged(boolean[] judged, int rung) {
-        return rung < 0 || judged[rung];
+    /** Whether the trial was judged at this rung before this call (asked once, then remembered); no rung (-1) needs no judging. */
+    private static boolean isJudged(TrialState trial, Rungs rungs, Boolean[] judged, int rung) {
+        if (rung < 0) {
+            return true;
+        }
+        if (judged[rung] == null) {
+            judged[rung] = trial.judgedAt(rungs.names().get(rung));
+        }
+        return judged[rung];
     }
 
     /** The index of the highest milestone at or below {@code time}, or -1. */
