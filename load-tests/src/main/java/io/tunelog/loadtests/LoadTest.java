@@ -56,8 +56,8 @@ public final class LoadTest implements Callable<Integer> {
         bookkeeping_quick(10_000, 0.1, 0, 16, 32),
         /** Ray's single-node result throughput test: 96 trials × 50 results/s for 100 s; Ray's bar 120 s. */
         throughput(96, 100, 50, 96, 96),
-        /** 20,000 results/s offered, about twice what the platform takes on two cores, to find the rate it sustains. */
-        max_throughput(400, 20, 50, 400, 400),
+        /** 60,000 results/s offered, about twice what the platform takes on two cores, to find the rate it sustains. */
+        max_throughput(400, 20, 150, 400, 400),
         /** Decision latency at 1,000 results/s. */
         latency_1k(100, 30, 10, 100, 100),
         /** Decision latency at 10,000 results/s. */
@@ -109,6 +109,8 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--no-warm-up", description = "skip the warm-up experiment run before the measured one (one trial per slot "
             + "at the scenario's rate for 5 s, or one short trial per slot when it reports once)")
     boolean noWarmUp;
+    @Option(names = "--no-hold", description = "trials are not held at ASHA's rungs until the decision arrives (trial.holdAtMilestones: false)")
+    boolean noHold;
     @Option(names = "--bootstrap", description = "an external cluster's bootstrap servers; default: a local broker in this JVM")
     String bootstrap;
     @Option(names = "--report", description = "the JSON report (default: load-tests/target/load-<scenario>.json)")
@@ -135,6 +137,7 @@ public final class LoadTest implements Callable<Integer> {
         result.put("slots", slots);
         result.put("concurrent", concurrent);
         result.put("checkpointBytes", checkpointBytes);
+        result.put("heldAtRungs", !noHold);
         LocalBroker broker = bootstrap == null ? LocalBroker.start(dir.resolve("broker"), 0) : null;
         Run run;
         String servers = broker != null ? broker.bootstrapServers() : bootstrap;
@@ -170,9 +173,9 @@ public final class LoadTest implements Callable<Integer> {
                     // As Ray's tests run on a cluster that is up: the worker has joined the queue, and the JIT has
                     // compiled the paths, before the measured experiment is submitted. A short trial per slot left the
                     // path of results cold: on two cores, compiling it took half a core during a 20 s measurement.
-                    new Run(slots, rate > 0 ? Math.min(5, seconds) : 0.05, rate, slots, 0).execute(clients);
+                    new Run(slots, rate > 0 ? Math.min(5, seconds) : 0.05, rate, slots, 0, !noHold).execute(clients);
                 }
-                run = new Run(trials, seconds, rate, concurrent, checkpointBytes);
+                run = new Run(trials, seconds, rate, concurrent, checkpointBytes, !noHold);
                 run.execute(clients);
                 KafkaLimits.Measured limits = new KafkaLimits.Measured(produce, e2e, hopFlatOut, hopAtRate);
                 run.print(limits, slots);
@@ -215,6 +218,8 @@ public final class LoadTest implements Callable<Integer> {
         final double rate;
         final int concurrent;
         final long checkpointBytes;
+        /** Whether trials are held at the rungs ASHA judges until the decision arrives. */
+        final boolean hold;
         final long steps;
         final String experimentId = "load-" + System.nanoTime();
         /** When each TrialReported was read back from the log (System.nanoTime). */
@@ -233,12 +238,13 @@ public final class LoadTest implements Callable<Integer> {
         double wallSeconds;
         Instant submittedAt;
 
-        Run(int trials, double seconds, double rate, int concurrent, long checkpointBytes) {
+        Run(int trials, double seconds, double rate, int concurrent, long checkpointBytes, boolean hold) {
             this.trials = trials;
             this.seconds = seconds;
             this.rate = rate;
             this.concurrent = concurrent;
             this.checkpointBytes = checkpointBytes;
+            this.hold = hold;
             this.steps = rate <= 0 ? 1 : Math.max(1, Math.round(seconds * rate));
             this.state = new ExperimentState(experimentId);
         }
@@ -254,8 +260,8 @@ public final class LoadTest implements Callable<Integer> {
                       checkpointBytes: {choice: [%d]}
                       checkpointEvery: {choice: [10]}
                     scheduler: {type: asha, maxT: %d, gracePeriod: 1, reductionFactor: 2}
-                    trial: {trainable: %s}
-                    """.formatted(trials, concurrent, seconds, rate, checkpointBytes, steps + 1, SimulatedTrainable.class.getName());
+                    trial: {trainable: %s, holdAtMilestones: %s}
+                    """.formatted(trials, concurrent, seconds, rate, checkpointBytes, steps + 1, SimulatedTrainable.class.getName(), hold);
         }
 
         void execute(KafkaClients clients) throws Exception {

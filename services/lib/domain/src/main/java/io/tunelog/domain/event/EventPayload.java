@@ -1,0 +1,113 @@
+package io.tunelog.domain.event;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What happened, one record per kind of fact in the log. Field meanings match the Avro schema in
+ * {@code schemas/src/main/avro/tunelog.avdl}; the codec in services/lib/common converts between them.
+ */
+public sealed interface EventPayload {
+
+    /** Payloads that come from outside (producers, workers) and are admitted by the gate. */
+    sealed interface Command extends EventPayload {}
+
+    /** Payloads that a service decided from the folded log; the audit recomputes these. */
+    sealed interface Decision extends EventPayload {}
+
+    /** Payloads a worker reports about one attempt of one trial. */
+    sealed interface AttemptReport extends Command {
+        int attempt();
+    }
+
+    record ExperimentSubmitted(String name, String specJson, long seed, String submittedBy) implements Command {}
+
+    record ExperimentCancelled(String reason, String cancelledBy) implements Command {}
+
+    record ExperimentCompleted(String reason, String bestTrialId, Double bestMetric) implements Decision {}
+
+    record TrialCreated(Map<String, Object> config, String origin, int index) implements Decision {
+        public TrialCreated {
+            config = Map.copyOf(config);
+        }
+    }
+
+    record TrialQueued(int attempt, String restoreFromCheckpointId, String restoreFromUri) implements Decision {}
+
+    record TrialStarted(int attempt, String workerId, String host, String slurmJobId) implements AttemptReport {}
+
+    /** @param heldMs how long the worker held the trial after its previous report, waiting for a decision; null if not held */
+    record TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs, Long heldMs) implements AttemptReport {
+        public TrialReported {
+            metrics = Map.copyOf(metrics);
+        }
+
+        public TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs) {
+            this(attempt, step, metrics, workerTimeMs, null);
+        }
+    }
+
+    record CheckpointRegistered(int attempt, String checkpointId, long step, String uri, long sizeBytes,
+                                Map<String, Double> metrics) implements AttemptReport {
+        public CheckpointRegistered {
+            metrics = Map.copyOf(metrics);
+        }
+    }
+
+    record CheckpointDeleted(String checkpointId, String reason) implements Decision {}
+
+    enum Action { CONTINUE, STOP, PAUSE }
+
+    /**
+     * A scheduler's verdict on one attempt. {@code rule} names the rule that fired and {@code inputs} the
+     * numbers it used, so a reader of the log sees why. When {@code rung} is set, the decision records the
+     * trial's {@code inputs.score} at that rung, where later decisions compare against it.
+     */
+    record TrialDecision(int attempt, Action action, String rule, String reason, String rung,
+                         Map<String, Double> inputs) implements Decision {
+        public static final String SCORE = "score";
+
+        public TrialDecision {
+            inputs = Map.copyOf(inputs);
+            if (rung != null && !inputs.containsKey(SCORE)) {
+                throw new IllegalArgumentException("a decision at rung " + rung + " must record inputs." + SCORE);
+            }
+        }
+
+        /** A decision that records nothing at a rung. */
+        public TrialDecision(int attempt, Action action, String rule, String reason, Map<String, Double> inputs) {
+            this(attempt, action, rule, reason, null, inputs);
+        }
+    }
+
+    /**
+     * Population-based training: the trial, paused by the decision logged just before, resumes from
+     * {@code donorTrialId}'s checkpoint with {@code config} (the donor's configuration, explored).
+     */
+    record TrialExploited(int attempt, String donorTrialId, String checkpointId, Map<String, Object> config)
+            implements Decision {
+        public TrialExploited {
+            config = Map.copyOf(config);
+        }
+    }
+
+    record TrialCompleted(int attempt, Map<String, Double> metrics) implements AttemptReport {
+        public TrialCompleted {
+            metrics = Map.copyOf(metrics);
+        }
+    }
+
+    /** {@code preempted}: the worker gave the attempt up, not the trial; a retry then does not use up {@code maxFailures}. */
+    record TrialFailed(int attempt, String error, boolean retryable, boolean preempted) implements AttemptReport {
+        public TrialFailed(int attempt, String error, boolean retryable) {
+            this(attempt, error, retryable, false);
+        }
+    }
+
+    /** Every payload kind, for exhaustive tests and documentation. */
+    List<Class<? extends EventPayload>> KINDS = List.of(
+            ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
+            TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
+            CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
+            TrialCompleted.class, TrialFailed.class, TrialExploited.class);
+}
