@@ -2,16 +2,22 @@ package io.tunelog.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tunelog.codec.EventCodec;
+import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A log written by the first schema version must replay and audit with every later build. */
+/** Logs written by released schema versions must replay and audit with every later build. */
 class FixtureLogTest {
     static final Path V1 = Path.of("src/test/resources/fixtures/fixture-v1.avro");
+    /** Written by the one-hop loop: the scheduler's decisions name its own events past their basis. */
+    static final Path V5 = Path.of("src/test/resources/fixtures/fixture-v5.avro");
 
     @Test
     void shouldReplayTheFirstSchemaVersionsLogWithTodaysSchemas() {
@@ -36,6 +42,44 @@ class FixtureLogTest {
     void shouldVerifyDecisionsLoggedFarAfterTheirBasisInASecondPass() {
         // A window of one event: every decision arrives after the fold passed its basis.
         assertFullyVerified(new Audit(ServiceCatalog.deciders(), 1).run(ExperimentLog.fromFile(V1)));
+    }
+
+    @Test
+    void shouldReplayALogOfTheOneHopLoopWithHeldTrials() {
+        ExperimentState state = Replay.state(ExperimentLog.fromFile(V5));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        assertThat(state.trials()).hasSize(8).allSatisfy(t -> assertThat(t.status()).isEqualTo(TrialStatus.STOPPED));
+        assertThat(state.trials().stream().filter(t -> t.attempt() == 2).count()).as("trials resumed after a failure").isPositive();
+        List<Event> events = events(V5);
+        assertThat(events).as("decisions that saw the scheduler's own events past their basis")
+                .anySatisfy(e -> assertThat(e.basisAhead()).isNotNull().isPositive());
+        assertThat(events).as("reports of trials held at a rung")
+                .anySatisfy(e -> assertThat(e.payload()).isInstanceOfSatisfying(EventPayload.TrialReported.class,
+                        r -> assertThat(r.heldMs()).isNotNull()));
+    }
+
+    @Test
+    void shouldAuditALogOfTheOneHopLoopInBothPasses() {
+        Map<String, Long> decisions = Map.of("TrialCreated", 8L, "TrialQueued", 10L, "TrialDecision", 22L,
+                "CheckpointDeleted", 55L, "ExperimentCompleted", 1L);
+        for (Audit audit : List.of(Audit.withAllServices(), new Audit(ServiceCatalog.deciders(), 1))) {
+            AuditReport report = audit.run(ExperimentLog.fromFile(V5));
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.events()).isEqualTo(236);
+            assertThat(report.decisionsVerified()).isEqualTo(decisions);
+        }
+    }
+
+    private static List<Event> events(Path archive) {
+        return ExperimentLog.fromFile(archive).records().stream().map(r -> {
+            try {
+                return EventCodec.decode(ExperimentLog.bytes(r.getValue()));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
     }
 
     private static void assertFullyVerified(AuditReport report) {

@@ -72,6 +72,30 @@ class TamperTest {
     }
 
     @Test
+    void shouldCatchADecisionThatClaimsToHaveSeenFewerOfItsWritersEventsAhead() {
+        // A log of the one-hop loop: the scheduler's decisions count its own events past the basis that they saw.
+        ExperimentLog oneHop = ExperimentLog.fromFile(FixtureLogTest.V5);
+        List<LogRecord> records = new ArrayList<>(oneHop.records());
+        int i = 0;
+        while (decode(records.get(i)).basisAhead() == null || decode(records.get(i)).basisAhead() == 0) {
+            i++;
+        }
+        Event decision = decode(records.get(i));
+        Event forged = new Event(decision.eventId(), decision.experimentId(), decision.trialId(), decision.sequence(),
+                decision.timestamp(), decision.source(), decision.basis(), decision.basisAhead() - 1, decision.payload());
+        LogRecord r = records.get(i);
+        byte[] value = EventCodec.encode(forged);
+        Map<String, ByteBuffer> headers = new HashMap<>(r.getHeaders());
+        headers.put(Integrity.HASH, ByteBuffer.wrap(Integrity.hash(value)));
+        records.set(i, new LogRecord(r.getOffset(), r.getTimestamp(), r.getKey(), ByteBuffer.wrap(value), headers));
+
+        AuditReport result = audit.run(new ExperimentLog(oneHop.experimentId(), records));
+
+        assertThat(result.passed()).isFalse();
+        assertThat(result.failures()).anySatisfy(f -> assertThat(f.eventId()).isEqualTo(decision.eventId()));
+    }
+
+    @Test
     void shouldCatchAReorderedPairOfEvents() {
         // Two consecutive reports of one trial: each keeps its own offset slot, so only the order changes.
         int i = indexOf(e -> e.payload() instanceof EventPayload.TrialReported r && r.step() == 2);
@@ -124,8 +148,12 @@ class TamperTest {
     }
 
     private Event event(int i) {
+        return decode(original.records().get(i));
+    }
+
+    private static Event decode(LogRecord r) {
         try {
-            return EventCodec.decode(ExperimentLog.bytes(original.records().get(i).getValue()));
+            return EventCodec.decode(ExperimentLog.bytes(r.getValue()));
         } catch (Exception e) {
             throw new AssertionError(e);
         }
