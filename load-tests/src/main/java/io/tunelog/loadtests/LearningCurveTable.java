@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.examples.xgboost.DigitsTrainable;
-import io.tunelog.worker.TrialContext;
+import io.tunelog.trial.TrialContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

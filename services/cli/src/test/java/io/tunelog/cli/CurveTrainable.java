@@ -1,7 +1,7 @@
 package io.tunelog.cli;
 
-import io.tunelog.worker.Trainable;
-import io.tunelog.worker.TrialContext;
+import io.tunelog.trial.Trainable;
+import io.tunelog.trial.TrialContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.tunelog.examples;
 
-import io.tunelog.worker.TrialContext;
-import io.tunelog.worker.TrialStopped;
+import io.tunelog.trial.TrialContext;
+import io.tunelog.trial.TrialStopped;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

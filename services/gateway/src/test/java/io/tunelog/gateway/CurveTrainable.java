@@ -1,7 +1,7 @@
 package io.tunelog.gateway;
 
-import io.tunelog.worker.Trainable;
-import io.tunelog.worker.TrialContext;
+import io.tunelog.trial.Trainable;
+import io.tunelog.trial.TrialContext;
 import java.util.Map;
 
 /**

@@ -1,5 +1,7 @@
 package io.tunelog.worker;
 
+import io.tunelog.trial.Trainable;
+import io.tunelog.trial.TrialContext;
 import java.util.Map;
 
 /** A JVM trainable that reports one step and ends. */

@@ -1,5 +1,7 @@
 package io.tunelog.worker;
 
+import io.tunelog.trial.Trainable;
+import io.tunelog.trial.TrialContext;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 

@@ -1,6 +1,6 @@
 package io.tunelog.examples.xgboost;
 
-import io.tunelog.examples.ProcessTrialContext;
+import io.tunelog.trial.ProcessTrialContext;
 
 /**
  * {@link DigitsTrainable} as a worker's child process (run by {@code services/examples/bin/xgboost-digits}):

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tunelog.examples.RecordingContext;
-import io.tunelog.worker.TrialStopped;
+import io.tunelog.trial.TrialStopped;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

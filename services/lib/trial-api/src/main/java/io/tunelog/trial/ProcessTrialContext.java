@@ -1,10 +1,8 @@
-package io.tunelog.examples;
+package io.tunelog.trial;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tunelog.worker.Trainable;
-import io.tunelog.worker.TrialContext;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;

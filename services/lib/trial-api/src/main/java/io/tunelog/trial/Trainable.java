@@ -1,4 +1,4 @@
-package io.tunelog.worker;
+package io.tunelog.trial;
 
 /**
  * A trial that runs inside the worker's JVM. The worker calls {@link #train} once per attempt, on a

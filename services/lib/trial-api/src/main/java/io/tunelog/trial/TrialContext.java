@@ -1,4 +1,4 @@
-package io.tunelog.worker;
+package io.tunelog.trial;
 
 import java.nio.file.Path;
 import java.util.Map;

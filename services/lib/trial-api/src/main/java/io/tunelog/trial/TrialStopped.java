@@ -1,4 +1,4 @@
-package io.tunelog.worker;
+package io.tunelog.trial;
 
 /** Thrown into a trainable when its trial was stopped; the worker ends the attempt quietly. */
 public final class TrialStopped extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.tunelog.examples;
+package io.tunelog.trial;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
