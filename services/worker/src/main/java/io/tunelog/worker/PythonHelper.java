@@ -6,6 +6,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
 
 /**
  * Where the {@code tunelog} Python package is, which a worker puts first on every process trial's {@code PYTHONPATH}
@@ -73,9 +76,26 @@ public record PythonHelper(Path dir, String missing) {
         return existing == null || existing.isEmpty() ? dir.toString() : dir + File.pathSeparator + existing;
     }
 
-    /** What the worker says about it, once, when it starts. */
+    /** What the worker says about it when it starts. */
     public String describe() {
         return dir != null ? "Python trials get the tunelog helper from " + dir + " (first on PYTHONPATH)"
                 : "Python trials run without the tunelog helper on PYTHONPATH: " + missing;
+    }
+
+    /** What has been said in this process: `tunelog run` starts a worker per slot, and one line is enough. */
+    private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Says {@link #describe()} once per process: a warning when there is no helper (it explains a trial failing on
+     * "No module named 'tunelog'", and `tunelog run` shows warnings only), else a line of information.
+     */
+    void sayOnce(Logger log) {
+        if (SAID.add(describe())) {
+            if (dir == null) {
+                log.warn(describe());
+            } else {
+                log.info(describe());
+            }
+        }
     }
 }

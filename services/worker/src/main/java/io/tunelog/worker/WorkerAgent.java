@@ -190,8 +190,7 @@ public final class WorkerAgent implements AutoCloseable {
     }
 
     public WorkerAgent start() {
-        // Once per worker, not per trial: a trial failing on "No module named 'tunelog'" is explained here.
-        LOG.info("{}: {}", settings.workerId(), settings.pythonHelper().describe());
+        settings.pythonHelper().sayOnce(LOG);
         try (Admin admin = clients.admin()) {
             // A worker may start before the services have created the topics: wait for them.
             Topics.await(admin, List.of(Topics.ASSIGNMENTS, Topics.CONTROL, Topics.REPORTS, Topics.HEARTBEATS), Duration.ofSeconds(120));
