@@ -2,6 +2,7 @@ package io.tunelog.cli;
 
 import io.tunelog.health.HealthServer;
 import io.tunelog.platform.Platform;
+import io.tunelog.worker.PythonHelper;
 import io.tunelog.worker.TrialPolicy;
 import io.tunelog.worker.WorkerAgent;
 import java.nio.file.Path;
@@ -59,6 +60,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Run only JVM trainables of this class; repeatable. Either allow-list, once given, refuses what it does not name")
     List<String> allowTrainables = new ArrayList<>();
 
+    @Option(names = "--python-helper", paramLabel = "DIR",
+            description = "The directory holding the tunelog Python package, put first on every process trial's PYTHONPATH "
+                    + "(default: $" + PythonHelper.VARIABLE + ", else the checkout's python/ that bin/tunelog names)")
+    Path pythonHelper;
+
     @Override
     public Integer call() throws Exception {
         if (slots < 1) {
@@ -76,6 +82,14 @@ final class WorkerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, e.getMessage());
         }
+        PythonHelper helper = PythonHelper.fromProcess();
+        if (pythonHelper != null) {
+            // Named on the command line, so a wrong one is the user's mistake to hear about, not a line in the log.
+            helper = PythonHelper.at(pythonHelper, "--python-helper");
+            if (helper.dir() == null) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, helper.missing());
+            }
+        }
         health.check();
         var clients = kafka.requiredClients();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
@@ -83,7 +97,8 @@ final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
-                    .withMaxOutputBytes(maxOutputBytes).withPolicy(policy).withMaxReportsInFlight(maxReportsInFlight));
+                    .withMaxOutputBytes(maxOutputBytes).withPolicy(policy).withMaxReportsInFlight(maxReportsInFlight)
+                    .withPythonHelper(helper));
             // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
             try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
                 platform.startWorker(agent);

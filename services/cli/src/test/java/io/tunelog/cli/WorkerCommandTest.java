@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tunelog.worker.WorkerAgent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class WorkerCommandTest {
@@ -62,5 +64,15 @@ class WorkerCommandTest {
 
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
         assertThat(err.toString()).contains("--trial-env KAFKA_SASL_JAAS_CONFIG: the worker never passes KAFKA_* variables to a trial");
+    }
+
+    @Test
+    void shouldRefuseAPythonHelperDirectoryWithoutTheTunelogPackageInOneLine(@TempDir Path dir) {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--python-helper", dir.toString(), "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString().strip()).isEqualTo("tunelog: --python-helper " + dir + " holds no tunelog package (no tunelog/__init__.py there)");
     }
 }

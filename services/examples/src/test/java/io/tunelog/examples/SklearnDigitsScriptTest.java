@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunelog.worker.PythonHelper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** python/sklearn_digits.py run as a real child process of /usr/bin/python3, as a worker runs it. */
+/** python/sklearn_digits.py run as a real child process of /usr/bin/python3, as a worker runs it: the helper on its PYTHONPATH. */
 class SklearnDigitsScriptTest {
     private static final String PYTHON = "/usr/bin/python3";
     /** Tests run in the module directory (services/examples). */
@@ -40,7 +41,8 @@ class SklearnDigitsScriptTest {
 
     /** Runs the script with the configuration in TUNELOG_CONFIG or, {@code inFile}, only in TUNELOG_CONFIG_FILE (as a large one comes). */
     private static List<JsonNode> run(String config, boolean inFile, Path checkpoints, Path restoreFrom, Path logs) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of("TUNELOG_CHECKPOINT_DIR", checkpoints.toString()));
+        Map<String, String> env = new HashMap<>(Map.of("TUNELOG_CHECKPOINT_DIR", checkpoints.toString(),
+                "PYTHONPATH", PythonHelper.fromProcess().pythonPath(null)));
         if (inFile) {
             Files.createDirectories(logs);
             env.put("TUNELOG_CONFIG_FILE", Files.writeString(logs.resolve("config.json"), config).toString());

@@ -73,6 +73,7 @@ final class TrialAttempt {
     private final ScheduledExecutorService timers;
     private final String workerId;
     private final TrialPolicy policy;
+    private final PythonHelper pythonHelper;
     private final Hold hold;
     private final Map<String, Object> config;
     private volatile String stopReason;
@@ -93,7 +94,7 @@ final class TrialAttempt {
     private Map<String, Double> lastMetrics = Map.of();
 
     TrialAttempt(Assignment assignment, Reporter reporter, Hold hold, Path checkpointDir, Path logDir, long maxOutputBytes,
-                 ScheduledExecutorService timers, String workerId, TrialPolicy policy) {
+                 ScheduledExecutorService timers, String workerId, TrialPolicy policy, PythonHelper pythonHelper) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
@@ -102,6 +103,7 @@ final class TrialAttempt {
         this.timers = timers;
         this.workerId = workerId;
         this.policy = policy;
+        this.pythonHelper = pythonHelper;
         this.hold = hold;
         this.config = new TreeMap<>(assignment.getConfig());
     }
@@ -294,6 +296,11 @@ final class TrialAttempt {
         Map<String, String> allowed = policy.trialEnvironment(Map.copyOf(env));
         env.clear();
         env.putAll(allowed);
+        // First, so that `import tunelog` finds the worker's own copy of the helper before any other installed.
+        String pythonPath = pythonHelper.pythonPath(allowed.get("PYTHONPATH"));
+        if (pythonPath != null) {
+            env.put("PYTHONPATH", pythonPath);
+        }
         env.put("TUNELOG_CONFIG_FILE", configFile.toString());
         // Escaping only lengthens it: a configuration already too long as written is not escaped.
         String asciiJson = configJson.length() <= MAX_CONFIG_IN_ENVIRONMENT ? ASCII_JSON.writeValueAsString(config) : null;

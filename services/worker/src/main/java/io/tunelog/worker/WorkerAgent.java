@@ -68,10 +68,11 @@ public final class WorkerAgent implements AutoCloseable {
     /**
      * Where a worker keeps files, and what it is. {@code maxOutputBytes} caps what one attempt may write to stdout:
      * past it the worker ends the trial and reports it failed, and the trial's {@code stdout.log} never grows past it.
-     * {@code policy} says what the worker runs and what of its environment a trial gets.
+     * {@code policy} says what the worker runs and what of its environment a trial gets; {@code pythonHelper} is the
+     * {@code tunelog} Python package it puts first on a process trial's {@code PYTHONPATH}, if any.
      */
     public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
-                           long maxOutputBytes, TrialPolicy policy, int maxReportsInFlight) {
+                           long maxOutputBytes, TrialPolicy policy, int maxReportsInFlight, PythonHelper pythonHelper) {
         /** 64 MiB: far more than reports and progress lines need, little enough that a looping print cannot fill a disk. */
         public static final long DEFAULT_MAX_OUTPUT_BYTES = 64L * 1024 * 1024;
         /**
@@ -91,6 +92,15 @@ public final class WorkerAgent implements AutoCloseable {
             if (maxReportsInFlight < 1) {
                 throw new IllegalArgumentException("maxReportsInFlight must be positive, found " + maxReportsInFlight);
             }
+            if (pythonHelper == null) {
+                throw new IllegalArgumentException("pythonHelper must be given; PythonHelper.none(why) for none");
+            }
+        }
+
+        public Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
+                        long maxOutputBytes, TrialPolicy policy, int maxReportsInFlight) {
+            this(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
+                    PythonHelper.none("none was given to this worker"));
         }
 
         public Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
@@ -105,15 +115,19 @@ public final class WorkerAgent implements AutoCloseable {
         }
 
         public Settings withMaxOutputBytes(long bytes) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy, maxReportsInFlight);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy, maxReportsInFlight, pythonHelper);
         }
 
         public Settings withPolicy(TrialPolicy trialPolicy) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy, maxReportsInFlight);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy, maxReportsInFlight, pythonHelper);
+        }
+
+        public Settings withPythonHelper(PythonHelper helper) {
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight, helper);
         }
 
         public Settings withMaxReportsInFlight(int reports) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, reports);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, reports, pythonHelper);
         }
     }
 
@@ -176,6 +190,7 @@ public final class WorkerAgent implements AutoCloseable {
     }
 
     public WorkerAgent start() {
+        settings.pythonHelper().sayOnce(LOG);
         try (Admin admin = clients.admin()) {
             // A worker may start before the services have created the topics: wait for them.
             Topics.await(admin, List.of(Topics.ASSIGNMENTS, Topics.CONTROL, Topics.REPORTS, Topics.HEARTBEATS), Duration.ofSeconds(120));
@@ -363,7 +378,7 @@ public final class WorkerAgent implements AutoCloseable {
         Reporter reporter = new Reporter(producer, window, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
                 settings.workerId(), clock);
         TrialAttempt attempt = new TrialAttempt(a, reporter, new Hold(a.getHoldTimeAttr(), a.getHoldAt()), checkpointDir, logDir,
-                settings.maxOutputBytes(), timers, settings.workerId(), settings.policy());
+                settings.maxOutputBytes(), timers, settings.workerId(), settings.policy(), settings.pythonHelper());
         running.put(attempt.key(), attempt);
         return attempt;
     }

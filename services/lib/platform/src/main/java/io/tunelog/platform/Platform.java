@@ -7,6 +7,7 @@ import io.tunelog.registry.storage.FileCheckpointStore;
 import io.tunelog.replay.ServiceCatalog;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.service.ServiceRunner;
+import io.tunelog.worker.PythonHelper;
 import io.tunelog.worker.WorkerAgent;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -131,9 +132,10 @@ public final class Platform implements AutoCloseable {
         }
     }
 
+    /** A worker's settings, with the Python helper this process is configured with ({@link PythonHelper#fromProcess}). */
     public static WorkerAgent.Settings workerSettings(String workerId, int slots, Path storage, Path logs) {
         return new WorkerAgent.Settings(workerId, hostname(), slots, storage, logs, slurmJobId(System.getenv()),
-                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES);
+                WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES).withPythonHelper(PythonHelper.fromProcess());
     }
 
     /**

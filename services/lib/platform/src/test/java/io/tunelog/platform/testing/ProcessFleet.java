@@ -1,6 +1,7 @@
 package io.tunelog.platform.testing;
 
 import io.tunelog.platform.Platform;
+import io.tunelog.worker.PythonHelper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +163,11 @@ public final class ProcessFleet implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
+        // As bin/tunelog passes it: a worker process finds the Python helper where this JVM's workers do.
+        String helper = System.getProperty(PythonHelper.PROPERTY);
+        if (helper != null) {
+            command.add("-D" + PythonHelper.PROPERTY + "=" + helper);
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(m.args);
         try {
