@@ -1,9 +1,10 @@
 """A Tunelog trial for the ASHA epoch benchmark (load-tests/real-use-asha-epochs.sh).
 
 A small scikit-learn MLPClassifier on the UCI digits, one epoch (one partial_fit pass over the training set)
-per report: {"step": epoch, "val_accuracy": ...}. Each epoch is padded with a sleep to epochSeconds in all
-(default 0.05; the training itself takes 3-8 ms on an idle core here), so that an epoch is long next to the
-platform's own delays, as in real tuning, and a scheduler's delay can be counted in epochs.
+per report through the Python helper: tunelog.report(step=epoch, val_accuracy=...), which at a rung waits for the
+scheduler's decision. Each epoch is padded with a sleep to epochSeconds in all (default 0.05; the training itself
+takes 3-8 ms on an idle core here), so that an epoch is long next to the platform's own delays, as in real tuning,
+and a scheduler's delay can be counted in epochs.
 
 Besides its reports, it records every epoch it actually trained as a plain stdout line, written just before
 that epoch's report: how long the epoch took in all and training (fit and score, before the padding), and
@@ -13,14 +14,15 @@ The worker keeps non-report lines in the attempt's stdout.log, so the benchmark 
 a STOP, which the log cannot show (the gate refuses a stopped trial's reports). It does not handle SIGTERM:
 a stopped trial dies at once, and the epochs it recorded are those it trained.
 
-Configuration (TUNELOG_CONFIG_FILE, else TUNELOG_CONFIG): epochs (18), learning_rate_init (0.001),
-hidden (64 units, one layer), alpha (0.0001), epochSeconds (0.05), seed (0). No checkpoints: a retried
-attempt starts again from epoch 1 (and its epochs count too).
+Configuration (tunelog.config()): epochs (18), learning_rate_init (0.001), hidden (64 units, one layer), alpha
+(0.0001), epochSeconds (0.05), seed (0). No checkpoints: a retried attempt starts again from epoch 1 (and its
+epochs count too).
 """
-import json
 import os
 import sys
 import time
+
+import tunelog
 
 # One thread per trial: several trials share two cores, and BLAS threads would only fight over them.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -33,23 +35,13 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 
-def read_config():
-    """The configuration from the file TUNELOG_CONFIG_FILE names (always written by a worker), else TUNELOG_CONFIG."""
-    if os.environ.get("TUNELOG_CONFIG_FILE"):
-        with open(os.environ["TUNELOG_CONFIG_FILE"], encoding="utf-8") as f:
-            return json.load(f)
-    if os.environ.get("TUNELOG_CONFIG"):
-        return json.loads(os.environ["TUNELOG_CONFIG"])
-    return {}
-
-
 def emit(line):
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 
 def main():
-    config = read_config()
+    config = tunelog.config()
     epochs = int(config.get("epochs", 18))
     epoch_seconds = float(config.get("epochSeconds", 0.05))
     if epochs < 1 or epoch_seconds < 0:
@@ -75,7 +67,7 @@ def main():
         time.sleep(max(0.0, epoch_seconds - training))
         emit("trained epoch %d in %.1f ms (%.1f training), ended at %.6f"
              % (epoch, 1000 * (time.monotonic() - began), 1000 * training, time.time()))
-        emit(json.dumps({"step": epoch, "val_accuracy": accuracy}))
+        tunelog.report(step=epoch, val_accuracy=accuracy)
     return 0
 
 

@@ -26,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from time import monotonic as _monotonic, sleep as _sleep
 
 __version__ = "0.1.0"
 
@@ -57,6 +58,8 @@ class Trial:
         self._config = None
         self._last_step = None
         self._local_root = None
+        hold_at = self._env.get("TUNELOG_HOLD_AT")
+        self._next_hold = float(hold_at) if hold_at and self._env.get("TUNELOG_HOLD_DIR") else None
 
     # ---- who and where ----
 
@@ -241,7 +244,44 @@ class Trial:
                 line["checkpoint"] = relative
             self._write(line, checkpoint)
             self._last_step = step
+            self._wait_if_held(step, line)
             return step
+
+    # ---- holds ----
+
+    #: How long report() waits for the worker's answer at a milestone: past the worker's own limit (60 s).
+    HOLD_LIMIT_SECONDS = 90.0
+
+    def _wait_if_held(self, step, line):
+        """At a report the scheduler's rule judges (an ASHA rung, a PBT perturbation, ...), waits for its decision.
+
+        The worker says where: TUNELOG_HOLD_AT, the time of the next milestone, and TUNELOG_HOLD_ATTR, the metric
+        that is a report's time (absent: the step). It answers in TUNELOG_HOLD_DIR/<step>.json, so the trial trains
+        no step past a milestone the scheduler stops it at: on "stop" the process exits here, quietly.
+        """
+        at = self._next_hold
+        if at is None:
+            return
+        attr = self._env.get("TUNELOG_HOLD_ATTR")
+        time_ = step if not attr else line.get(attr)
+        if time_ is None or time_ < at:
+            return
+        path = os.path.join(self._env["TUNELOG_HOLD_DIR"], "%d.json" % step)
+        deadline = _monotonic() + self.HOLD_LIMIT_SECONDS
+        pause = 0.001
+        while not os.path.exists(path):
+            if _monotonic() > deadline:
+                self._notice("no answer from the worker to the report of step %d; going on without holds" % step)
+                self._next_hold = None
+                return
+            _sleep(pause)
+            pause = min(pause * 2, 0.02)
+        with open(path, encoding="utf-8") as f:
+            answer = json.load(f)
+        if answer.get("action") == "stop":
+            sys.stdout.flush()
+            raise SystemExit(0)
+        self._next_hold = answer.get("holdAt")
 
     def _write(self, line, checkpoint):
         out = self._stdout if self._stdout is not None else sys.stdout

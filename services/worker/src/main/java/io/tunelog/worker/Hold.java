@@ -113,6 +113,16 @@ final class Hold {
         return ms;
     }
 
+    /** The time of the next report to hold at, or null when the attempt holds no more. */
+    synchronized Double at() {
+        return at;
+    }
+
+    /** The metric that is a report's time, or null for its step. */
+    String timeAttr() {
+        return timeAttr;
+    }
+
     synchronized int holds() {
         return holds;
     }

@@ -75,6 +75,8 @@ final class TrialAttempt {
     private final TrialPolicy policy;
     private final PythonHelper pythonHelper;
     private final Hold hold;
+    /** Where a process trial on the Python helper reads the answers to its held reports. */
+    private HoldAnswers holdAnswers = HoldAnswers.NONE;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -313,6 +315,7 @@ final class TrialAttempt {
         env.put("TUNELOG_ATTEMPT", String.valueOf(assignment.getAttempt()));
         env.put("PYTHONUNBUFFERED", "1");
         restoreFrom().ifPresent(p -> env.put("TUNELOG_RESTORE_FROM", p.toString()));
+        holdAnswers = HoldAnswers.offer(hold, logDir, env);
         Process started;
         try {
             started = builder.start();
@@ -485,7 +488,11 @@ final class TrialAttempt {
                 }
             } finally {
                 if (held) {
-                    hold.await(this::ending, p == null ? () -> { } : () -> ProcessTree.resume(p));
+                    hold.await(this::ending, p == null ? () -> { } : () -> {
+                        // Before the process goes on: a trial on the helper waits for this answer, not for the signal.
+                        holdAnswers.answer(step, ending(), hold.at());
+                        ProcessTree.resume(p);
+                    });
                 }
             }
         } catch (InterruptedException e) {
