@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * would send, so the gate's rules, leases and fencing hold for HTTP clients exactly as for workers.
  */
 final class LeaseDesk {
+    /** How many refused starts a take tries past before it gives up, even with no time left to wait. */
+    private static final int MIN_TRIES = 3;
+
     private final ExperimentCatalog catalog;
     private final LeaseBook book;
     private final GateClient gate;
@@ -48,6 +51,7 @@ final class LeaseDesk {
      */
     Optional<Taken> take(String experimentId, Duration term, Duration wait, String host) {
         long deadline = System.nanoTime() + wait.toNanos();
+        int refused = 0;
         while (true) {
             checkTakesWork(experimentId);
             Optional<NextTrial.Offer> offer = catalog.read(experimentId, e -> NextTrial.pick(e.state(), book::claimed)).orElse(Optional.empty());
@@ -56,7 +60,12 @@ final class LeaseDesk {
                 if (taken.isPresent()) {
                     return taken;
                 }
-                continue; // another client (of this gateway or another) started it first: the next one
+                // Another client (of this gateway or another) started it first: try the next one, a few times at least,
+                // but never past the wait, whatever keeps the gate refusing.
+                if (++refused < MIN_TRIES || System.nanoTime() < deadline) {
+                    continue;
+                }
+                return Optional.empty();
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
