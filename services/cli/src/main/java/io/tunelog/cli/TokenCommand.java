@@ -20,7 +20,8 @@ final class TokenCommand {
                             + "Clients send the token as Authorization: Bearer <token>."})
     static final class New implements Callable<Integer> {
         @Option(names = "--scope", required = true, description = "read (every GET: the API, the event stream, "
-                + "checkpoints) or submit (also submit and cancel experiments)")
+                + "checkpoints), submit (also submit and cancel experiments) or work (also take, report on and finish the "
+                + "trials of ask-and-tell experiments under a lease)")
         String scope;
 
         @Option(names = "--name", defaultValue = "", description = "Who holds it, one word: the file says whose line it is, "
@@ -36,7 +37,7 @@ final class TokenCommand {
             try {
                 parsed = Tokens.Scope.of(scope);
             } catch (IllegalArgumentException e) {
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--scope must be read or submit, not " + scope);
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--scope must be read, submit or work, not " + scope);
             }
             String token = Tokens.newToken(new SecureRandom());
             String line;

@@ -1,6 +1,7 @@
 package io.tunelog.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tunelog.http.Tokens;
 import java.io.PrintWriter;
@@ -28,6 +29,20 @@ class TokenCommandTest {
     }
 
     @Test
+    void shouldMakeAWorkTokenThatMayWorkAndReadButNotSubmit() {
+        StringWriter out = new StringWriter();
+        int exit = Tunelog.commandLine().setOut(new PrintWriter(out)).execute("token", "new", "--scope", "work", "--name", "lab");
+
+        assertThat(exit).isZero();
+        String[] lines = out.toString().split("\n");
+        assertThat(lines[3]).matches("work [0-9a-f]{64} lab");
+        Tokens tokens = Tokens.parse(lines[3], "printed");
+        assertThat(tokens.authorize("Bearer " + lines[1], Tokens.Scope.WORK).name()).isEqualTo("lab");
+        assertThat(tokens.authorize("Bearer " + lines[1], Tokens.Scope.READ).name()).isEqualTo("lab");
+        assertThatThrownBy(() -> tokens.authorize("Bearer " + lines[1], Tokens.Scope.SUBMIT)).hasMessageContaining("needs a submit token");
+    }
+
+    @Test
     void shouldMakeADifferentTokenEachTime() {
         assertThat(newToken("read")).isNotEqualTo(newToken("read"));
     }
@@ -38,7 +53,7 @@ class TokenCommandTest {
         int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
                 .execute("token", "new", "--scope", "admin");
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(err.toString()).contains("--scope must be read or submit, not admin");
+        assertThat(err.toString()).contains("--scope must be read, submit or work, not admin");
 
         err = new StringWriter();
         exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))

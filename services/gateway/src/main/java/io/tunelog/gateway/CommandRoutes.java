@@ -110,7 +110,7 @@ final class CommandRoutes {
     }
 
     /** Who sent a command, as the log records it: the client's address, and the token's name when it has one. */
-    private static String sender(RoutingContext ctx) {
+    static String sender(RoutingContext ctx) {
         String address = "http " + ctx.request().remoteAddress();
         return HttpSecurity.holder(ctx).filter(h -> !h.name().isEmpty()).map(h -> address + " token " + h.name()).orElse(address);
     }

@@ -5,6 +5,8 @@ import io.tunelog.http.Problem;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.log.ExperimentsView;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +22,17 @@ import java.util.function.Function;
 public final class ExperimentCatalog implements AutoCloseable {
     private final ExperimentsView<Experiment> view;
     private final Map<String, List<Rejection>> rejections = new ConcurrentHashMap<>();
+    /**
+     * The latest reports the gate refused, by where the report was on its topic, for the gateway's own leases to learn
+     * why one of theirs was refused; bounded, since most are other workers' business.
+     */
+    private final Map<String, String> reportRejections = Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > MAX_REPORT_REJECTIONS;
+        }
+    });
+    private static final int MAX_REPORT_REJECTIONS = 10_000;
 
     /** A submission the gate refused: the offset of the command on the submissions topic, and why. */
     public record Rejection(int partition, long commandOffset, String reason) {}
@@ -73,6 +86,11 @@ public final class ExperimentCatalog implements AutoCloseable {
         return List.copyOf(rejections.getOrDefault(experimentId, List.of()));
     }
 
+    /** Why the gate refused the report at this partition and offset of the reports topic, once it has. */
+    public Optional<String> reportRejection(int partition, long offset) {
+        return Optional.ofNullable(reportRejections.get(partition + "@" + offset));
+    }
+
     /**
      * Calls {@code onChange} (on the reader thread, so it must only hand off) after each batch of records that
      * added events to the experiment, until the returned handle is run.
@@ -92,7 +110,9 @@ public final class ExperimentCatalog implements AutoCloseable {
     }
 
     private void rejected(CommandRejected rejection) {
-        // Reports refused at the gate are a worker's business; only a refused submission concerns a client.
+        if (Topics.REPORTS.equals(rejection.getTopic())) {
+            reportRejections.put(rejection.getPartition() + "@" + rejection.getOffset(), rejection.getReason());
+        }
         if (Topics.SUBMISSIONS.equals(rejection.getTopic()) && rejection.getExperimentId() != null) {
             rejections.computeIfAbsent(rejection.getExperimentId(), id -> new CopyOnWriteArrayList<>())
                     .add(new Rejection(rejection.getPartition(), rejection.getOffset(), rejection.getReason()));

@@ -19,9 +19,15 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
@@ -40,12 +46,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * GET  /api/experiments/{experimentId}/curves       every trial's reports of the metric, for learning curves
  * GET  /api/experiments/{experimentId}/events[?from=&amp;limit=]
  * GET  /api/experiments/{experimentId}/stream       Server-Sent Events, resumable with Last-Event-ID
+ * POST /api/experiments/{experimentId}/leases[?wait=&amp;leaseSeconds=]   ask-and-tell: take the next queued trial (201, or 204)
+ * POST /api/experiments/{experimentId}/leases/{leaseId}/renew|reports|checkpoints|complete|fail
  * </pre>
  *
  * Every error is {@code {"error": ..., "field": ...}}, the field naming what is at fault when something is.
  *
- * <p>Every request under {@code /api/} needs a bearer token ({@link Tokens}): a read token for GET, a submit token
- * for anything else, unless the server was started without authentication.
+ * <p>Every request under {@code /api/} needs a bearer token ({@link Tokens}): a work token for the leases (see
+ * {@link LeaseDesk}), a read token (or any other) for GET, a submit token for anything else, unless the server was
+ * started without authentication.
  *
  * <p>It also serves the dashboard, one page ({@code GET /}) that draws from these endpoints, with ECharts from its
  * WebJar ({@code GET /webjars/echarts/...}): nothing is fetched from outside at run time. Both are static and hold no
@@ -58,15 +67,39 @@ public final class GatewayServer implements AutoCloseable {
     private static final Problem TOO_LARGE = new Problem(413, "body", "the body is over " + SpecParser.MAX_SPEC_BYTES
             + " bytes (256 KiB), the largest spec accepted");
 
+    private static final Problem LEASE_BODY_TOO_LARGE = new Problem(413, "body", "the body is over "
+            + WorkRequests.MAX_BODY_BYTES + " bytes (64 KiB), the most a lease's call takes");
+    /** The leases' paths: {@code /api/experiments/<id>/leases} and below. */
+    private static final Pattern LEASE_PATH = Pattern.compile("/api/experiments/[^/]+/leases(/.*)?");
+
     private final ExperimentCatalog catalog;
     private final KafkaProducer<String, byte[]> producer;
+    /** The leases' heartbeats have a producer of their own, as a worker's do, so they never queue behind reports. */
+    private final KafkaProducer<String, byte[]> heartbeatProducer;
+    private final LeaseHeartbeats heartbeats;
+    private final LeaseRoutes leases;
     private final HttpEndpoint endpoint;
 
-    private GatewayServer(ExperimentCatalog catalog, KafkaProducer<String, byte[]> producer, String host, int port,
-                          HttpSecurity security) {
+    private GatewayServer(ExperimentCatalog catalog, KafkaProducer<String, byte[]> producer,
+                          KafkaProducer<String, byte[]> heartbeatProducer, String host, int port, HttpSecurity security) {
         this.catalog = catalog;
         this.producer = producer;
-        this.endpoint = HttpEndpoint.start("the gateway", host, port, security, vertx -> router(vertx, security));
+        this.heartbeatProducer = heartbeatProducer;
+        SecureRandom random = new SecureRandom();
+        LeaseBook book = new LeaseBook(() -> {
+            byte[] id = new byte[16];
+            random.nextBytes(id);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        });
+        Clock clock = Clock.systemUTC();
+        this.heartbeats = new LeaseHeartbeats(heartbeatProducer, book, hostName(), clock);
+        this.leases = new LeaseRoutes(new LeaseDesk(catalog, book, new GateClient(catalog, producer), heartbeats, clock));
+        try {
+            this.endpoint = HttpEndpoint.start("the gateway", host, port, security, vertx -> router(vertx, security));
+        } catch (RuntimeException e) {
+            heartbeats.close();
+            throw e;
+        }
     }
 
     /**
@@ -76,12 +109,17 @@ public final class GatewayServer implements AutoCloseable {
     public static GatewayServer start(KafkaClients clients, String host, int port, HttpSecurity security) {
         ExperimentCatalog catalog = new ExperimentCatalog(clients);
         KafkaProducer<String, byte[]> producer = null;
+        KafkaProducer<String, byte[]> heartbeatProducer = null;
         try {
             producer = clients.producer("tunelog-gateway", null);
-            return new GatewayServer(catalog, producer, host, port, security);
+            heartbeatProducer = clients.producer("tunelog-gateway-heartbeats", null);
+            return new GatewayServer(catalog, producer, heartbeatProducer, host, port, security);
         } catch (RuntimeException e) {
             if (producer != null) {
                 producer.close();
+            }
+            if (heartbeatProducer != null) {
+                heartbeatProducer.close();
             }
             catalog.close();
             throw e;
@@ -123,8 +161,9 @@ public final class GatewayServer implements AutoCloseable {
         Router r = Router.router(vertx);
         // First, so nothing under /api/ answers (not even a 404 or a body limit) before the token is checked. Reading
         // needs a read token; anything else changes what runs, so it needs a submit token.
-        r.route("/api/*").handler(security.guard(method ->
-                method == HttpMethod.GET || method == HttpMethod.HEAD ? Tokens.Scope.READ : Tokens.Scope.SUBMIT));
+        // The leases need a work token, whatever the method.
+        r.route("/api/*").handler(security.guardRequests(request -> LEASE_PATH.matcher(request.path()).matches() ? Tokens.Scope.WORK
+                : request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD ? Tokens.Scope.READ : Tokens.Scope.SUBMIT));
         r.post(EXPERIMENTS)
                 // No uploads: the body is one spec, held in memory, and the spec's own limit is the body's.
                 .handler(BodyHandler.create(false).setBodyLimit(SpecParser.MAX_SPEC_BYTES))
@@ -142,11 +181,31 @@ public final class GatewayServer implements AutoCloseable {
         r.get(ECHARTS).handler(resource("META-INF/resources/webjars" + ECHARTS.substring("/webjars".length()), "text/javascript; charset=utf-8"));
         r.get(EXPERIMENTS + "/:experimentId/events").handler(reads::events);
         r.get(EXPERIMENTS + "/:experimentId/stream").handler(stream::open);
+        r.post(LeaseRoutes.LEASES).handler(leaseBody()).handler(leases::take);
+        r.post(LeaseRoutes.LEASE + "/renew").handler(leaseBody()).handler(leases::renew);
+        r.post(LeaseRoutes.LEASE + "/reports").handler(leaseBody()).handler(leases::report);
+        r.post(LeaseRoutes.LEASE + "/checkpoints").handler(leaseBody()).handler(leases::checkpoint);
+        r.post(LeaseRoutes.LEASE + "/complete").handler(leaseBody()).handler(leases::complete);
+        r.post(LeaseRoutes.LEASE + "/fail").handler(leaseBody()).handler(leases::fail);
+        r.routeWithRegex(LEASE_PATH.pattern()).failureHandler(JsonResponses.failureHandler(null, Map.of(413, LEASE_BODY_TOO_LARGE)));
         r.route().failureHandler(JsonResponses.failureHandler(null, Map.of(413, TOO_LARGE)));
         r.errorHandler(404, ctx -> JsonResponses.problem(ctx, new Problem(404, "path", "no endpoint " + ctx.request().path())));
         r.errorHandler(405, ctx -> JsonResponses.problem(ctx, new Problem(405, "method", ctx.request().method()
                 + " is not served on " + ctx.request().path())));
         return r;
+    }
+
+    private static BodyHandler leaseBody() {
+        return BodyHandler.create(false).setBodyLimit(WorkRequests.MAX_BODY_BYTES);
+    }
+
+    /** The name the leases' heartbeats give as their host. */
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "gateway";
+        }
     }
 
     /** Serves one class-path resource, read once: the dashboard's page and its script are all it needs. */
@@ -167,6 +226,8 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         endpoint.close();
+        heartbeats.close();
+        heartbeatProducer.close();
         producer.close();
         catalog.close();
     }

@@ -11,7 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-/** What an API request is answered with: a status, a JSON body, and, for what was just sent, where to find it. */
+/** What an API request is answered with: a status, a JSON body (none for a 204), and, for what was just sent, where to find it. */
 record Reply(int status, JsonNode body, String location) {
     Reply(int status, JsonNode body) {
         this(status, body, null);
@@ -26,7 +26,7 @@ record Reply(int status, JsonNode body, String location) {
         long started = System.nanoTime();
         ctx.vertx().executeBlocking(() -> {
             Reply reply = work.call();
-            return new Written(reply, Json.MAPPER.writeValueAsBytes(reply.body()));
+            return new Written(reply, reply.body() == null ? null : Json.MAPPER.writeValueAsBytes(reply.body()));
         }, false).onComplete(done -> {
             int status = done.failed() ? (done.cause() instanceof Problem p ? p.status : 500) : done.result().reply().status();
             // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
@@ -40,6 +40,10 @@ record Reply(int status, JsonNode body, String location) {
             Reply reply = done.result().reply();
             if (reply.location() != null) {
                 ctx.response().putHeader(HttpHeaders.LOCATION, reply.location());
+            }
+            if (done.result().json() == null) {
+                ctx.response().setStatusCode(reply.status()).end(); // 204: nothing to say
+                return;
             }
             JsonResponses.send(ctx, reply.status(), done.result().json());
         });

@@ -477,7 +477,7 @@ class GatewayServerTest {
                 described.add(method.toUpperCase() + " " + path.getKey());
             }
         }));
-        assertThat(gateway.routes()).hasSize(10);
+        assertThat(gateway.routes()).hasSize(16);
         assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->

@@ -22,8 +22,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The scheduling service: the gate for commands, the trial scheduler, and the source of work for
- * workers. A queued attempt is published as an assignment and a stop decision as a control message,
- * in the same transaction as the decision itself.
+ * workers. A queued attempt is published as an assignment (unless its experiment's trials are ask-and-tell, taken
+ * over HTTP) and a stop decision as a control message, in the same transaction as the decision itself.
  */
 public final class SchedulingService implements ServiceLogic {
     private final SchedulingDecider decider = new SchedulingDecider();
@@ -64,7 +64,9 @@ public final class SchedulingService implements ServiceLogic {
     @Override
     public List<ProducerRecord<String, byte[]>> sideOutputs(Event decided, ExperimentState state) {
         if (decided.payload() instanceof EventPayload.TrialQueued q) {
-            return List.of(assignment(decided, q, state));
+            // An ask-and-tell attempt is for a client of the gateway, which takes it from the log: on the queue, a worker
+            // would take it with nothing to run.
+            return state.spec().trial().askAndTell() ? List.of() : List.of(assignment(decided, q, state));
         }
         if (decided.payload() instanceof EventPayload.TrialDecision d && d.action() != EventPayload.Action.CONTINUE) {
             return List.of(new ProducerRecord<>(Topics.CONTROL, decided.experimentId(), AvroBytes.encode(new TrialControl(

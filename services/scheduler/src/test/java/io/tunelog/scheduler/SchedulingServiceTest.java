@@ -23,6 +23,16 @@ class SchedulingServiceTest {
         assertThat(assignmentOf(SchedulingDeciderTest.SPEC).getReportTimeoutSeconds()).as("no timeout in the spec").isNull();
     }
 
+    @Test
+    void shouldQueueAnAskAndTellAttemptWithoutAnAssignmentSoNoWorkerTakesIt() {
+        LogBuilder log = LogBuilder.submitted("e", SchedulingDeciderTest.SPEC.replace("command: [x]", "askAndTell: true"));
+        log.decide(new SuggestionDecider());
+        Event queued = log.decide(service.decider()).get(0);
+        assertThat(queued.payload()).isInstanceOf(TrialQueued.class);
+
+        assertThat(service.sideOutputs(queued, log.state())).isEmpty();
+    }
+
     private Assignment assignmentOf(String spec) throws Exception {
         LogBuilder log = LogBuilder.submitted("e", spec);
         log.decide(new SuggestionDecider());

@@ -29,7 +29,10 @@ public final class AccessControl {
         SCHEDULER,
         SUGGESTION,
         REGISTRY,
-        /** The HTTP gateway: reads the log and the rejections, and submits. */
+        /**
+         * The HTTP gateway: reads the log and the rejections, and submits; for the clients of ask-and-tell experiments it
+         * is their worker, so it also writes reports and heartbeats.
+         */
         GATEWAY,
         /** Reads the log and the rejections, to replay, audit and export; writes nothing. */
         AUDITOR;
@@ -75,6 +78,8 @@ public final class AccessControl {
                 g.topic(Topics.EVENTS, AclOperation.READ);
                 g.topic(Topics.REJECTIONS, AclOperation.READ);
                 g.topic(Topics.SUBMISSIONS, AclOperation.WRITE);
+                g.topic(Topics.REPORTS, AclOperation.WRITE);
+                g.topic(Topics.HEARTBEATS, AclOperation.WRITE);
             }
             case AUDITOR -> {
                 g.topic(Topics.EVENTS, AclOperation.READ);

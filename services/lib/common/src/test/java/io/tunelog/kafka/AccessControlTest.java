@@ -45,7 +45,8 @@ class AccessControlTest {
     void shouldKeepEachRoleToTheTopicsItWrites() {
         assertThat(writes(Role.PRODUCER)).containsExactly(Topics.SUBMISSIONS);
         assertThat(writes(Role.WORKER)).containsExactlyInAnyOrder(Topics.REPORTS, Topics.HEARTBEATS);
-        assertThat(writes(Role.GATEWAY)).containsExactly(Topics.SUBMISSIONS);
+        assertThat(writes(Role.GATEWAY)).as("it submits, and reports for its ask-and-tell clients")
+                .containsExactlyInAnyOrder(Topics.SUBMISSIONS, Topics.REPORTS, Topics.HEARTBEATS);
         assertThat(writes(Role.AUDITOR)).isEmpty();
         assertThat(writes(Role.SCHEDULER)).containsExactlyInAnyOrder(Topics.EVENTS, Topics.SNAPSHOTS, Topics.DEAD_LETTERS,
                 Topics.REJECTIONS, Topics.ASSIGNMENTS, Topics.CONTROL);

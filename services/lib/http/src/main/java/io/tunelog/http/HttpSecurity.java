@@ -3,6 +3,7 @@ package io.tunelog.http;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,6 +82,20 @@ public record HttpSecurity(Tokens tokens, Tls tls) {
     public Handler<RoutingContext> guard(Function<HttpMethod, Tokens.Scope> scopeFor) {
         return ctx -> {
             Tokens.Holder holder = authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), scopeFor.apply(ctx.request().method()));
+            if (holder != null) {
+                ctx.put(HOLDER, holder);
+            }
+            ctx.next();
+        };
+    }
+
+    /**
+     * As {@link #guard}, with the scope chosen from the whole request (its method and path), for a server whose routes
+     * need different scopes for the same method.
+     */
+    public Handler<RoutingContext> guardRequests(Function<HttpServerRequest, Tokens.Scope> scopeFor) {
+        return ctx -> {
+            Tokens.Holder holder = authorize(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), scopeFor.apply(ctx.request()));
             if (holder != null) {
                 ctx.put(HOLDER, holder);
             }

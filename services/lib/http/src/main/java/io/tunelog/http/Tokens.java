@@ -29,15 +29,20 @@ public final class Tokens {
     private static final String BEARER = "bearer ";
     private static final int TOKEN_BYTES = 32;
 
-    /** What a token allows. */
+    /** What a token allows. Every scope reads; submitting and evaluating trials are separate, so neither implies the other. */
     public enum Scope {
         /** Every GET: the API, the event stream, checkpoint listings and archives. */
         READ,
         /** Submitting and cancelling experiments, and everything {@link #READ} allows. */
-        SUBMIT;
+        SUBMIT,
+        /**
+         * Evaluating trials of ask-and-tell experiments as a worker would (taking a trial, reporting, checkpointing,
+         * completing or failing it, under a lease), and everything {@link #READ} allows; not submitting or cancelling.
+         */
+        WORK;
 
         boolean covers(Scope needed) {
-            return this == SUBMIT || needed == READ;
+            return this == needed || needed == READ;
         }
 
         public String word() {
@@ -51,7 +56,7 @@ public final class Tokens {
                     return s;
                 }
             }
-            throw new IllegalArgumentException("scope must be read or submit, not " + word);
+            throw new IllegalArgumentException("scope must be read, submit or work, not " + word);
         }
     }
 

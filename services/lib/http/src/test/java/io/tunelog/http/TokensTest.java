@@ -63,6 +63,19 @@ class TokensTest {
     }
 
     @Test
+    void shouldLetAWorkTokenWorkAndReadButNotSubmitWhileASubmitTokenCannotWork() {
+        String work = Tokens.newToken(RANDOM);
+        Tokens tokens = Tokens.parse(Tokens.line(Scope.WORK, work, "lab") + "\n" + Tokens.line(Scope.SUBMIT, SUBMIT, "") + "\n"
+                + Tokens.line(Scope.READ, READ, ""), "tokens");
+        assertThat(tokens.authorize("Bearer " + work, Scope.WORK)).isEqualTo(new Holder(Scope.WORK, "lab"));
+        assertThat(tokens.authorize("Bearer " + work, Scope.READ).name()).isEqualTo("lab");
+        assertProblem(() -> tokens.authorize("Bearer " + work, Scope.SUBMIT), 403, "a work token cannot do this: it needs a submit token");
+        assertProblem(() -> tokens.authorize("Bearer " + SUBMIT, Scope.WORK), 403, "a submit token cannot do this: it needs a work token");
+        assertProblem(() -> tokens.authorize("Bearer " + READ, Scope.WORK), 403, "a read token cannot do this: it needs a work token");
+        assertThat(Scope.of("WORK")).isEqualTo(Scope.WORK);
+    }
+
+    @Test
     void shouldAnswer401WithoutAKnownToken() {
         assertProblem(() -> TOKENS.authorize(null, Scope.READ), 401, "no token: send Authorization: Bearer <token>");
         assertProblem(() -> TOKENS.authorize(" ", Scope.READ), 401, "no token");
@@ -94,7 +107,7 @@ class TokensTest {
     @Test
     void shouldRefuseABadTokensFileNamingTheLine() {
         String good = Tokens.line(Scope.READ, READ, "");
-        assertBadFile(good + "\nwrite " + good.substring(5), "tokens line 2: scope must be read or submit, not write");
+        assertBadFile(good + "\nwrite " + good.substring(5), "tokens line 2: scope must be read, submit or work, not write");
         assertBadFile("read", "tokens line 1: expected <scope> <sha256 hex of the token> [name], found 1 field(s)");
         assertBadFile(good + " a b", "tokens line 1: expected <scope>");
         assertBadFile("# none\nread " + READ, "tokens line 2: the second field must be the token's SHA-256 as 64 hex digits");

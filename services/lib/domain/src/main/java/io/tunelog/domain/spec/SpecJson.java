@@ -106,7 +106,9 @@ public final class SpecJson {
 
     private static ObjectNode trial(TrialSpec trial) {
         ObjectNode node = NODES.objectNode();
-        if (trial.trainable() != null) {
+        if (trial.askAndTell()) {
+            node.put("askAndTell", true);
+        } else if (trial.trainable() != null) {
             node.put("trainable", trial.trainable());
         } else {
             ArrayNode command = node.putArray("command");

@@ -440,14 +440,23 @@ public final class SpecParser {
     }
 
     private static TrialSpec trial(Field f, Mode metricMode) {
-        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones");
+        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "askAndTell");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
-        if (hasCommand && hasTrainable) {
+        boolean askAndTell = optional(f.get("askAndTell"), SpecParser::bool, false);
+        if (askAndTell) {
+            // Its trials are taken by HTTP clients: nothing a worker would run belongs here.
+            for (String workerOnly : List.of("command", "trainable", "reportTimeoutSeconds")) {
+                if (f.node().has(workerOnly)) {
+                    throw f.get(workerOnly).error("an askAndTell trial is evaluated by clients over HTTP, not by workers: "
+                            + "remove " + workerOnly + (workerOnly.equals("reportTimeoutSeconds") ? " (a client's lease lapses instead)" : ""));
+                }
+            }
+        } else if (hasCommand && hasTrainable) {
             throw f.error("expected either command or trainable, found both");
-        }
-        if (!hasCommand && !hasTrainable) {
-            throw f.error("expected a command (an argument list) or a trainable (a Java class name), found neither");
+        } else if (!hasCommand && !hasTrainable) {
+            throw f.error("expected a command (an argument list) or a trainable (a Java class name), found neither"
+                    + " (or askAndTell: true, for trials that clients take over HTTP)");
         }
         List<String> command = hasCommand ? command(f.get("command")) : List.of();
         String trainable = hasTrainable ? trainable(f.get("trainable")) : null;
@@ -456,7 +465,7 @@ public final class SpecParser {
                 new CheckpointSpec(1, null, metricMode));
         Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecParser::positiveInt, null);
         boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecParser::bool, true);
-        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones);
+        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, askAndTell);
     }
 
     private static List<String> command(Field f) {

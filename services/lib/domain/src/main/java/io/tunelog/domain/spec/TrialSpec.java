@@ -8,10 +8,17 @@ import java.util.List;
  * {@code reportTimeoutSeconds}, when set, is how long an attempt may go without reporting before its
  * worker ends it and reports it failed; null means no limit. {@code holdAtMilestones}: the worker holds a
  * trial at a report its scheduler's rule will judge (an ASHA rung, say) until the decision arrives, so a
- * trial stopped there trains no step past it; on unless switched off.
+ * trial stopped there trains no step past it; on unless switched off. {@code askAndTell}: no worker runs the trials;
+ * clients outside Tunelog take them over HTTP (the gateway's leases), so neither command nor trainable is set.
  */
 public record TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
-                        Integer reportTimeoutSeconds, boolean holdAtMilestones) {
+                        Integer reportTimeoutSeconds, boolean holdAtMilestones, boolean askAndTell) {
+
+    /** A trial that workers run. */
+    public TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
+                     Integer reportTimeoutSeconds, boolean holdAtMilestones) {
+        this(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, false);
+    }
 
     public TrialSpec {
         command = command == null ? List.of() : List.copyOf(command);

@@ -205,6 +205,11 @@ class SpecJsonPropertyTest {
         }
 
         private TrialSpec trial() {
+            if (r.nextInt(5) == 0) {
+                // Ask-and-tell: nothing for a worker to run.
+                CheckpointSpec checkpoint = new CheckpointSpec(positiveInt(), r.nextBoolean() ? null : nonBlankText(), mode());
+                return new TrialSpec(List.of(), null, positiveInt() - 1, checkpoint, null, r.nextBoolean(), true);
+            }
             List<String> command = List.of();
             String trainable = null;
             if (r.nextBoolean()) {

@@ -430,6 +430,25 @@ class SpecParserTest {
         }
 
         @Test
+        void shouldTakeAnAskAndTellTrialWithNothingForAWorkerToRun() {
+            String askAndTell = MINIMAL.replace("trial: {trainable: com.example.Train}", "trial: {askAndTell: true, maxFailures: 1}");
+            ExperimentSpec spec = SpecParser.parse(askAndTell);
+            assertThat(spec.trial().askAndTell()).isTrue();
+            assertThat(spec.trial().command()).isEmpty();
+            assertThat(spec.trial().trainable()).isNull();
+            assertThat(SpecParser.parse(SpecJson.toJson(spec)).trial()).as("kept in the canonical form").isEqualTo(spec.trial());
+            assertThat(SpecJson.toJson(SpecParser.parse(MINIMAL))).as("absent unless set").doesNotContain("askAndTell");
+            assertRejectedAt(MINIMAL.replace("{trainable: com.example.Train}", "{askAndTell: true, trainable: com.example.Train}"),
+                    "trial.trainable");
+            assertRejectedAt(MINIMAL.replace("{trainable: com.example.Train}", "{askAndTell: true, command: [python3]}"),
+                    "trial.command");
+            assertRejectedAt(MINIMAL.replace("{trainable: com.example.Train}", "{askAndTell: true, reportTimeoutSeconds: 5}"),
+                    "trial.reportTimeoutSeconds");
+            assertRejectedAt(MINIMAL.replace("{trainable: com.example.Train}", "{askAndTell: yes}"), "trial.askAndTell");
+            assertRejectedAt(MINIMAL.replace("{trainable: com.example.Train}", "{askAndTell: false}"), "trial");
+        }
+
+        @Test
         void shouldRejectKeepingZeroCheckpoints() {
             assertRejectedAt(VALID.replace("keep: 2", "keep: 0"), "trial.checkpoint.keep");
         }
