@@ -38,6 +38,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SpecFile spec = SpecFile.read(specPath);
+        if (spec.spec().trial().askAndTell()) {
+            // Its trials wait for HTTP clients of a gateway, and run starts none: it would wait until its idle timeout.
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, specPath + ": trial.askAndTell: an ask-and-tell experiment is"
+                    + " evaluated by HTTP clients of a gateway, which tunelog run does not start; run tunelog services and"
+                    + " tunelog gateway, then tunelog submit");
+        }
         // A population (PBT) or a bracket only works as designed with its trials side by side.
         int workers = this.workers == null ? spec.spec().budget().concurrent() : this.workers;
         if (workers < 1) {

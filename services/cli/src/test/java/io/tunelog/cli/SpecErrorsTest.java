@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,6 +85,20 @@ class SpecErrorsTest {
             assertThat(exit).as(command + " exit code").isEqualTo(Tunelog.BAD_INPUT);
             assertThat(err.toString().strip()).as(command + " message").doesNotContain("\n").contains(" at " + field + ": " + message);
         }
+        try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
+            assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);
+        }
+    }
+
+    @Test
+    void shouldRefuseToRunAnAskAndTellExperimentItHasNoGatewayFor() throws Exception {
+        Path spec = Files.writeString(dir.resolve("spec.yaml"), GOOD.replace("{command: [python3, train.py]}", "{askAndTell: true}"));
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("run", spec.toString(), "--bootstrap-servers", KAFKA.bootstrapServers());
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("trial.askAndTell").contains("tunelog gateway");
         try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
             assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);
         }

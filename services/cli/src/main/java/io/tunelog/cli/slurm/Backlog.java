@@ -47,7 +47,8 @@ public final class Backlog implements AutoCloseable {
         int queued = 0;
         int running = 0;
         Set<String> workers = new HashSet<>();
-        if (state.status() == ExperimentStatus.RUNNING) {
+        // Ask-and-tell trials wait for HTTP clients, not for workers: no Slurm job would run them.
+        if (state.status() == ExperimentStatus.RUNNING && !state.spec().trial().askAndTell()) {
             for (TrialState trial : state.trials()) {
                 if (trial.status() == TrialStatus.QUEUED) {
                     queued++;
