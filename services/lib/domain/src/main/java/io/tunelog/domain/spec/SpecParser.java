@@ -440,7 +440,7 @@ public final class SpecParser {
     }
 
     private static TrialSpec trial(Field f, Mode metricMode) {
-        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones");
+        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "resources");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
         if (hasCommand && hasTrainable) {
@@ -456,7 +456,15 @@ public final class SpecParser {
                 new CheckpointSpec(1, null, metricMode));
         Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecParser::positiveInt, null);
         boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecParser::bool, true);
-        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones);
+        Resources resources = optional(f.get("resources"), SpecParser::resources, Resources.DEFAULT);
+        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, resources);
+    }
+
+    private static Resources resources(Field f) {
+        fields(f, "cpus", "gpus");
+        int cpus = optional(f.get("cpus"), SpecParser::positiveInt, Resources.DEFAULT.cpus());
+        int gpus = optional(f.get("gpus"), SpecParser::nonNegativeInt, Resources.DEFAULT.gpus());
+        return new Resources(cpus, gpus);
     }
 
     private static List<String> command(Field f) {

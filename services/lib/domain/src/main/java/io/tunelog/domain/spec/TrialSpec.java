@@ -8,15 +8,23 @@ import java.util.List;
  * {@code reportTimeoutSeconds}, when set, is how long an attempt may go without reporting before its
  * worker ends it and reports it failed; null means no limit. {@code holdAtMilestones}: the worker holds a
  * trial at a report its scheduler's rule will judge (an ASHA rung, say) until the decision arrives, so a
- * trial stopped there trains no step past it; on unless switched off.
+ * trial stopped there trains no step past it; on unless switched off. {@code resources}: what each attempt holds of a
+ * worker while it runs.
  */
 public record TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
-                        Integer reportTimeoutSeconds, boolean holdAtMilestones) {
+                        Integer reportTimeoutSeconds, boolean holdAtMilestones, Resources resources) {
 
     public TrialSpec {
         command = command == null ? List.of() : List.copyOf(command);
         if (reportTimeoutSeconds != null && reportTimeoutSeconds < 1) {
             throw new IllegalArgumentException("reportTimeoutSeconds must be positive, found " + reportTimeoutSeconds);
         }
+        resources = resources == null ? Resources.DEFAULT : resources;
+    }
+
+    /** A trial with the default resources: one CPU, no GPU. */
+    public TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
+                     Integer reportTimeoutSeconds, boolean holdAtMilestones) {
+        this(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, Resources.DEFAULT);
     }
 }

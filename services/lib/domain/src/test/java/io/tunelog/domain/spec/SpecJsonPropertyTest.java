@@ -221,7 +221,9 @@ class SpecJsonPropertyTest {
                 trainable = "com.example." + string(IDENT_START, 1) + string(IDENT_CHARS + "$", r.nextInt(10));
             }
             CheckpointSpec checkpoint = new CheckpointSpec(positiveInt(), r.nextBoolean() ? null : nonBlankText(), mode());
-            return new TrialSpec(command, trainable, positiveInt() - 1, checkpoint, r.nextBoolean() ? null : positiveInt(), r.nextBoolean());
+            Resources resources = r.nextBoolean() ? Resources.DEFAULT : new Resources(positiveInt(), positiveInt() - 1);
+            return new TrialSpec(command, trainable, positiveInt() - 1, checkpoint, r.nextBoolean() ? null : positiveInt(), r.nextBoolean(),
+                    resources);
         }
 
         // ---- primitives ----
