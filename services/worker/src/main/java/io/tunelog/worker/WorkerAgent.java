@@ -464,7 +464,7 @@ public final class WorkerAgent implements AutoCloseable {
             Set<String> named = new TreeSet<>(running.keySet());
             named.addAll(inFlight.keySet());
             WorkerHeartbeat hb = new WorkerHeartbeat(settings.workerId(), settings.host(), clock.instant(), settings.slots(),
-                    new ArrayList<>(named), inFlight);
+                    new ArrayList<>(named), inFlight, List.of());
             heartbeats.send(new ProducerRecord<>(Topics.HEARTBEATS, settings.workerId(), AvroBytes.encode(hb)));
             try {
                 Thread.sleep(HEARTBEAT_EVERY.toMillis());

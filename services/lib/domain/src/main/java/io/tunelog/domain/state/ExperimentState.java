@@ -299,7 +299,7 @@ public final class ExperimentState {
             }
             trial.queued(q.attempt(), q.restoreFromCheckpointId());
         } else if (payload instanceof TrialStarted s) {
-            trial.started(s.workerId(), s.host(), e.timestamp());
+            trial.started(s.workerId(), s.host(), e.timestamp(), s.devices());
         } else if (payload instanceof TrialReported r) {
             trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
         } else if (payload instanceof CheckpointRegistered c) {
@@ -337,6 +337,8 @@ public final class ExperimentState {
             trial.completed();
         } else if (payload instanceof TrialFailed f) {
             trial.failed(f.error(), f.retryable(), f.preempted());
+        } else if (payload instanceof EventPayload.TrialPlacement p) {
+            trial.placement(p.placeable(), p.reason());
         }
     }
 
