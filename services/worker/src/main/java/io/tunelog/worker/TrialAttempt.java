@@ -71,6 +71,8 @@ final class TrialAttempt {
     private final String workerId;
     private final TrialPolicy policy;
     private final Hold hold;
+    /** The devices the worker gave this attempt: exactly these reach the trial (see {@link DeviceEnvironment}). */
+    private final List<String> devices;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -90,7 +92,7 @@ final class TrialAttempt {
     private Map<String, Double> lastMetrics = Map.of();
 
     TrialAttempt(Assignment assignment, Reporter reporter, Hold hold, Path checkpointDir, Path logDir, long maxOutputBytes,
-                 ScheduledExecutorService timers, String workerId, TrialPolicy policy) {
+                 ScheduledExecutorService timers, String workerId, TrialPolicy policy, List<String> devices) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
@@ -100,6 +102,7 @@ final class TrialAttempt {
         this.workerId = workerId;
         this.policy = policy;
         this.hold = hold;
+        this.devices = List.copyOf(devices);
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -207,9 +210,9 @@ final class TrialAttempt {
         stop(reason);
     }
 
-    /** Tells the gate this worker starts the attempt; {@code onSent} hears when the broker has it, or why not. */
+    /** Tells the gate this worker starts the attempt on its devices; {@code onSent} hears when the broker has it, or why not. */
     void announce(String workerId, String host, String slurmJobId, Callback onSent) {
-        reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId), onSent);
+        reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId, devices), onSent);
     }
 
     /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
@@ -291,6 +294,7 @@ final class TrialAttempt {
         Map<String, String> allowed = policy.trialEnvironment(Map.copyOf(env));
         env.clear();
         env.putAll(allowed);
+        DeviceEnvironment.apply(env, devices);
         env.put("TUNELOG_CONFIG_FILE", configFile.toString());
         // Escaping only lengthens it: a configuration already too long as written is not escaped.
         String asciiJson = configJson.length() <= MAX_CONFIG_IN_ENVIRONMENT ? ASCII_JSON.writeValueAsString(config) : null;

@@ -1,0 +1,44 @@
+package io.tunelog.worker;
+
+import java.time.Duration;
+
+/**
+ * What a worker does with an assignment it took from the queue and has not started. Pure.
+ *
+ * <p>The queue (a Kafka share group) counts every hand-back as a delivery and archives an assignment past its delivery
+ * limit, so an assignment must never be handed back at its last delivery: the worker then returns it to the gate instead
+ * (a preempted failure of the queued attempt, which the scheduler queues again as a new assignment, unless the gate has
+ * seen that no live worker fits it). Below the limit, one this worker could never run goes back at once, for a worker
+ * that can; one it could run once its trials end waits here for {@code hold}, then goes back for another worker that
+ * may be free sooner.
+ */
+final class IntakeRule {
+    enum Action {
+        /** Its resources are free: run it. */
+        START,
+        /** It fits this worker, not yet: keep it for now. */
+        HOLD,
+        /** Release it to the queue for another worker (one delivery spent). */
+        HAND_BACK,
+        /** At the queue's delivery limit: hand the attempt back to the gate, to be queued again. */
+        RETURN
+    }
+
+    private IntakeRule() {}
+
+    /**
+     * @param started   whether its resources were free and have been taken for it
+     * @param fits      whether it could ever run on this worker
+     * @param delivery  how many times the queue has delivered it, this one included
+     * @param heldFor   how long this worker has kept it
+     */
+    static Action decide(boolean started, boolean fits, int delivery, int deliveryLimit, Duration heldFor, Duration hold) {
+        if (started) {
+            return Action.START;
+        }
+        if (delivery >= deliveryLimit) {
+            return Action.RETURN;
+        }
+        return fits && heldFor.compareTo(hold) < 0 ? Action.HOLD : Action.HAND_BACK;
+    }
+}
