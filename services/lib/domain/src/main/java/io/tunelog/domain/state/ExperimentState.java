@@ -127,6 +127,17 @@ public final class ExperimentState {
         return Collections.unmodifiableCollection(open.values());
     }
 
+    /** The open trials that, as the gate last observed, no live worker could ever run, in creation order. */
+    public List<TrialState> unplaceableTrials() {
+        List<TrialState> unplaceable = new ArrayList<>();
+        for (TrialState t : open.values()) {
+            if (t.unplaceable() != null) {
+                unplaceable.add(t);
+            }
+        }
+        return unplaceable;
+    }
+
     /** Trials with more live checkpoints than the spec keeps, in creation order. */
     public Collection<TrialState> trialsOverCheckpointLimit() {
         return Collections.unmodifiableCollection(overCheckpointLimit.values());
