@@ -92,4 +92,20 @@ class SpecErrorsTest {
             assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldRefuseToRunATrialNeedingMoreGpusThanTheWorkersItStartsInOneLineNamingTheField() throws Exception {
+        Path spec = Files.writeString(dir.resolve("spec.yaml"), GOOD.replace("train.py]}", "train.py], resources: {gpus: 8}}"));
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("run", spec.toString(), "--gpus", "0,1,2,3", "--bootstrap-servers", KAFKA.bootstrapServers());
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString().strip()).doesNotContain("\n").startsWith("tunelog: invalid spec ")
+                .endsWith(" at trial.resources.gpus: expected at most 4, the GPUs of the workers tunelog run starts: 0,1,2,3 "
+                        + "(--gpus; --gpus names others), found 8");
+        try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
+            assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);
+        }
+    }
 }

@@ -44,7 +44,7 @@ public final class GpuDetection {
                 }
             }
         }
-        return nvidiaSmi.get().map(out -> new Found(fromNvidiaSmi(out), "nvidia-smi -L")).orElse(new Found(List.of(), "none found"));
+        return nvidiaSmi.get().map(out -> new Found(fromNvidiaSmi(out), "nvidia-smi -L")).orElse(new Found(List.of(), "no CUDA_VISIBLE_DEVICES, SLURM_*_GPUS or nvidia-smi"));
     }
 
     /**

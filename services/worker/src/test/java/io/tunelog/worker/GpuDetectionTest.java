@@ -55,7 +55,7 @@ class GpuDetectionTest {
 
     @Test
     void shouldFindNoneWithoutVariablesOrNvidiaSmi() {
-        assertThat(detect(Map.of(), null)).isEqualTo(new GpuDetection.Found(List.of(), "none found"));
+        assertThat(detect(Map.of(), null)).isEqualTo(new GpuDetection.Found(List.of(), "no CUDA_VISIBLE_DEVICES, SLURM_*_GPUS or nvidia-smi"));
     }
 
     @Test
