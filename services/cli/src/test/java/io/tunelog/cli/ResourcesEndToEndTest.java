@@ -9,6 +9,7 @@ import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.log.LogReader;
 import io.tunelog.platform.testing.PlatformExtension;
@@ -84,16 +85,16 @@ class ResourcesEndToEndTest {
         }
     }
 
-    static List<LoggedEvent> log(String experimentId) {
+    static List<LoggedEvent> log(KafkaClients clients, String experimentId) {
         List<LoggedEvent> events = new ArrayList<>();
-        try (LogReader reader = new LogReader(PLATFORM.clients(), experimentId)) {
+        try (LogReader reader = new LogReader(clients, experimentId)) {
             reader.readToEnd(events::add);
         }
         return events;
     }
 
-    static void assertAuditPasses(String experimentId) {
-        AuditReport report = Audit.withAllServices().run(ExperimentLog.fromKafka(PLATFORM.clients(), experimentId));
+    static void assertAuditPasses(KafkaClients clients, String experimentId) {
+        AuditReport report = Audit.withAllServices().run(ExperimentLog.fromKafka(clients, experimentId));
         assertThat(report.failures()).as("audit failures of " + experimentId).isEmpty();
         assertThat(report.passed()).isTrue();
     }
@@ -112,8 +113,8 @@ class ResourcesEndToEndTest {
 
         Map<String, Integer> gpusOf = Map.of(oneGpu, 1, twoGpus, 2);
         Map<String, List<String>> devicesOf = Map.of("gpu4", FOUR, "gpu2", TWO);
-        List<LoggedEvent> merged = new ArrayList<>(log(oneGpu));
-        merged.addAll(log(twoGpus));
+        List<LoggedEvent> merged = new ArrayList<>(log(PLATFORM.clients(), oneGpu));
+        merged.addAll(log(PLATFORM.clients(), twoGpus));
         merged.sort(Comparator.comparingLong(LoggedEvent::offset));
 
         // Walk both logs in partition order: which devices each worker's running attempts hold.
@@ -161,7 +162,7 @@ class ResourcesEndToEndTest {
                             .containsEntry("visible_count", (double) devices.size()).containsEntry("env_agree", 1.0);
                 });
             }
-            assertAuditPasses(state.experimentId());
+            assertAuditPasses(PLATFORM.clients(), state.experimentId());
         }
         assertThat(one.trials()).hasSize(12);
         assertThat(two.trials()).hasSize(4);
