@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's queue thread: takes assignments from the share group while it has a free CPU, starts each once its
- * trial's resources are free ({@link ResourcePool}), and otherwise holds it, hands it back to the queue, or, at the
- * queue's delivery limit, returns it to the gate ({@link IntakeRule}).
+ * trial's resources are free ({@link ResourcePool}), and otherwise holds it, hands it back to the queue, or, near the
+ * queue's delivery limit, returns it to the gate ({@link IntakeRule}); it polls no sooner than {@link PollPacing} says.
  *
  * <p>A poll may bring more than there is room for (up to {@code --cpus} assignments): the extras are held here, oldest
  * first, and started as resources free up, without asking the queue again. Handing them back at once cost a queue round
@@ -39,11 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AssignmentIntake {
     private static final Logger LOG = LoggerFactory.getLogger(AssignmentIntake.class);
-    /**
-     * How long a worker polls no more after handing back an assignment it can never run: polled again at once, the same
-     * assignment comes back (it is the oldest), and each round spends one of its deliveries.
-     */
-    static final Duration NEVER_FITS_BACKOFF = Duration.ofSeconds(1);
 
     /** How the intake gets an attempt going, or hands one back to the gate. */
     interface Attempts {
@@ -67,7 +62,7 @@ final class AssignmentIntake {
     private final BlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
     /** Reports sent and not yet settled; this thread's alone. */
     private int unsettled;
-    private long pollAfterNanos;
+    private final PollPacing pacing;
     private final AtomicLong handedBack = new AtomicLong();
     private final AtomicLong returned = new AtomicLong();
 
@@ -79,6 +74,7 @@ final class AssignmentIntake {
         this.workerId = workerId;
         this.hold = hold;
         this.open = open;
+        this.pacing = new PollPacing(hold);
     }
 
     /** Assignments released to the queue so far, each one a delivery spent. */
@@ -86,7 +82,7 @@ final class AssignmentIntake {
         return handedBack.get();
     }
 
-    /** Assignments returned to the gate at the queue's delivery limit so far. */
+    /** Assignments returned to the gate near the queue's delivery limit so far. */
     long returned() {
         return returned.get();
     }
@@ -106,7 +102,7 @@ final class AssignmentIntake {
             while (open.get()) {
                 settle(0);
                 place(held);
-                if (!held.isEmpty() || pool.freeCpus() == 0 || System.nanoTime() < pollAfterNanos) {
+                if (!held.isEmpty() || pool.freeCpus() == 0 || !pacing.mayPoll(System.nanoTime(), pool.given())) {
                     pool.awaitGiven(20);
                     continue;
                 }
@@ -141,7 +137,12 @@ final class AssignmentIntake {
 
     /** Starts, returns or hands back each held assignment as {@link IntakeRule} says, oldest first; keeps the rest. */
     private void place(Deque<Held> held) {
-        boolean released = false;
+        if (held.isEmpty()) {
+            return;
+        }
+        boolean started = false;
+        boolean releasedFitting = false;
+        boolean releasedNeverFits = false;
         for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
             Held h = it.next();
             Assignment a = h.assignment();
@@ -154,17 +155,18 @@ final class AssignmentIntake {
                 case START -> {
                     it.remove();
                     launch(h, grant.get());
+                    started = true;
                 }
                 case HOLD -> { }
                 case HAND_BACK -> {
                     it.remove();
                     queue.acknowledge(h.record(), AcknowledgeType.RELEASE);
                     handedBack.incrementAndGet();
-                    released = true;
+                    releasedFitting |= fits;
+                    releasedNeverFits |= !fits;
                     if (!fits) {
                         LOG.info("{} hands back {}/{}/{}: it needs {}, and this worker has {} CPUs and {} GPUs", workerId,
                                 a.getExperimentId(), a.getTrialId(), a.getAttempt(), need(a), pool.cpus(), pool.devices().size());
-                        pollAfterNanos = System.nanoTime() + NEVER_FITS_BACKOFF.toNanos();
                     }
                 }
                 case RETURN -> {
@@ -173,9 +175,10 @@ final class AssignmentIntake {
                 }
             }
         }
-        if (released) {
+        if (releasedFitting || releasedNeverFits) {
             queue.commitSync();
         }
+        pacing.placed(System.nanoTime(), pool.given(), started, releasedFitting, releasedNeverFits);
     }
 
     private void launch(Held h, ResourcePool.Grant grant) {
@@ -185,7 +188,8 @@ final class AssignmentIntake {
 
     private void returnToGate(Held h, int delivery, boolean fits) {
         Assignment a = h.assignment();
-        String reason = "assignment handed back: delivered " + delivery + " times, the queue's limit, and worker " + workerId
+        String reason = "assignment handed back: delivered " + delivery + " times (the queue's limit is " + WorkQueue.DELIVERY_LIMIT
+                + ") and worker " + workerId
                 + (fits ? " had no room for it then" : " can never run it") + " (it needs " + need(a) + "); queued again";
         LOG.info("{} returns {}/{}/{} to the gate: {}", workerId, a.getExperimentId(), a.getTrialId(), a.getAttempt(), reason);
         unsettled++;

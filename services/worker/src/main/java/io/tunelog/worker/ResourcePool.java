@@ -19,6 +19,7 @@ final class ResourcePool {
     private final List<String> devices;
     private int freeCpus;
     private final Set<String> busy = new LinkedHashSet<>();
+    private long given;
 
     ResourcePool(int cpus, List<String> devices) {
         if (cpus < 1) {
@@ -67,7 +68,13 @@ final class ResourcePool {
         }
         grant.devices().forEach(busy::remove);
         freeCpus += grant.cpus();
+        given++;
         notifyAll();
+    }
+
+    /** How many grants have been given back so far: a change means resources freed up. */
+    synchronized long given() {
+        return given;
     }
 
     /** Waits until something is given back, or for {@code millis}. */

@@ -20,25 +20,27 @@ class IntakeRuleTest {
     void shouldStartWhatItHasTakenResourcesForAtAnyDelivery() {
         assertThat(decide(true, true, 1, 0)).isEqualTo(START);
         assertThat(decide(true, true, 10, 9)).isEqualTo(START);
+        assertThat(decide(true, false, 9, 0)).as("fits is what could ever run; started wins").isEqualTo(START);
     }
 
     @Test
     void shouldHoldWhatFitsItButNotYetThenHandItBackForAnotherWorker() {
         assertThat(decide(false, true, 1, 0)).isEqualTo(HOLD);
-        assertThat(decide(false, true, 9, 4)).isEqualTo(HOLD);
+        assertThat(decide(false, true, 8, 4)).isEqualTo(HOLD);
         assertThat(decide(false, true, 1, 5)).isEqualTo(HAND_BACK);
     }
 
     @Test
     void shouldHandBackAtOnceWhatCouldNeverRunHere() {
         assertThat(decide(false, false, 1, 0)).isEqualTo(HAND_BACK);
-        assertThat(decide(false, false, 9, 0)).isEqualTo(HAND_BACK);
+        assertThat(decide(false, false, 8, 0)).isEqualTo(HAND_BACK);
     }
 
     @Test
-    void shouldNeverHandBackNorHoldAnAssignmentAtItsLastDeliveryButReturnItToTheGate() {
-        assertThat(decide(false, false, 10, 0)).isEqualTo(RETURN);
-        assertThat(decide(false, true, 10, 0)).as("a worker dying while it held it would lose it").isEqualTo(RETURN);
-        assertThat(decide(false, true, 12, 0)).isEqualTo(RETURN);
+    void shouldReturnAnAssignmentToTheGateOneDeliveryShortOfTheLimitKeepingTheLastForATakerThatDies() {
+        assertThat(decide(false, false, 9, 0)).isEqualTo(RETURN);
+        assertThat(decide(false, true, 9, 0)).as("a worker dying while it held it would spend the last").isEqualTo(RETURN);
+        assertThat(decide(false, true, 10, 0)).as("the taker after one that died").isEqualTo(RETURN);
+        assertThat(decide(false, false, 12, 0)).isEqualTo(RETURN);
     }
 }

@@ -19,8 +19,8 @@ public final class WorkQueue {
     /** The share group all worker agents join. */
     public static final String WORKERS_GROUP = "tunelog-workers";
     /**
-     * How many times the queue delivers an assignment before it archives it (the broker's maximum). A worker never hands
-     * one back at its last delivery: it returns the attempt to the gate instead, which has it queued again.
+     * How many times the queue delivers an assignment before it archives it (the broker's maximum). A worker returns an
+     * assignment to the gate one delivery short of it, rather than hand it back, and the gate has the attempt queued again.
      */
     public static final int DELIVERY_LIMIT = 10;
 
@@ -32,8 +32,8 @@ public final class WorkQueue {
      * committed records (assignments are written in the scheduler's transactions). Idempotent.
      *
      * <p>An assignment is delivered again when its taker dies before acknowledging it, or hands it back. After the delivery
-     * count limit the broker archives it: so the limit is the broker's maximum (10), a worker returns an assignment at its
-     * last delivery to the gate rather than hand it back, and the lock a dead taker holds lasts the broker's minimum (15 s),
+     * count limit the broker archives it: so the limit is the broker's maximum (10), a worker returns an assignment to the
+     * gate one delivery short of it rather than hand it back, and the lock a dead taker holds lasts the broker's minimum (15 s),
      * not 30 s.
      */
     public static void configure(Admin admin, String group) {
