@@ -190,7 +190,7 @@ final class AssignmentIntake {
         Assignment a = h.assignment();
         String reason = "assignment handed back: delivered " + delivery + " times (the queue's limit is " + WorkQueue.DELIVERY_LIMIT
                 + ") and worker " + workerId
-                + (fits ? " had no room for it then" : " can never run it") + " (it needs " + need(a) + "); queued again";
+                + (fits ? " had no room for it then" : " can never run it") + " (it needs " + need(a) + "); returned to the gate";
         LOG.info("{} returns {}/{}/{} to the gate: {}", workerId, a.getExperimentId(), a.getTrialId(), a.getAttempt(), reason);
         unsettled++;
         returned.incrementAndGet();
