@@ -12,6 +12,7 @@ import io.tunelog.kafka.Topics;
 import io.tunelog.log.LogReader;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -89,6 +90,13 @@ final class ExperimentFollower {
         if (state.spec() == null) {
             return;
         }
+        String line = line(state, Duration.ofNanos(System.nanoTime() - startedNanos));
+        progress.print(interactive ? "\r" + line + "   " : line + System.lineSeparator());
+        progress.flush();
+    }
+
+    /** The progress line: trials by how they stand, the best so far, time and ETA, and why a trial cannot be placed. */
+    static String line(ExperimentState state, Duration elapsed) {
         long running = count(state, TrialStatus.RUNNING);
         long done = count(state, TrialStatus.COMPLETED);
         long failed = state.trials().stream().filter(t -> t.isTerminal(state.spec().trial().maxFailures()) && t.status() == TrialStatus.FAILED).count();
@@ -96,13 +104,14 @@ final class ExperimentFollower {
         int planned = RobustStage.plannedTrials(state);
         String best = state.best().map(b -> "best " + b.trialId() + " " + state.spec().metric().name() + "=" + String.format("%.4f", b.value()))
                 .orElse("no result yet");
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - startedNanos);
         long ended = done + stopped + failed;
-        String line = String.format("[%s] %s %d/%d ended: %d running, %d completed, %d stopped, %d failed | %s | %s, %s",
-                state.spec().name(), bar(ended, planned, 20), ended, planned, running, done, stopped, failed, best,
+        // A trial that no live worker can run would otherwise just wait: say so, and why (the first one's reason).
+        List<TrialState> unplaceable = state.unplaceableTrials();
+        String stuck = unplaceable.isEmpty() ? "" : " | " + unplaceable.size() + " unplaceable: " + unplaceable.get(0).trialId() + " "
+                + unplaceable.get(0).unplaceable();
+        return String.format("[%s] %s %d/%d ended: %d running, %d completed, %d stopped, %d failed%s | %s | %s, %s",
+                state.spec().name(), bar(ended, planned, 20), ended, planned, running, done, stopped, failed, stuck, best,
                 clock(elapsed), eta(elapsed, ended, planned).map(left -> "ETA " + clock(left)).orElse("ETA --:--"));
-        progress.print(interactive ? "\r" + line + "   " : line + System.lineSeparator());
-        progress.flush();
     }
 
     /** A bar of {@code width} cells, filled in proportion to {@code done} of {@code total}. */

@@ -1,10 +1,12 @@
 package io.tunelog.cli;
 
+import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.broker.LocalBroker;
 import io.tunelog.platform.Platform;
 import io.tunelog.replay.ExperimentLog;
+import io.tunelog.worker.GpuDetection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -26,8 +28,14 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--workers", description = "Local worker agents, one slot each (default: the spec's budget.concurrent)")
+    @Option(names = "--workers", description = "Local worker agents, each running one trial at a time (default: the spec's "
+            + "budget.concurrent; fewer when the GPUs do not go round)")
     Integer workers;
+
+    @Option(names = "--gpus", paramLabel = "IDS",
+            description = "This machine's GPUs for the workers, shared out trial.resources.gpus to each, no device to two "
+                    + "(default: as tunelog worker finds them: CUDA_VISIBLE_DEVICES, Slurm's, nvidia-smi -L, else none)")
+    String gpus;
 
     @Mixin
     FollowOptions follow;
@@ -49,6 +57,14 @@ final class RunCommand implements Callable<Integer> {
         if (workers < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--workers must be at least 1, got " + workers);
         }
+        GpuDetection.Found found = WorkerCommand.devices(gpus);
+        LocalWorkers local;
+        try {
+            local = LocalWorkers.plan(spec.spec().trial().resources(), workers, found.devices(), found.source());
+        } catch (SpecException e) {
+            // A trial these workers could never run would wait for ever: refused, like a spec that does not validate.
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "invalid spec " + specPath + " at " + e.getMessage());
+        }
         String experimentId = spec.newExperimentId();
         Path root = follow.root();
         Path resultsDir = root.resolve(experimentId);
@@ -67,8 +83,8 @@ final class RunCommand implements Callable<Integer> {
             platform.ensureTopics(kafka.layout())
                     .startServices(Platform.SERVICES, "run-" + UUID.randomUUID().toString().substring(0, 8),
                             ServicesCommand.checkpointStores(List.of(root)));
-            for (int i = 0; i < workers; i++) {
-                platform.startWorker(Platform.workerSettings("local-worker-" + i, 1, root, root));
+            for (int i = 0; i < local.count(); i++) {
+                platform.startWorker(Platform.workerSettings("local-worker-" + i, local.cpus(), root, root).withGpus(local.devices().get(i)));
             }
             platform.awaitServicesReady(60_000);
             ExperimentFollower.submit(clients, experimentId, spec);

@@ -2,6 +2,8 @@ package io.tunelog.cli;
 
 import io.tunelog.health.HealthServer;
 import io.tunelog.platform.Platform;
+import io.tunelog.worker.GpuDetection;
+import io.tunelog.worker.LocalGpus;
 import io.tunelog.worker.PythonHelper;
 import io.tunelog.worker.TrialPolicy;
 import io.tunelog.worker.WorkerAgent;
@@ -24,8 +26,16 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     HealthOptions health;
 
-    @Option(names = "--slots", defaultValue = "1", description = "Trials to run at once (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--cpus", "--slots"}, defaultValue = "1",
+            description = "CPUs for trials: a trial holds its trial.resources.cpus of them while it runs, so with the default "
+                    + "(one per trial) this is how many run at once; --slots is its older name (default: ${DEFAULT-VALUE})")
     int slots;
+
+    @Option(names = "--gpus", paramLabel = "IDS",
+            description = "The GPUs trials may use, as CUDA names them: 0,1,2,3 or 0-3, or none; each goes to one trial at a "
+                    + "time, in CUDA_VISIBLE_DEVICES (default: CUDA_VISIBLE_DEVICES, else SLURM_STEP_GPUS or SLURM_JOB_GPUS, "
+                    + "else nvidia-smi -L, else none)")
+    String gpus;
 
     @Option(names = "--worker-id", description = "Worker id (default: host name and a random suffix)")
     String workerId;
@@ -68,8 +78,9 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (slots < 1) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--slots must be at least 1, got " + slots);
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--cpus must be at least 1, got " + slots);
         }
+        GpuDetection.Found devices = devices(gpus);
         if (maxOutputBytes < 1) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--max-output-bytes must be at least 1, got " + maxOutputBytes);
         }
@@ -98,7 +109,7 @@ final class WorkerCommand implements Callable<Integer> {
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
                     .withMaxOutputBytes(maxOutputBytes).withPolicy(policy).withMaxReportsInFlight(maxReportsInFlight)
-                    .withPythonHelper(helper));
+                    .withGpus(devices.devices()).withPythonHelper(helper));
             // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
             try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
                 platform.startWorker(agent);
@@ -110,10 +121,21 @@ final class WorkerCommand implements Callable<Integer> {
                     System.out.println("worker " + id + " stopped");
                     stopped.countDown();
                 }));
-                System.out.println("worker " + id + " ready with " + slots + " slot(s)");
+                System.out.println("worker " + id + " ready with " + slots + " CPU(s) and " + devices.devices().size() + " GPU(s) "
+                        + devices.devices() + " (" + devices.source() + ")");
                 stopped.await();
             }
         }
         return 0;
+    }
+
+    /** The GPUs given with {@code --gpus}, or else found in this process's environment. */
+    static GpuDetection.Found devices(String gpus) {
+        try {
+            return gpus != null ? new GpuDetection.Found(GpuDetection.parse(gpus), "--gpus") : LocalGpus.detect();
+        } catch (IllegalArgumentException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, (gpus != null ? "--gpus " + gpus + ": " : "cannot tell this worker's GPUs from ")
+                    + e.getMessage() + (gpus != null ? "" : "; give them with --gpus"));
+        }
     }
 }

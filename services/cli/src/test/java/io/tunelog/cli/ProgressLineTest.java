@@ -2,10 +2,13 @@ package io.tunelog.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tunelog.domain.testing.LogBuilder;
+import io.tunelog.scheduler.SchedulingDecider;
+import io.tunelog.suggestion.SuggestionDecider;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The pieces of the live progress line: the bar, the ETA and the clock. */
+/** The pieces of the live progress line: the bar, the ETA, the clock, and trials no worker can run. */
 class ProgressLineTest {
     @Test
     void shouldFillTheBarInProportionAndNeverPastItsWidth() {
@@ -29,5 +32,24 @@ class ProgressLineTest {
     void shouldShowHoursOnlyWhenThereAreAny() {
         assertThat(ExperimentFollower.clock(Duration.ofSeconds(75))).isEqualTo("01:15");
         assertThat(ExperimentFollower.clock(Duration.ofSeconds(3 * 3600 + 62))).isEqualTo("3:01:02");
+    }
+
+    @Test
+    void shouldSayHowManyTrialsNoLiveWorkerCanRunAndWhy() {
+        LogBuilder log = LogBuilder.submitted("e", """
+                name: eight-gpus
+                metric: {name: loss, mode: min}
+                budget: {trials: 1}
+                searchSpace: {x: {uniform: [0, 1]}}
+                trial: {command: [train], resources: {gpus: 8}}
+                """);
+        log.decide(new SuggestionDecider());
+        log.decide(new SchedulingDecider());
+        assertThat(ExperimentFollower.line(log.state(), Duration.ofSeconds(5))).doesNotContain("unplaceable");
+
+        log.placement("trial-00000", 1, false);
+
+        assertThat(ExperimentFollower.line(log.state(), Duration.ofSeconds(5)))
+                .contains("0 failed | 1 unplaceable: trial-00000 no live worker has 8 GPUs | no result yet");
     }
 }

@@ -279,7 +279,7 @@ class SecureClusterTest {
     /** Sends one harmless record of the topic's kind (a cancellation of nothing, a heartbeat) and waits for the broker's answer. */
     private static void send(KafkaClients clients, String topic) throws Exception {
         byte[] value = topic.equals(Topics.HEARTBEATS)
-                ? AvroBytes.encode(new WorkerHeartbeat("security-test", "localhost", java.time.Instant.now(), 0, List.of(), java.util.Map.of()))
+                ? AvroBytes.encode(new WorkerHeartbeat("security-test", "localhost", java.time.Instant.now(), 0, List.of(), java.util.Map.of(), List.of()))
                 : AvroBytes.encode(new CancelExperiment("no-such-experiment", "security test", "test"));
         Map<String, Object> overrides = new HashMap<>(clients.extra());
         overrides.put("max.block.ms", 10_000);

@@ -58,6 +58,10 @@ class SpecErrorsTest {
                         "trial.reportTimeoutSeconds", "expected an integer >= 1, found 0"),
                 bad("report timeout not whole seconds", GOOD.replace("train.py]}", "train.py], reportTimeoutSeconds: 2.5}"),
                         "trial.reportTimeoutSeconds", "expected an integer, found 2.5"),
+                bad("negative GPUs", GOOD.replace("train.py]}", "train.py], resources: {gpus: -1}}"),
+                        "trial.resources.gpus", "expected an integer >= 0, found -1"),
+                bad("no CPU", GOOD.replace("train.py]}", "train.py], resources: {cpus: 0}}"),
+                        "trial.resources.cpus", "expected an integer >= 1, found 0"),
                 bad("unknown field", GOOD.replace("train.py]}", "train.py], reportTimeout: 60}"),
                         "trial.reportTimeout", "expected a known field"),
                 bad("oversized spec", GOOD + "#" + "x".repeat(300 * 1024) + "\n", "(spec)",
@@ -99,6 +103,22 @@ class SpecErrorsTest {
 
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
         assertThat(err.toString().strip()).doesNotContain("\n").contains("trial.askAndTell").contains("tunelog gateway");
+        try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
+            assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);
+        }
+    }
+
+    @Test
+    void shouldRefuseToRunATrialNeedingMoreGpusThanTheWorkersItStartsInOneLineNamingTheField() throws Exception {
+        Path spec = Files.writeString(dir.resolve("spec.yaml"), GOOD.replace("train.py]}", "train.py], resources: {gpus: 8}}"));
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("run", spec.toString(), "--gpus", "0,1,2,3", "--bootstrap-servers", KAFKA.bootstrapServers());
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString().strip()).doesNotContain("\n").startsWith("tunelog: invalid spec ")
+                .endsWith(" at trial.resources.gpus: expected at most 4, the GPUs of the workers tunelog run starts: 0,1,2,3 "
+                        + "(--gpus; --gpus names others), found 8");
         try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {
             assertThat(admin.listTopics().names().get()).as("nothing reached Kafka").doesNotContain(Topics.SUBMISSIONS, Topics.EVENTS);
         }

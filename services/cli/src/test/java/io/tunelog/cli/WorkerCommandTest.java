@@ -75,4 +75,36 @@ class WorkerCommandTest {
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
         assertThat(err.toString().strip()).isEqualTo("tunelog: --python-helper " + dir + " holds no tunelog package (no tunelog/__init__.py there)");
     }
+
+    @Test
+    void shouldTakeCpusOrTheOlderSlotsAndAListOfGpus() {
+        WorkerCommand command = new WorkerCommand();
+        new CommandLine(command).parseArgs("--cpus", "8", "--gpus", "0,1,2,3");
+        assertThat(command.slots).isEqualTo(8);
+        assertThat(WorkerCommand.devices(command.gpus).devices()).containsExactly("0", "1", "2", "3");
+
+        new CommandLine(command).parseArgs("--slots", "2", "--gpus", "none");
+        assertThat(command.slots).isEqualTo(2);
+        assertThat(WorkerCommand.devices(command.gpus).devices()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAGpuListWithARepeatedDeviceInOneLine() {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--gpus", "0,1,0", "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString().strip()).isEqualTo("tunelog: --gpus 0,1,0: device 0 is given twice");
+    }
+
+    @Test
+    void shouldRefuseNoCpu() {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--cpus", "0", "--bootstrap-servers", "127.0.0.1:1");
+
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString()).contains("--cpus must be at least 1, got 0");
+    }
 }

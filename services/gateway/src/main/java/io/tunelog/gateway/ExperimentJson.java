@@ -62,6 +62,7 @@ final class ExperimentJson {
         node.put("eventsInLog", state.eventCount());
         node.put("lastOffset", state.lastOffset());
         node.put("anomalies", state.anomalyCount());
+        node.set("unplaceable", Json.unplaceable(state));
         ArrayNode rejected = node.putArray("rejectedSubmissions");
         for (Rejection r : rejections) {
             ObjectNode rejection = rejected.addObject();
@@ -78,6 +79,7 @@ final class ExperimentJson {
         for (TrialStatus status : TrialStatus.values()) {
             trials.put(status.name().toLowerCase(Locale.ROOT), experiment.trialsByStatus().getOrDefault(status, 0));
         }
+        trials.put("unplaceable", experiment.state().unplaceableTrials().size());
         return trials;
     }
 
@@ -114,6 +116,8 @@ final class ExperimentJson {
         node.put("stepsReported", t.reports().size());
         node.put("lastStep", t.reports().isEmpty() ? null : t.reports().get(t.reports().size() - 1).step());
         node.put("workerId", t.workerId());
+        node.set("devices", Json.MAPPER.valueToTree(t.devices()));
+        node.put("unplaceable", t.unplaceable());
         node.put("origin", t.origin());
         return node;
     }

@@ -58,7 +58,7 @@ final class LeaseHeartbeats implements AutoCloseable {
     }
 
     private ProducerRecord<String, byte[]> record(Lease lease) {
-        WorkerHeartbeat hb = new WorkerHeartbeat(lease.workerId(), host, clock.instant(), 1, List.of(lease.attemptKey()), Map.of());
+        WorkerHeartbeat hb = new WorkerHeartbeat(lease.workerId(), host, clock.instant(), 1, List.of(lease.attemptKey()), Map.of(), List.of());
         return new ProducerRecord<>(Topics.HEARTBEATS, lease.workerId(), AvroBytes.encode(hb));
     }
 

@@ -366,6 +366,35 @@ class GatewayServerTest {
     }
 
     @Test
+    void shouldShowATrialThatNoLiveWorkerCanRunAsUnplaceable() throws Exception {
+        String id = "gw-eight-gpus-" + System.nanoTime();
+        String eightGpus = """
+                name: gw-eight-gpus
+                metric: {name: score, mode: max}
+                budget: {trials: 1}
+                searchSpace: {x: {uniform: [0, 1]}}
+                trial:
+                  command: [/bin/true]
+                  resources: {gpus: 8}
+                """;
+        assertThat(post("/api/experiments?id=" + id, "application/yaml", eightGpus).status()).isEqualTo(202);
+
+        JsonNode summary = await("/api/experiments/" + id, r -> r.status() == 200 && r.json().get("trials").get("unplaceable").asInt() == 1);
+        String why = "needs 1 CPU and 8 GPUs (trial.resources), more than any of the 1 live worker has: gw-worker has 2 CPUs and 0 GPUs";
+        assertThat(summary.get("unplaceable").get(0).get("trialId").asText()).isEqualTo("trial-00000");
+        assertThat(summary.get("unplaceable").get(0).get("reason").asText()).isEqualTo(why);
+        JsonNode trial = get("/api/experiments/" + id + "/trials").json().get("trials").get(0);
+        assertThat(trial.get("unplaceable").asText()).isEqualTo(why);
+        assertThat(trial.get("devices").isEmpty()).isTrue();
+        JsonNode line = find(get("/api/experiments").json().get("experiments"), e -> e.get("experimentId").asText().equals(id));
+        assertThat(line.get("trials").get("unplaceable").asInt()).isEqualTo(1);
+
+        assertThat(post("/api/experiments/" + id + "/cancel", "application/json", "").status()).isEqualTo(202);
+        JsonNode cancelled = await("/api/experiments/" + id, r -> r.json().get("status").asText().equals("CANCELLED"));
+        assertThat(cancelled.get("trials").get("unplaceable").asInt()).as("a cancelled trial waits for nothing").isZero();
+    }
+
+    @Test
     void shouldAnswer401OnEveryApiRouteWithoutAKnownToken() throws Exception {
         for (String route : gateway.routes()) {
             String method = route.substring(0, route.indexOf(' '));

@@ -24,7 +24,9 @@ import java.util.Set;
  * once (the suggestion service already keeps to the concurrency budget), a failed attempt is queued
  * again while failures stay within {@code trial.maxFailures}, a paused trial whose resumption the rule
  * approved is queued again, each from the trial's resume point (its latest checkpoint, or the one PBT
- * cloned into it), and the experiment completes when every planned trial has ended.
+ * cloned into it), and the experiment completes when every planned trial has ended. A failed attempt of a trial that
+ * the gate observed no live worker can run ({@code TrialPlacement}) waits until the gate observes one can: queued
+ * again, it would only go round the workers' queue and come back.
  */
 public final class SchedulingDecider implements Decider {
     public static final String SERVICE = "scheduler";
@@ -55,7 +57,8 @@ public final class SchedulingDecider implements Decider {
             }
             if (trial.status() == TrialStatus.CREATED) {
                 decided.add(queue(trial, Optional.empty()));
-            } else if (trial.canRetry(maxFailures) || (trial.status() == TrialStatus.PAUSED && trial.resumeApproved())) {
+            } else if ((trial.canRetry(maxFailures) && trial.unplaceable() == null)
+                    || (trial.status() == TrialStatus.PAUSED && trial.resumeApproved())) {
                 decided.add(queue(trial, trial.resumePoint()));
             }
         }

@@ -81,7 +81,8 @@ public final class SchedulingService implements ServiceLogic {
         Map<String, Object> config = new TreeMap<>(trial.config());
         Assignment a = new Assignment(decided.experimentId(), decided.trialId(), q.attempt(), config,
                 spec.trial().command(), spec.trial().trainable(), q.restoreFromUri(), spec.metric().name(),
-                spec.trial().reportTimeoutSeconds(), TrialRules.of(spec).timeAttr(spec), nextMilestone(state, decided.trialId()));
+                spec.trial().reportTimeoutSeconds(), TrialRules.of(spec).timeAttr(spec), nextMilestone(state, decided.trialId()),
+                spec.trial().resources().cpus(), spec.trial().resources().gpus());
         // Keyed by trial for readers of the topic; the queue is one partition that every worker shares.
         return new ProducerRecord<>(Topics.ASSIGNMENTS, decided.trialId(), AvroBytes.encode(a));
     }

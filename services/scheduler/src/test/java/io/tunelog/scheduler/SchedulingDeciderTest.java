@@ -82,6 +82,37 @@ class SchedulingDeciderTest {
     }
 
     @Test
+    void shouldNotQueueAgainAnAttemptHandedBackWhileNoLiveWorkerFitsItUntilOneDoes() {
+        LogBuilder log = LogBuilder.submitted("e", SPEC.replace("maxFailures: 1", "maxFailures: 0"));
+        log.decide(suggestion);
+        log.decide(scheduler);
+        log.placement("trial-00000", 1, false);
+        // The queue's delivery limit reached: the last worker to hold the assignment hands the attempt back to the gate.
+        log.command("trial-00000", "trial-00000/a1/failed", new TrialFailed(1, "assignment handed back 10 times", true, true));
+
+        assertThat(log.decide(scheduler)).as("no live worker fits it: queued again, it would only come back").isEmpty();
+
+        log.placement("trial-00000", 1, true);
+
+        assertThat(log.decide(scheduler)).singleElement().satisfies(e -> {
+            assertThat(e.trialId()).isEqualTo("trial-00000");
+            assertThat(((TrialQueued) e.payload()).attempt()).isEqualTo(2);
+        });
+        assertThat(log.state().anomalies()).isEmpty();
+    }
+
+    @Test
+    void shouldQueueAgainAtOnceAnAttemptHandedBackThatALiveWorkerFits() {
+        LogBuilder log = LogBuilder.submitted("e", SPEC.replace("maxFailures: 1", "maxFailures: 0"));
+        log.decide(suggestion);
+        log.decide(scheduler);
+        log.command("trial-00000", "trial-00000/a1/failed", new TrialFailed(1, "assignment handed back 10 times", true, true));
+
+        assertThat(log.decide(scheduler)).singleElement()
+                .satisfies(e -> assertThat(((TrialQueued) e.payload()).attempt()).isEqualTo(2));
+    }
+
+    @Test
     void shouldCompleteWithBestTrialWhenAllTrialsEnded() {
         LogBuilder log = LogBuilder.submitted("e", SPEC);
         log.decide(suggestion);

@@ -42,9 +42,9 @@ final class Reporter {
         send(payload, false, null);
     }
 
-    /** Sends the start; {@code onSent} hears when the broker has it (acks=all), or why it could not. */
-    void send(EventPayload.TrialStarted started, Callback onSent) {
-        send(started, false, onSent);
+    /** Sends a start (or an end); {@code onSent} hears when the broker has it (acks=all), or why it could not. */
+    void send(EventPayload.AttemptReport report, Callback onSent) {
+        send(report, false, onSent);
     }
 
     /**

@@ -77,6 +77,8 @@ final class TrialAttempt {
     private final Hold hold;
     /** Where a process trial on the Python helper reads the answers to its held reports. */
     private HoldAnswers holdAnswers = HoldAnswers.NONE;
+    /** The devices the worker gave this attempt: exactly these reach the trial (see {@link DeviceEnvironment}). */
+    private final List<String> devices;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -96,7 +98,8 @@ final class TrialAttempt {
     private Map<String, Double> lastMetrics = Map.of();
 
     TrialAttempt(Assignment assignment, Reporter reporter, Hold hold, Path checkpointDir, Path logDir, long maxOutputBytes,
-                 ScheduledExecutorService timers, String workerId, TrialPolicy policy, PythonHelper pythonHelper) {
+                 ScheduledExecutorService timers, String workerId, TrialPolicy policy, PythonHelper pythonHelper,
+                 List<String> devices) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
@@ -107,6 +110,7 @@ final class TrialAttempt {
         this.policy = policy;
         this.pythonHelper = pythonHelper;
         this.hold = hold;
+        this.devices = List.copyOf(devices);
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -214,9 +218,9 @@ final class TrialAttempt {
         stop(reason);
     }
 
-    /** Tells the gate this worker starts the attempt; {@code onSent} hears when the broker has it, or why not. */
+    /** Tells the gate this worker starts the attempt on its devices; {@code onSent} hears when the broker has it, or why not. */
     void announce(String workerId, String host, String slurmJobId, Callback onSent) {
-        reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId), onSent);
+        reporter.send(new EventPayload.TrialStarted(assignment.getAttempt(), workerId, host, slurmJobId, devices), onSent);
     }
 
     /** Runs an {@link #announce announced} attempt to its end, reporting results and outcome. Never throws. */
@@ -298,6 +302,7 @@ final class TrialAttempt {
         Map<String, String> allowed = policy.trialEnvironment(Map.copyOf(env));
         env.clear();
         env.putAll(allowed);
+        DeviceEnvironment.apply(env, devices);
         // First, so that `import tunelog` finds the worker's own copy of the helper before any other installed.
         String pythonPath = pythonHelper.pythonPath(allowed.get("PYTHONPATH"));
         if (pythonPath != null) {

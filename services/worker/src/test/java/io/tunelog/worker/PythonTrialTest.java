@@ -65,7 +65,7 @@ class PythonTrialTest {
 
     private static List<WorkerReport> run(String experiment, String code, Map<String, Object> config) throws Exception {
         Assignment assignment = new Assignment(experiment, TRIAL, 1, config, List.of(PYTHON, "-c", code, dir.resolve(experiment + ".json").toString()),
-                null, null, "val_accuracy", null, null, null);
+                null, null, "val_accuracy", null, null, null, 1, 0);
         return OneAttempt.run(clients, scheduler, worker, assignment);
     }
 

@@ -76,7 +76,7 @@ class WorkerFlowTest {
 
     private static Assignment assignment(String experiment, String script, Double holdAt) {
         return new Assignment(experiment, "trial-00000", 1, Map.of("x", 1.0), List.of("/usr/bin/python3", "-c", script), null, null,
-                "score", null, null, holdAt);
+                "score", null, null, holdAt, 1, 0);
     }
 
     private static void send(String topic, String key, byte[] value) throws Exception {

@@ -128,7 +128,7 @@ class WorkerHostileInputTest {
         config.put("big", big.toString());
         List<String> command = List.of(PYTHON, "-c", COPY_CONFIG, out.toString());
         // Kafka's default limit on a record (max.request.size, message.max.bytes) is 1 MiB; the batch around it takes a little more.
-        assertThat(AvroBytes.encode(new Assignment("huge", TRIAL, 1, config, command, null, null, "score", null, null, null)).length)
+        assertThat(AvroBytes.encode(new Assignment("huge", TRIAL, 1, config, command, null, null, "score", null, null, null, 1, 0)).length)
                 .as("the assignment's encoded size").isLessThan(1024 * 1024 - 4096);
 
         List<WorkerReport> reports = run("huge", command, null, config);
@@ -240,7 +240,7 @@ class WorkerHostileInputTest {
     /** Queues one attempt of a fresh experiment and returns its reports, up to the one that ends it. */
     private static List<WorkerReport> run(String experiment, List<String> command, String trainable, Map<String, Object> config)
             throws Exception {
-        Assignment assignment = new Assignment(experiment, TRIAL, 1, config, command, trainable, null, "score", null, null, null);
+        Assignment assignment = new Assignment(experiment, TRIAL, 1, config, command, trainable, null, "score", null, null, null, 1, 0);
         return OneAttempt.run(clients, scheduler, worker, assignment);
     }
 

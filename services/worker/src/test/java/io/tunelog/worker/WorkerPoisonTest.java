@@ -198,7 +198,7 @@ class WorkerPoisonTest {
     private static List<WorkerReport> run(String experiment, List<String> command, String trainable, Integer reportTimeoutSeconds)
             throws Exception {
         Assignment assignment = new Assignment(experiment, TRIAL, 1, Map.of("x", 1.0), command, trainable, null, "score",
-                reportTimeoutSeconds, null, null);
+                reportTimeoutSeconds, null, null, 1, 0);
         return OneAttempt.run(clients, scheduler, worker, assignment);
     }
 

@@ -51,7 +51,7 @@ class WorkerStopTest {
                 WorkerAgent.Settings.DEFAULT_MAX_OUTPUT_BYTES)).start();
              KafkaProducer<String, byte[]> producer = clients.producer("test-scheduler", null)) {
             Assignment assignment = new Assignment(experiment, "trial-00000", 1, Map.of("x", 1.0),
-                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score", null, null, null);
+                    List.of("/usr/bin/python3", "-c", TRIAL), null, null, "score", null, null, null, 1, 0);
             producer.send(new ProducerRecord<>(Topics.ASSIGNMENTS, "trial-00000", AvroBytes.encode(assignment))).get();
 
             List<String> reports = awaitReports(clients, 2, Duration.ofSeconds(60));

@@ -54,7 +54,7 @@ public final class EventCodec {
         } else if (payload instanceof EventPayload.TrialQueued p) {
             return new io.tunelog.avro.TrialQueued(p.attempt(), p.restoreFromCheckpointId(), p.restoreFromUri());
         } else if (payload instanceof EventPayload.TrialStarted p) {
-            return new io.tunelog.avro.TrialStarted(p.attempt(), p.workerId(), p.host(), p.slurmJobId());
+            return new io.tunelog.avro.TrialStarted(p.attempt(), p.workerId(), p.host(), p.slurmJobId(), p.devices());
         } else if (payload instanceof EventPayload.TrialReported p) {
             return new io.tunelog.avro.TrialReported(p.attempt(), p.step(), sorted(p.metrics()), p.workerTimeMs(), p.heldMs());
         } else if (payload instanceof EventPayload.CheckpointRegistered p) {
@@ -70,6 +70,8 @@ public final class EventCodec {
             return new io.tunelog.avro.TrialCompleted(p.attempt(), sorted(p.metrics()));
         } else if (payload instanceof EventPayload.TrialFailed p) {
             return new io.tunelog.avro.TrialFailed(p.attempt(), p.error(), p.retryable(), p.preempted());
+        } else if (payload instanceof EventPayload.TrialPlacement p) {
+            return new io.tunelog.avro.TrialPlacement(p.attempt(), p.placeable(), p.reason());
         }
         throw new IllegalArgumentException("unknown payload " + payload.getClass().getName());
     }
@@ -86,7 +88,7 @@ public final class EventCodec {
         } else if (avro instanceof io.tunelog.avro.TrialQueued p) {
             return new EventPayload.TrialQueued(p.getAttempt(), p.getRestoreFromCheckpointId(), p.getRestoreFromUri());
         } else if (avro instanceof io.tunelog.avro.TrialStarted p) {
-            return new EventPayload.TrialStarted(p.getAttempt(), p.getWorkerId(), p.getHost(), p.getSlurmJobId());
+            return new EventPayload.TrialStarted(p.getAttempt(), p.getWorkerId(), p.getHost(), p.getSlurmJobId(), p.getDevices());
         } else if (avro instanceof io.tunelog.avro.TrialReported p) {
             return new EventPayload.TrialReported(p.getAttempt(), p.getStep(), named(p.getMetrics()), p.getWorkerTimeMs(), p.getHeldMs());
         } else if (avro instanceof io.tunelog.avro.CheckpointRegistered p) {
@@ -102,6 +104,8 @@ public final class EventCodec {
             return new EventPayload.TrialCompleted(p.getAttempt(), named(p.getMetrics()));
         } else if (avro instanceof io.tunelog.avro.TrialFailed p) {
             return new EventPayload.TrialFailed(p.getAttempt(), p.getError(), p.getRetryable(), p.getPreempted());
+        } else if (avro instanceof io.tunelog.avro.TrialPlacement p) {
+            return new EventPayload.TrialPlacement(p.getAttempt(), p.getPlaceable(), p.getReason());
         }
         throw new IllegalArgumentException("not an event payload: " + avro.getClass().getName());
     }

@@ -18,6 +18,11 @@ import org.apache.kafka.common.errors.AuthorizationException;
 public final class WorkQueue {
     /** The share group all worker agents join. */
     public static final String WORKERS_GROUP = "tunelog-workers";
+    /**
+     * How many times the queue delivers an assignment before it archives it (the broker's maximum). A worker returns an
+     * assignment to the gate one delivery short of it, rather than hand it back, and the gate has the attempt queued again.
+     */
+    public static final int DELIVERY_LIMIT = 10;
 
     private WorkQueue() {}
 
@@ -26,16 +31,17 @@ public final class WorkQueue {
      * default, which would lose assignments queued before the first worker joined) and to see only
      * committed records (assignments are written in the scheduler's transactions). Idempotent.
      *
-     * <p>An assignment is delivered again when its taker dies before acknowledging it. After the delivery
-     * count limit the broker archives it, and its attempt would wait in the queue forever: so the limit is the
-     * broker's maximum (10), and the lock a dead taker holds lasts the broker's minimum (15 s), not 30 s.
+     * <p>An assignment is delivered again when its taker dies before acknowledging it, or hands it back. After the delivery
+     * count limit the broker archives it: so the limit is the broker's maximum (10), a worker returns an assignment to the
+     * gate one delivery short of it rather than hand it back, and the lock a dead taker holds lasts the broker's minimum (15 s),
+     * not 30 s.
      */
     public static void configure(Admin admin, String group) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         List<AlterConfigOp> ops = List.of(
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
                 new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET),
-                new AlterConfigOp(new ConfigEntry("share.delivery.count.limit", "10"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.delivery.count.limit", String.valueOf(DELIVERY_LIMIT)), AlterConfigOp.OpType.SET),
                 new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"), AlterConfigOp.OpType.SET));
         try {
             try {

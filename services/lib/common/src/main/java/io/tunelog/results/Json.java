@@ -3,6 +3,7 @@ package io.tunelog.results;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
@@ -52,6 +53,7 @@ public final class Json {
         trials.put("failed", count(state, TrialStatus.FAILED));
         trials.put("stopped", count(state, TrialStatus.STOPPED));
         trials.put("cancelled", count(state, TrialStatus.CANCELLED));
+        trials.put("unplaceable", state.unplaceableTrials().size());
         // How many decisions each scheduler rule made, so a run's summary says what the scheduler did.
         Map<String, Integer> rules = new TreeMap<>();
         state.trials().forEach(t -> t.decisions().forEach(d -> rules.merge(d.rule() + "." + d.action().name().toLowerCase(), 1, Integer::sum)));
@@ -63,9 +65,22 @@ public final class Json {
             b.put("metric", best.value());
             b.put("metricName", state.spec().metric().name());
         }, () -> node.putNull("best"));
+        node.set("unplaceable", unplaceable(state));
         node.put("resultsDir", resultsDir == null ? null : resultsDir.toAbsolutePath().toString());
         node.put("eventsInLog", state.eventCount());
         return node;
+    }
+
+    /** The open trials no live worker could run, as the gate last saw: trial, attempt and why. */
+    public static ArrayNode unplaceable(ExperimentState state) {
+        ArrayNode list = MAPPER.createArrayNode();
+        for (TrialState t : state.unplaceableTrials()) {
+            ObjectNode node = list.addObject();
+            node.put("trialId", t.trialId());
+            node.put("attempt", t.attempt());
+            node.put("reason", t.unplaceable());
+        }
+        return list;
     }
 
     /** One line per trial for experiment.json. */

@@ -231,6 +231,20 @@ final class CommandGate {
         return Optional.of(admitted(view, trialId, key, failed, basis, now));
     }
 
+    /**
+     * Admits what the gate observed of whether any live worker could run a waiting attempt, when that differs from what
+     * the log says; judged by the same rules as any observation of an attempt.
+     */
+    Optional<Event> admitPlacement(ExperimentState view, TrialState trial, Placement.Verdict verdict, Long basis, Instant now) {
+        EventPayload.TrialPlacement placement = new EventPayload.TrialPlacement(trial.attempt(), verdict.placeable(), verdict.reason());
+        // Numbered: a trial may become unplaceable and placeable again any number of times.
+        String key = trial.trialId() + "/a" + trial.attempt() + "/placement-" + trial.placementChanges();
+        if (refusal(view, trial.trialId(), key, placement).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(admitted(view, trial.trialId(), key, placement, basis, now));
+    }
+
     private static Optional<String> refusal(ExperimentState view, String trialId, String key, EventPayload.Command payload) {
         Optional<String> refusal = Admission.refusal(view, trialId, payload);
         if (refusal.isPresent()) {

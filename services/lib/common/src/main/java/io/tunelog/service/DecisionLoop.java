@@ -175,7 +175,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                     gate.admit(record, now, dirty::add);
                 }
             }
-            gate.expireLeases(now, dirty::add);
+            gate.watchWorkers(now, dirty::add);
         }
         dirty.forEach(deciding::decide);
         if (gate != null) {

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -146,15 +147,17 @@ final class GateStage implements AutoCloseable {
 
     /**
      * Takes in heartbeats and, once a second, fails the running attempts whose workers' leases ran out, in experiments
-     * of caught-up partitions, and tells their workers (if they are alive but lost) to end them; each failure is
-     * written in the pass's transaction and folded into its experiment at once, which {@code failed} hears of.
+     * of caught-up partitions, and tells their workers (if they are alive but lost) to end them; and logs, for each
+     * attempt waiting for a worker, when whether any live worker could run it has changed ({@link Placement}). Each
+     * event is written in the pass's transaction and folded into its experiment at once, which {@code changed} hears of.
      */
-    void expireLeases(Instant now, Consumer<Tracked> failed) {
+    void watchWorkers(Instant now, Consumer<Tracked> changed) {
         leases.poll(now);
         if (Duration.between(leasesCheckedAt, now).compareTo(LEASE_CHECK_EVERY) < 0) {
             return;
         }
         leasesCheckedAt = now;
+        List<Placement.Worker> live = leases.liveCapacities(now);
         for (int partition : tracker.partitions().keySet()) {
             if (catchUp.isCatchingUp(partition)) {
                 continue;
@@ -170,10 +173,40 @@ final class GateStage implements AutoCloseable {
                                 t.wroteAhead(e);
                                 txn.send(new ProducerRecord<>(Topics.CONTROL, e.experimentId(), AvroBytes.encode(new TrialControl(
                                         e.experimentId(), e.trialId(), trialFailed.attempt(), TrialAction.STOP, trialFailed.error(), null, null, null))));
-                                failed.accept(t);
+                                changed.accept(t);
                             });
                 }
+                observePlacements(t, live, now, changed);
             }
+        }
+    }
+
+    /**
+     * Logs a waiting attempt as unplaceable when its trial's resources exceed every live worker's, and as placeable again
+     * once one covers them: an observation of the heartbeats, which the scheduler's decisions then read from the log.
+     */
+    private void observePlacements(Tracked t, List<Placement.Worker> live, Instant now, Consumer<Tracked> changed) {
+        if (t.state.status() != ExperimentStatus.RUNNING) {
+            return;
+        }
+        Optional<Placement.Verdict> judged = Placement.judge(t.state.spec().trial().resources(), live);
+        if (judged.isEmpty()) {
+            return;
+        }
+        Placement.Verdict verdict = judged.get();
+        // A copy: each admitted event is folded into the state at once.
+        for (TrialState trial : List.copyOf(t.state.openTrials())) {
+            boolean waiting = trial.status() == TrialStatus.QUEUED || trial.status() == TrialStatus.FAILED;
+            if (!waiting || verdict.placeable() == (trial.unplaceable() == null)) {
+                continue;
+            }
+            gate.admitPlacement(t.state, trial, verdict, t.basis(), now).ifPresent(e -> {
+                LOG.info("{}: {} attempt {} {}: {}", service, e.trialId(), trial.attempt(), verdict.placeable() ? "placeable" : "unplaceable",
+                        verdict.reason());
+                txn.append(t, e);
+                t.wroteAhead(e);
+                changed.accept(t);
+            });
         }
     }
 

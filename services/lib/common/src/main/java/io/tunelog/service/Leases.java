@@ -36,7 +36,7 @@ final class Leases implements AutoCloseable {
     /** Five heartbeats (a worker beats every 2 s): long enough for a GC pause, short enough to notice a death. */
     static final Duration LEASE = Duration.ofSeconds(10);
 
-    private record Heard(Instant at, Set<String> running) {}
+    private record Heard(Instant at, Set<String> running, int cpus, int gpus) {}
 
     private final KafkaConsumer<String, byte[]> heartbeats;
     private final Map<String, Heard> lastHeard = new HashMap<>();
@@ -66,7 +66,7 @@ final class Leases implements AutoCloseable {
             try {
                 WorkerHeartbeat hb = AvroBytes.decode(WorkerHeartbeat.class, record.value());
                 // Judged by when this gate heard it, not by the worker's clock.
-                lastHeard.put(hb.getWorkerId(), new Heard(now, Set.copyOf(hb.getRunning())));
+                lastHeard.put(hb.getWorkerId(), new Heard(now, Set.copyOf(hb.getRunning()), hb.getSlots(), hb.getGpus().size()));
                 hb.getRunning().forEach(missingSince::remove);
             } catch (UndecodableRecord e) {
                 LOG.warn("ignoring undecodable heartbeat {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
@@ -77,6 +77,23 @@ final class Leases implements AutoCloseable {
     /** The workers heard from within a lease. */
     int liveWorkers(Instant now) {
         return (int) lastHeard.values().stream().filter(h -> !now.isAfter(h.at().plus(LEASE))).count();
+    }
+
+    /**
+     * The workers heard from within a lease, with what each has in all; empty until a lease has passed since this gate
+     * started listening, as it may not have heard from every live worker before.
+     */
+    List<Placement.Worker> liveCapacities(Instant now) {
+        if (now.isBefore(listeningSince.plus(LEASE))) {
+            return List.of();
+        }
+        List<Placement.Worker> live = new ArrayList<>();
+        lastHeard.forEach((worker, heard) -> {
+            if (!now.isAfter(heard.at().plus(LEASE))) {
+                live.add(new Placement.Worker(worker, heard.cpus(), heard.gpus()));
+            }
+        });
+        return live;
     }
 
     /** A running attempt whose lease has run out, and why. */

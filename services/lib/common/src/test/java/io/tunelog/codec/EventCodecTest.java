@@ -17,7 +17,7 @@ class EventCodecTest {
             new EventPayload.ExperimentCompleted("done", "trial-00001", 0.5),
             new EventPayload.TrialCreated(Map.of("a", 1L, "b", 0.5, "c", "x", "d", true), "suggested", 3),
             new EventPayload.TrialQueued(2, "ck", "file:///ck"),
-            new EventPayload.TrialStarted(1, "w", "h", "123"),
+            new EventPayload.TrialStarted(1, "w", "h", "123", java.util.List.of("0", "GPU-5c1e")),
             new EventPayload.TrialReported(1, 4, Map.of("acc", 0.9), 17L),
             new EventPayload.CheckpointRegistered(1, "ck", 4, "file:///ck", 100, Map.of("acc", 0.9)),
             new EventPayload.CheckpointDeleted("ck", "old"),
@@ -25,7 +25,8 @@ class EventCodecTest {
                     Map.of("score", 0.5, "cutoff", 0.7)),
             new EventPayload.TrialExploited(2, "trial-00003", "ckpt-7", Map.of("lr", 0.01, "layers", 3L)),
             new EventPayload.TrialCompleted(1, Map.of()),
-            new EventPayload.TrialFailed(2, "abandoned: worker w1 shutting down", true, true));
+            new EventPayload.TrialFailed(2, "abandoned: worker w1 shutting down", true, true),
+            new EventPayload.TrialPlacement(1, false, "needs 8 GPUs; the most any of 2 live workers has is 4 (w1)"));
 
     @Test
     void shouldRoundTripEveryKindOfEvent() throws Exception {
@@ -44,6 +45,34 @@ class EventCodecTest {
                 new Event.Source("gate", "i1"), 9L, new EventPayload.TrialFailed(1, "exit 3", true));
 
         assertThat(((EventPayload.TrialFailed) EventCodec.decode(EventCodec.encode(failed)).payload()).preempted()).isFalse();
+    }
+
+    @Test
+    void shouldReadAStartWrittenBeforeDevicesAsOnNoDevice() throws Exception {
+        org.apache.avro.Schema v5 = io.tunelog.schema.SchemaHistory.versions("Event").get(4);
+        org.apache.avro.Schema startedV5 = v5.getField("payload").schema().getTypes().stream()
+                .filter(t -> t.getName().equals("TrialStarted")).findFirst().orElseThrow();
+        org.apache.avro.generic.GenericData.Record started = new org.apache.avro.generic.GenericData.Record(startedV5);
+        started.put("attempt", 1);
+        started.put("workerId", "w1");
+        started.put("host", "h");
+        org.apache.avro.generic.GenericData.Record event = new org.apache.avro.generic.GenericData.Record(v5);
+        event.put("eventId", "e/t/a1/started");
+        event.put("experimentId", "e");
+        event.put("sequence", 0L);
+        event.put("timestamp", 1_700_000_000_123L);
+        org.apache.avro.generic.GenericData.Record source = new org.apache.avro.generic.GenericData.Record(v5.getField("source").schema());
+        source.put("service", "gate");
+        source.put("instance", "i1");
+        event.put("source", source);
+        event.put("payload", started);
+        byte[] bytes = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), v5).encode(event).array();
+
+        EventPayload.TrialStarted decoded = (EventPayload.TrialStarted) EventCodec.decode(bytes).payload();
+
+        assertThat(decoded.workerId()).isEqualTo("w1");
+        assertThat(decoded.devices()).isEmpty();
     }
 
     @Test

@@ -18,6 +18,7 @@ class FixtureLogTest {
     static final Path V1 = Path.of("src/test/resources/fixtures/fixture-v1.avro");
     /** Written by the one-hop loop: the scheduler's decisions name its own events past their basis. */
     static final Path V5 = Path.of("src/test/resources/fixtures/fixture-v5.avro");
+    static final Path V6 = Path.of("src/test/resources/fixtures/fixture-v6.avro");
 
     @Test
     void shouldReplayTheFirstSchemaVersionsLogWithTodaysSchemas() {
@@ -68,6 +69,40 @@ class FixtureLogTest {
             AuditReport report = audit.run(ExperimentLog.fromFile(V5));
             assertThat(report.failures()).isEmpty();
             assertThat(report.events()).isEqualTo(236);
+            assertThat(report.decisionsVerified()).isEqualTo(decisions);
+        }
+    }
+
+    @Test
+    void shouldReplayALogOfTrialsOnDevicesOfTheirOwnWithATrialFirstUnplaceable() {
+        ExperimentState state = Replay.state(ExperimentLog.fromFile(V6));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        assertThat(state.spec().trial().resources()).isEqualTo(new io.tunelog.domain.spec.Resources(1, 2));
+        assertThat(state.trials()).hasSize(6).allSatisfy(t -> {
+            assertThat(t.status()).isEqualTo(TrialStatus.COMPLETED);
+            assertThat(t.devices()).hasSize(2);
+            double mask = t.devices().stream().mapToInt(Integer::parseInt).map(d -> 1 << d).sum();
+            assertThat(t.lastValue("visible_mask")).as(t.trialId() + " saw its devices " + t.devices()).hasValue(mask);
+        });
+        assertThat(state.trial("trial-00000").attempt()).as("returned to the gate, then queued again").isEqualTo(2);
+        assertThat(state.trial("trial-00000").failures()).isZero();
+        List<Event> events = events(V6);
+        assertThat(events).extracting(Event::payload).filteredOn(EventPayload.TrialPlacement.class::isInstance)
+                .extracting(p -> ((EventPayload.TrialPlacement) p).placeable()).containsExactly(false, false, false, true, true);
+        assertThat(events).extracting(Event::payload).filteredOn(EventPayload.TrialFailed.class::isInstance).singleElement()
+                .satisfies(p -> assertThat(((EventPayload.TrialFailed) p).preempted()).isTrue());
+    }
+
+    @Test
+    void shouldAuditALogOfTrialsOnDevicesInBothPasses() {
+        Map<String, Long> decisions = Map.of("TrialCreated", 6L, "TrialQueued", 7L, "ExperimentCompleted", 1L);
+        for (Audit audit : List.of(Audit.withAllServices(), new Audit(ServiceCatalog.deciders(), 1))) {
+            AuditReport report = audit.run(ExperimentLog.fromFile(V6));
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.events()).isEqualTo(51);
+            assertThat(report.commandsAdmitted()).isEqualTo(37);
             assertThat(report.decisionsVerified()).isEqualTo(decisions);
         }
     }

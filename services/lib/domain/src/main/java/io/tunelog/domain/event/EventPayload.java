@@ -15,7 +15,7 @@ public sealed interface EventPayload {
     /** Payloads that a service decided from the folded log; the audit recomputes these. */
     sealed interface Decision extends EventPayload {}
 
-    /** Payloads a worker reports about one attempt of one trial. */
+    /** Payloads about one attempt of one trial: what its worker reports, or what the gate observed of it (a lapsed lease, placement). */
     sealed interface AttemptReport extends Command {
         int attempt();
     }
@@ -34,7 +34,17 @@ public sealed interface EventPayload {
 
     record TrialQueued(int attempt, String restoreFromCheckpointId, String restoreFromUri) implements Decision {}
 
-    record TrialStarted(int attempt, String workerId, String host, String slurmJobId) implements AttemptReport {}
+    /** @param devices the devices the worker gave the attempt (its CUDA_VISIBLE_DEVICES), none for a trial that asks for none */
+    record TrialStarted(int attempt, String workerId, String host, String slurmJobId, List<String> devices) implements AttemptReport {
+        public TrialStarted {
+            devices = devices == null ? List.of() : List.copyOf(devices);
+        }
+
+        /** A start on no device. */
+        public TrialStarted(int attempt, String workerId, String host, String slurmJobId) {
+            this(attempt, workerId, host, slurmJobId, List.of());
+        }
+    }
 
     /** @param heldMs how long the worker held the trial after its previous report, waiting for a decision; null if not held */
     record TrialReported(int attempt, long step, Map<String, Double> metrics, Long workerTimeMs, Long heldMs) implements AttemptReport {
@@ -104,10 +114,17 @@ public sealed interface EventPayload {
         }
     }
 
+    /**
+     * The gate saw, from the capacities live workers state in their heartbeats, that some worker could ({@code placeable})
+     * or none could ever run the attempt's {@code trial.resources}; logged when that changes. An observation, admitted
+     * like a lapsed lease; the scheduler does not queue a failed attempt of a trial no live worker fits again until one does.
+     */
+    record TrialPlacement(int attempt, boolean placeable, String reason) implements AttemptReport {}
+
     /** Every payload kind, for exhaustive tests and documentation. */
     List<Class<? extends EventPayload>> KINDS = List.of(
             ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
             TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
             CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
-            TrialCompleted.class, TrialFailed.class, TrialExploited.class);
+            TrialCompleted.class, TrialFailed.class, TrialExploited.class, TrialPlacement.class);
 }

@@ -127,6 +127,12 @@ public final class SpecJson {
         if (!trial.holdAtMilestones()) {
             node.put("holdAtMilestones", false);
         }
+        // Only when asked for: the default is what every trial got before the field, and an old log's spec reads back as written.
+        if (!trial.resources().equals(Resources.DEFAULT)) {
+            ObjectNode resources = node.putObject("resources");
+            resources.put("cpus", trial.resources().cpus());
+            resources.put("gpus", trial.resources().gpus());
+        }
         return node;
     }
 

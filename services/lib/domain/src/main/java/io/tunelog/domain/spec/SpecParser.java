@@ -440,7 +440,8 @@ public final class SpecParser {
     }
 
     private static TrialSpec trial(Field f, Mode metricMode) {
-        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "askAndTell");
+        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "resources",
+                "askAndTell");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
         boolean askAndTell = optional(f.get("askAndTell"), SpecParser::bool, false);
@@ -465,7 +466,16 @@ public final class SpecParser {
                 new CheckpointSpec(1, null, metricMode));
         Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecParser::positiveInt, null);
         boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecParser::bool, true);
-        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, askAndTell);
+        Resources resources = optional(f.get("resources"), SpecParser::resources, Resources.DEFAULT);
+        return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, resources,
+                askAndTell);
+    }
+
+    private static Resources resources(Field f) {
+        fields(f, "cpus", "gpus");
+        int cpus = optional(f.get("cpus"), SpecParser::positiveInt, Resources.DEFAULT.cpus());
+        int gpus = optional(f.get("gpus"), SpecParser::nonNegativeInt, Resources.DEFAULT.gpus());
+        return new Resources(cpus, gpus);
     }
 
     private static List<String> command(Field f) {

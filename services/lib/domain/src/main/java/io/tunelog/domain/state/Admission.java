@@ -49,6 +49,9 @@ public final class Admission {
         if (report instanceof TrialFailed) {
             return status == TrialStatus.QUEUED || status == TrialStatus.RUNNING ? Optional.empty() : notIn(trialId, status, "fail");
         }
+        if (report instanceof EventPayload.TrialPlacement p) {
+            return placementRefusal(trial, p);
+        }
         if (status != TrialStatus.RUNNING) {
             return notIn(trialId, status, verb(report));
         }
@@ -76,6 +79,20 @@ public final class Admission {
         }
         return status == ExperimentStatus.UNKNOWN ? "no experiment " + experimentId + " was submitted"
                 : "experiment " + experimentId + " is " + status;
+    }
+
+    /**
+     * A placement is observed of an attempt that waits for a worker: queued, or failed and waiting to be queued again
+     * (an attempt handed back to the gate waits there while no live worker fits it). It must change what the log says.
+     */
+    private static Optional<String> placementRefusal(TrialState trial, EventPayload.TrialPlacement p) {
+        if (trial.status() != TrialStatus.QUEUED && trial.status() != TrialStatus.FAILED) {
+            return notIn(trial.trialId(), trial.status(), "be placed");
+        }
+        boolean placeable = trial.unplaceable() == null;
+        return p.placeable() == placeable
+                ? Optional.of("trial " + trial.trialId() + " is already " + (placeable ? "placeable" : "unplaceable"))
+                : Optional.empty();
     }
 
     private static String verb(EventPayload.AttemptReport report) {

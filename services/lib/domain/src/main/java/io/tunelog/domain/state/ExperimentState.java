@@ -127,6 +127,17 @@ public final class ExperimentState {
         return Collections.unmodifiableCollection(open.values());
     }
 
+    /** The open trials that, as the gate last observed, no live worker could ever run, in creation order. */
+    public List<TrialState> unplaceableTrials() {
+        List<TrialState> unplaceable = new ArrayList<>();
+        for (TrialState t : open.values()) {
+            if (t.unplaceable() != null) {
+                unplaceable.add(t);
+            }
+        }
+        return unplaceable;
+    }
+
     /** Trials with more live checkpoints than the spec keeps, in creation order. */
     public Collection<TrialState> trialsOverCheckpointLimit() {
         return Collections.unmodifiableCollection(overCheckpointLimit.values());
@@ -299,7 +310,7 @@ public final class ExperimentState {
             }
             trial.queued(q.attempt(), q.restoreFromCheckpointId());
         } else if (payload instanceof TrialStarted s) {
-            trial.started(s.workerId(), s.host(), e.timestamp());
+            trial.started(s.workerId(), s.host(), e.timestamp(), s.devices());
         } else if (payload instanceof TrialReported r) {
             trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
         } else if (payload instanceof CheckpointRegistered c) {
@@ -337,6 +348,8 @@ public final class ExperimentState {
             trial.completed();
         } else if (payload instanceof TrialFailed f) {
             trial.failed(f.error(), f.retryable(), f.preempted());
+        } else if (payload instanceof EventPayload.TrialPlacement p) {
+            trial.placement(p.placeable(), p.reason());
         }
     }
 

@@ -24,6 +24,10 @@ public final class TrialState {
     private String host;
     private java.time.Instant firstStartedAt;
     private java.time.Instant startedAt;
+    private List<String> devices = List.of();
+    /** Why no live worker can run it, as the gate last observed (a {@code TrialPlacement}); null when one can. */
+    private String unplaceable;
+    private int placementChanges;
     private final List<TrialDecision> decisions = new ArrayList<>();
     /**
      * The rungs its decisions recorded a score at, interned: a rule asks on every pass about every running trial, so
@@ -63,6 +67,15 @@ public final class TrialState {
     public java.time.Instant firstStartedAt() { return firstStartedAt; }
     /** When the current attempt started, by the log's timestamps; null before it has. */
     public java.time.Instant startedAt() { return startedAt; }
+    /** The devices the current attempt was given, as its TrialStarted names them; none before it started. */
+    public List<String> devices() { return devices; }
+    /**
+     * Why no live worker could ever run this trial, as the gate last observed it; null when one could, or when the gate
+     * has not said otherwise (a trial that started was placed).
+     */
+    public String unplaceable() { return unplaceable; }
+    /** How many placement observations the log holds for this trial: the next one's id counts from here. */
+    public int placementChanges() { return placementChanges; }
     /** Every scheduler decision about this trial, in log order. */
     public List<TrialDecision> decisions() { return Collections.unmodifiableList(decisions); }
 
@@ -183,6 +196,7 @@ public final class TrialState {
         startedAt = null;
         workerId = null;
         host = null;
+        devices = List.of();
     }
 
     /** The experiment was cancelled while this trial could still change. */
@@ -190,8 +204,11 @@ public final class TrialState {
         status = TrialStatus.CANCELLED;
     }
 
-    void started(String worker, String workerHost, java.time.Instant at) {
+    void started(String worker, String workerHost, java.time.Instant at, List<String> givenDevices) {
         status = TrialStatus.RUNNING;
+        devices = givenDevices;
+        // A worker ran it, so one fits.
+        unplaceable = null;
         if (firstStartedAt == null) {
             firstStartedAt = at;
         }
@@ -226,6 +243,11 @@ public final class TrialState {
 
     void completed() {
         status = TrialStatus.COMPLETED;
+    }
+
+    void placement(boolean placeable, String reason) {
+        unplaceable = placeable ? null : reason;
+        placementChanges++;
     }
 
     void failed(String error, boolean retryable, boolean preempted) {

@@ -208,7 +208,7 @@ class SpecJsonPropertyTest {
             if (r.nextInt(5) == 0) {
                 // Ask-and-tell: nothing for a worker to run.
                 CheckpointSpec checkpoint = new CheckpointSpec(positiveInt(), r.nextBoolean() ? null : nonBlankText(), mode());
-                return new TrialSpec(List.of(), null, positiveInt() - 1, checkpoint, null, r.nextBoolean(), true);
+                return new TrialSpec(List.of(), null, positiveInt() - 1, checkpoint, null, r.nextBoolean(), Resources.DEFAULT, true);
             }
             List<String> command = List.of();
             String trainable = null;
@@ -226,7 +226,9 @@ class SpecJsonPropertyTest {
                 trainable = "com.example." + string(IDENT_START, 1) + string(IDENT_CHARS + "$", r.nextInt(10));
             }
             CheckpointSpec checkpoint = new CheckpointSpec(positiveInt(), r.nextBoolean() ? null : nonBlankText(), mode());
-            return new TrialSpec(command, trainable, positiveInt() - 1, checkpoint, r.nextBoolean() ? null : positiveInt(), r.nextBoolean());
+            Resources resources = r.nextBoolean() ? Resources.DEFAULT : new Resources(positiveInt(), positiveInt() - 1);
+            return new TrialSpec(command, trainable, positiveInt() - 1, checkpoint, r.nextBoolean() ? null : positiveInt(), r.nextBoolean(),
+                    resources);
         }
 
         // ---- primitives ----

@@ -449,6 +449,32 @@ class SpecParserTest {
         }
 
         @Test
+        void shouldAskForOneCpuAndNoGpuUnlessTrialResourcesSayOtherwise() {
+            assertThat(SpecParser.parse(VALID).trial().resources()).isEqualTo(Resources.DEFAULT).isEqualTo(new Resources(1, 0));
+            ExperimentSpec gpus = SpecParser.parse(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  resources: {gpus: 2}"));
+            assertThat(gpus.trial().resources()).isEqualTo(new Resources(1, 2));
+            ExperimentSpec both = SpecParser.parse(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  resources: {cpus: 4, gpus: 0}"));
+            assertThat(both.trial().resources()).isEqualTo(new Resources(4, 0));
+            assertThat(SpecParser.parse(SpecJson.toJson(gpus)).trial().resources()).as("kept in the canonical form").isEqualTo(new Resources(1, 2));
+            assertThat(SpecJson.toJson(SpecParser.parse(VALID))).as("the default is not written, so older specs read back as written")
+                    .doesNotContain("resources");
+        }
+
+        @Test
+        void shouldRejectTrialResourcesThatAreNotWholeCountsNamingTheField() {
+            for (String bad : List.of("-1", "1.5", "two", "true", "[1]", "3000000000")) {
+                assertRejectedAt(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  resources: {gpus: " + bad + "}"),
+                        "trial.resources.gpus");
+            }
+            for (String bad : List.of("0", "-2", "0.5", "\"4\"")) {
+                assertRejectedAt(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  resources: {cpus: " + bad + "}"),
+                        "trial.resources.cpus");
+            }
+            assertRejectedAt(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  resources: {gpu: 1}"), "trial.resources.gpu");
+            assertRejectedAt(VALID.replace("reportTimeoutSeconds: 600", "reportTimeoutSeconds: 600\n  resources: 2"), "trial.resources");
+        }
+
+        @Test
         void shouldRejectKeepingZeroCheckpoints() {
             assertRejectedAt(VALID.replace("keep: 2", "keep: 0"), "trial.checkpoint.keep");
         }

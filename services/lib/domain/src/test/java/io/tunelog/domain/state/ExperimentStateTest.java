@@ -53,6 +53,47 @@ class ExperimentStateTest {
     }
 
     @Test
+    void shouldKeepTheDevicesOfTheCurrentAttemptAndForgetThemWhenItIsQueuedAgain() {
+        LogBuilder log = withTrial("t0");
+        log.started("t0", 1, "w1", java.util.List.of("2", "3"));
+        assertThat(log.state().trial("t0").devices()).containsExactly("2", "3");
+
+        log.failed("t0", 1, true);
+        log.queued("t0", 2);
+
+        assertThat(log.state().trial("t0").devices()).isEmpty();
+        assertThat(log.state().anomalies()).isEmpty();
+    }
+
+    @Test
+    void shouldMarkATrialUnplaceableUntilTheGateSeesAWorkerThatFitsOrOneStartsIt() {
+        LogBuilder log = withTrial("t0");
+        log.placement("t0", 1, false);
+        assertThat(log.state().trial("t0").unplaceable()).isEqualTo("no live worker has 8 GPUs");
+
+        log.placement("t0", 1, true);
+        assertThat(log.state().trial("t0").unplaceable()).isNull();
+
+        log.placement("t0", 1, false);
+        log.started("t0", 1);
+        assertThat(log.state().trial("t0").unplaceable()).as("a worker ran it, so one fits").isNull();
+        assertThat(log.state().trial("t0").placementChanges()).isEqualTo(3);
+        assertThat(log.state().anomalies()).isEmpty();
+    }
+
+    @Test
+    void shouldRecordAnAnomalyForAPlacementThatChangesNothingOrOfARunningTrial() {
+        LogBuilder log = withTrial("t0");
+        log.placement("t0", 1, true);
+        assertThat(log.state().anomalies()).singleElement().satisfies(a -> assertThat(a.reason()).contains("already placeable"));
+
+        log.started("t0", 1);
+        log.command("t0", "t0/a1/placement-1", new EventPayload.TrialPlacement(1, false, "no live worker has 8 GPUs"));
+        assertThat(log.state().anomalies()).hasSize(2).last().satisfies(a -> assertThat(a.reason()).contains("is RUNNING and cannot be placed"));
+        assertThat(log.state().trial("t0").unplaceable()).isNull();
+    }
+
+    @Test
     void shouldEndEveryOpenTrialOnCancellationAndKeepTheEndedOnes() {
         LogBuilder log = withTrial("done");
         log.started("done", 1);

@@ -75,6 +75,18 @@ public final class LogBuilder {
         return command(trialId, trialId + "/a" + attempt + "/started", new EventPayload.TrialStarted(attempt, "w1", "host", null));
     }
 
+    /** A start on these devices, by this worker. */
+    public LoggedEvent started(String trialId, int attempt, String workerId, List<String> devices) {
+        return command(trialId, trialId + "/a" + attempt + "/started", new EventPayload.TrialStarted(attempt, workerId, "host", null, devices));
+    }
+
+    /** The gate's observation that some live worker can, or none can, run the trial's attempt. */
+    public LoggedEvent placement(String trialId, int attempt, boolean placeable) {
+        int n = state().trial(trialId).placementChanges();
+        return command(trialId, trialId + "/a" + attempt + "/placement-" + n,
+                new EventPayload.TrialPlacement(attempt, placeable, placeable ? "worker w2 fits it" : "no live worker has 8 GPUs"));
+    }
+
     public LoggedEvent reported(String trialId, int attempt, long step, Map<String, Double> metrics) {
         return command(trialId, trialId + "/a" + attempt + "/step-" + step, new EventPayload.TrialReported(attempt, step, metrics, null));
     }

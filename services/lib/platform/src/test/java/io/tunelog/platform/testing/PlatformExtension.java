@@ -40,6 +40,7 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
     private Set<String> services = Platform.SERVICES;
     private String instance = "it";
     private final Map<String, Integer> workers = new LinkedHashMap<>();
+    private final Map<String, List<String>> gpus = new LinkedHashMap<>();
     private Path givenStorage;
 
     private String owner;
@@ -91,6 +92,13 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
         if (workers.putIfAbsent(workerId, slots) != null) {
             throw new IllegalArgumentException("worker " + workerId + " given twice");
         }
+        return this;
+    }
+
+    /** One more worker, with these GPUs (made-up ids will do: nothing but the trial's environment uses them). */
+    public PlatformExtension worker(String workerId, int cpus, List<String> devices) {
+        worker(workerId, cpus);
+        gpus.put(workerId, List.copyOf(devices));
         return this;
     }
 
@@ -171,12 +179,13 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
         if (mainClass == null) {
             platform = new Platform(clients);
             platform.startServices(services, instance, List.of(storage));
-            workers.forEach((id, slots) -> platform.startWorker(Platform.workerSettings(id, slots, storage, storage)));
+            workers.forEach((id, slots) -> platform.startWorker(Platform.workerSettings(id, slots, storage, storage)
+                    .withGpus(gpus.getOrDefault(id, List.of()))));
             platform.awaitServicesReady(READY.toMillis());
         } else {
             fleet = new ProcessFleet(mainClass, kafka.bootstrapServers(), storage);
             services.forEach(service -> fleet.services(service, service, instance));
-            workers.forEach((id, slots) -> fleet.worker(id, slots));
+            workers.forEach((id, slots) -> fleet.worker(id, slots, gpus.getOrDefault(id, List.of())));
             for (ProcessFleet.Member m : fleet.members()) {
                 fleet.awaitOutput(m, "ready", READY);
             }

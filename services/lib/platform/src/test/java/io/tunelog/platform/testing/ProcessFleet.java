@@ -63,8 +63,13 @@ public final class ProcessFleet implements AutoCloseable {
 
     /** Starts `tunelog worker` as process {@code name}, which is also its worker id. */
     public Member worker(String name, int slots) {
-        return start(name, List.of("worker", "-b", bootstrap, "--worker-id", name, "--slots", String.valueOf(slots),
-                "--storage", dir.toString()));
+        return worker(name, slots, List.of());
+    }
+
+    /** As {@link #worker(String, int)}, with these GPUs ({@code --gpus}; none when empty). */
+    public Member worker(String name, int slots, List<String> gpus) {
+        return start(name, List.of("worker", "-b", bootstrap, "--worker-id", name, "--cpus", String.valueOf(slots),
+                "--gpus", gpus.isEmpty() ? "none" : String.join(",", gpus), "--storage", dir.toString()));
     }
 
     /** Each service as a process of its own, named after it, all as {@code instance}; returns once all are ready. */
