@@ -76,7 +76,7 @@ final class TrialAttempt {
     private final PythonHelper pythonHelper;
     private final Hold hold;
     /** Where a process trial on the Python helper reads the answers to its held reports. */
-    private HoldAnswers holdAnswers = HoldAnswers.NONE;
+    private volatile HoldAnswers holdAnswers = HoldAnswers.NONE;
     /** The devices the worker gave this attempt: exactly these reach the trial (see {@link DeviceEnvironment}). */
     private final List<String> devices;
     private final Map<String, Object> config;
