@@ -68,7 +68,7 @@ public final class SpecParser {
     public static ExperimentSpec parse(String text) {
         checkSize(text, "");
         Field root = new Field(document(text), "");
-        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust");
+        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau");
 
         String name = name(required(root.get("name")));
         Metric metric = metric(required(root.get("metric")));
@@ -79,6 +79,8 @@ public final class SpecParser {
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
+        Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, metric), null);
+        Plateau plateau = optional(root.get("plateau"), StopParser::plateau, null);
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
         if (searcher.is(SearcherType.GRID) && !hasGrid) {
@@ -89,7 +91,7 @@ public final class SpecParser {
             throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
                     + quote(robust.seedParam()) + ", which the searcher already sets");
         }
-        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust);
+        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau);
         // The log stores the canonical JSON and the fold parses it again: what is accepted here must read back there.
         checkSize(SpecJson.toJson(spec), " in its canonical JSON form");
         return spec;
@@ -227,10 +229,12 @@ public final class SpecParser {
     }
 
     private static Budget budget(Field f) {
-        fields(f, "trials", "concurrent");
+        fields(f, "trials", "concurrent", "seconds", "maxFailedTrials");
         int trials = positiveInt(required(f.get("trials")));
         int concurrent = optional(f.get("concurrent"), SpecChecks::positiveInt, 1);
-        return new Budget(trials, concurrent);
+        Double seconds = optional(f.get("seconds"), StopParser::seconds, null);
+        Integer maxFailedTrials = optional(f.get("maxFailedTrials"), SpecChecks::nonNegativeInt, null);
+        return new Budget(trials, concurrent, seconds, maxFailedTrials);
     }
 
     private static SearchSpace searchSpace(Field f) {
@@ -442,7 +446,7 @@ public final class SpecParser {
 
     private static TrialSpec trial(Field f, Mode metricMode) {
         fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "resources",
-                "askAndTell");
+                "askAndTell", "stop");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
         boolean askAndTell = optional(f.get("askAndTell"), SpecChecks::bool, false);
@@ -468,8 +472,9 @@ public final class SpecParser {
         Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecChecks::positiveInt, null);
         boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecChecks::bool, true);
         Resources resources = optional(f.get("resources"), SpecParser::resources, Resources.DEFAULT);
+        TrialStop stop = optional(f.get("stop"), StopParser::trialStop, null);
         return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, resources,
-                askAndTell);
+                askAndTell, stop);
     }
 
     private static Resources resources(Field f) {
