@@ -253,7 +253,7 @@ final class CommandGate {
     Optional<Event> admitTimeObserved(ExperimentState view, Deadlines.Deadline deadline, Long basis, Instant now) {
         EventPayload.TimeObserved observed = new EventPayload.TimeObserved(now.toEpochMilli(), deadline.name(), deadline.due());
         // Numbered: an experiment may see any number of deadlines pass.
-        String key = "time-" + view.timeObservations();
+        String key = "time-" + view.stops().timeObservations();
         if (refusal(view, deadline.trialId(), key, observed).isPresent()) {
             return Optional.empty();
         }

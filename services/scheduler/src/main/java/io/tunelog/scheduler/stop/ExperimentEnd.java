@@ -10,6 +10,7 @@ import io.tunelog.domain.spec.Plateau;
 import io.tunelog.domain.spec.Threshold;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.PlateauWatch;
+import io.tunelog.domain.state.StopTally;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import java.util.ArrayList;
@@ -38,15 +39,15 @@ public final class ExperimentEnd {
     public static Optional<End> check(ExperimentState state) {
         ExperimentSpec spec = state.spec();
         Budget budget = spec.budget();
-        if (budget.maxFailedTrials() != null && state.failedTrials() > budget.maxFailedTrials()) {
-            return Optional.of(new End(MAX_FAILED_TRIALS, state.failedTrials() + " trials failed for good, more than "
+        if (budget.maxFailedTrials() != null && state.stops().failedTrials() > budget.maxFailedTrials()) {
+            return Optional.of(new End(MAX_FAILED_TRIALS, state.stops().failedTrials() + " trials failed for good, more than "
                     + MAX_FAILED_TRIALS + " " + budget.maxFailedTrials(),
-                    Map.of("failed", (double) state.failedTrials(), "maxFailedTrials", (double) budget.maxFailedTrials())));
+                    Map.of("failed", (double) state.stops().failedTrials(), "maxFailedTrials", (double) budget.maxFailedTrials())));
         }
         Threshold goal = spec.goal();
-        Optional<ExperimentState.ReportedValue> best = state.bestReported();
+        Optional<StopTally.ReportedValue> best = state.stops().bestReported();
         if (goal != null && best.isPresent() && goal.reachedBy(best.get().value())) {
-            ExperimentState.ReportedValue r = best.get();
+            StopTally.ReportedValue r = best.get();
             String side = goal.side(r.value());
             Map<String, Double> inputs = new LinkedHashMap<>();
             inputs.put("value", r.value());
@@ -55,7 +56,7 @@ public final class ExperimentEnd {
             return Optional.of(new End(GOAL, r.trialId() + " reported " + spec.metric().name() + " " + r.value() + " at step "
                     + r.step() + ", reaching goal." + side + " " + TrialStops.label(goal.bound(side)), inputs));
         }
-        PlateauWatch watch = state.plateau();
+        PlateauWatch watch = state.stops().plateau();
         if (watch != null && watch.holds()) {
             Plateau p = spec.plateau();
             Map<String, Double> inputs = new LinkedHashMap<>();
@@ -70,8 +71,8 @@ public final class ExperimentEnd {
                     + watch.endings() + " ended with a score)", inputs));
         }
         Long millis = budget.millis();
-        if (millis != null && state.observedAt() != null && state.observedAt() - state.submittedAt().toEpochMilli() >= millis) {
-            double elapsed = (state.observedAt() - state.submittedAt().toEpochMilli()) / 1000.0;
+        if (millis != null && state.stops().observedAt() != null && state.stops().observedAt() - state.submittedAt().toEpochMilli() >= millis) {
+            double elapsed = (state.stops().observedAt() - state.submittedAt().toEpochMilli()) / 1000.0;
             return Optional.of(new End(SECONDS, elapsed + " s since submission, reaching " + SECONDS + " "
                     + TrialStops.label(budget.seconds()), Map.of("seconds", budget.seconds(), "elapsed", elapsed)));
         }

@@ -48,7 +48,7 @@ public final class TrialStops {
             if (limit == null) {
                 continue;
             }
-            long ran = running && state.observedAt() != null ? trial.ranMs(state.observedAt()) : trial.ranMs();
+            long ran = running && state.stops().observedAt() != null ? trial.ranMs(state.stops().observedAt()) : trial.ranMs();
             if (ran >= limit) {
                 Map<String, Double> inputs = new LinkedHashMap<>();
                 inputs.put("seconds", ran / 1000.0);

@@ -30,7 +30,7 @@ public final class Deadlines {
         if (state.status() != ExperimentStatus.RUNNING || spec == null || !spec.watchesTime()) {
             return Optional.empty();
         }
-        long after = state.observedAt() == null ? Long.MIN_VALUE : state.observedAt();
+        long after = state.stops().observedAt() == null ? Long.MIN_VALUE : state.stops().observedAt();
         Deadline next = null;
         Long budget = spec.budget().millis();
         if (budget != null && state.submittedAt().toEpochMilli() + budget > after) {

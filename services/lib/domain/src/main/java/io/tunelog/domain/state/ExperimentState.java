@@ -60,12 +60,7 @@ public final class ExperimentState {
     private long lastOffset = -1;
     /** Where the experiment's completion or cancellation was folded: -1 while it runs, or when it was folded ahead. */
     private long endedAt = -1;
-    /** The time the gate last observed ({@code TimeObserved}, epoch ms); null before any. */
-    private Long observedAt;
-    private int timeObservations;
-    private int failedTrials;
-    private ReportedValue bestReported;
-    private PlateauWatch plateau;
+    private StopTally stops = new StopTally(null);
     private Instant lastTimestamp;
     private long eventCount;
     private long duplicatesIgnored;
@@ -94,20 +89,8 @@ public final class ExperimentState {
     public long eventCount() { return eventCount; }
     public long duplicatesIgnored() { return duplicatesIgnored; }
 
-    /** The time the gate last observed on its clock, in epoch milliseconds, or null: the only time a decision reads. */
-    public Long observedAt() { return observedAt; }
-    /** How many {@code TimeObserved} the log holds: the next one's id counts from here. */
-    public int timeObservations() { return timeObservations; }
-    /** Trials that failed for good (not retryable, or out of retries) while the experiment ran. */
-    public int failedTrials() { return failedTrials; }
-    /** The best value of the metric any trial reported, with where; empty before any. */
-    public Optional<ReportedValue> bestReported() { return Optional.ofNullable(bestReported); }
-    /** The spec's plateau as it stands, or null when the spec has none. */
-    public PlateauWatch plateau() { return plateau; }
-
-    /** One reported value of the metric, and where it was reported. */
-    public record ReportedValue(String trialId, int attempt, long step, double value) {}
-
+    /** What the stop conditions count: the time last observed, failed trials, the best value reported, the plateau. */
+    public StopTally stops() { return stops; }
     /** The sequence number the next event from {@code service} must carry. */
     public long nextSequence(String service) {
         return nextSequence.getOrDefault(service, 0L);
@@ -301,14 +284,8 @@ public final class ExperimentState {
 
     /** A trial left the open ones: what the experiment's stop conditions count of it, while the experiment runs. */
     private void ended(TrialState t) {
-        if (status != ExperimentStatus.RUNNING) {
-            return;
-        }
-        if (t.status() == TrialStatus.FAILED) {
-            failedTrials++;
-        }
-        if (plateau != null) {
-            t.lastValue(spec.metric().name()).ifPresent(plateau::ended);
+        if (status == ExperimentStatus.RUNNING) {
+            stops.ended(t);
         }
     }
 
@@ -337,9 +314,7 @@ public final class ExperimentState {
             specJson = s.specJson();
             submittedAt = e.timestamp();
             status = ExperimentStatus.RUNNING;
-            if (spec.plateau() != null) {
-                plateau = new PlateauWatch(spec.plateau(), spec.metric().mode() == io.tunelog.domain.spec.Mode.MAX);
-            }
+            stops = new StopTally(spec);
         } else if (payload instanceof ExperimentCancelled c) {
             status = ExperimentStatus.CANCELLED;
             cancellation = c;
@@ -378,10 +353,7 @@ public final class ExperimentState {
             trial.started(s.workerId(), s.host(), e.timestamp(), s.devices());
         } else if (payload instanceof TrialReported r) {
             trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
-            Double value = r.metrics().get(spec.metric().name());
-            if (value != null && (bestReported == null || spec.metric().mode().better(value, bestReported.value()))) {
-                bestReported = new ReportedValue(e.trialId(), r.attempt(), r.step(), value);
-            }
+            stops.reported(e.trialId(), r.attempt(), r.step(), r.metrics());
             if (spec.trial().stop() != null && trial.stopReached() == null) {
                 trial.reachedStop(StopReached.of(spec.trial().stop(), r.attempt(), r.step(), r.metrics()));
             }
@@ -427,8 +399,7 @@ public final class ExperimentState {
                 anomaly(logged, "time observed at " + Instant.ofEpochMilli(t.at()) + " in an event written at " + e.timestamp());
                 return;
             }
-            observedAt = t.at();
-            timeObservations++;
+            stops.observed(t.at());
         }
     }
 

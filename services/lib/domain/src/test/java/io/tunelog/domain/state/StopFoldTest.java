@@ -84,13 +84,13 @@ class StopFoldTest {
         assertThat(log.state().anomalies()).extracting(Anomaly::reason).allSatisfy(r -> assertThat(r).startsWith("not admissible: "))
                 .anySatisfy(r -> assertThat(r).contains("before trial.stop.seconds of t0"))
                 .anySatisfy(r -> assertThat(r).contains("the next deadline is trial.stop.seconds of t0"));
-        assertThat(log.state().observedAt()).isNull();
+        assertThat(log.state().stops().observedAt()).isNull();
 
         log.advance(Duration.ofSeconds(11));
         log.timeObserved();
 
         assertThat(log.state().anomalies()).hasSize(2);
-        assertThat(log.state().observedAt()).isEqualTo(log.events().get(log.events().size() - 1).event().timestamp().toEpochMilli());
+        assertThat(log.state().stops().observedAt()).isEqualTo(log.events().get(log.events().size() - 1).event().timestamp().toEpochMilli());
         assertThat(Deadlines.next(log.state())).as("both trials' deadlines passed by then: the budget's is next")
                 .hasValueSatisfying(d -> assertThat(d.name()).isEqualTo(Deadlines.BUDGET));
     }
@@ -104,17 +104,17 @@ class StopFoldTest {
         log.command("t0", "time-0", new EventPayload.TimeObserved(log.now().toEpochMilli() + 60_000, next.name(), next.due()));
 
         assertThat(log.state().anomalies()).singleElement().satisfies(a -> assertThat(a.reason()).startsWith("time observed at"));
-        assertThat(log.state().observedAt()).isNull();
+        assertThat(log.state().stops().observedAt()).isNull();
     }
 
     @Test
     void shouldCountTrialsThatFailedForGoodButNotThoseLeftToRetry() {
         LogBuilder log = running(SPEC, "t0", "t1");
         log.failed("t0", 1, true);
-        assertThat(log.state().failedTrials()).as("maxFailures 1: t0 is retried").isZero();
+        assertThat(log.state().stops().failedTrials()).as("maxFailures 1: t0 is retried").isZero();
         log.failed("t1", 1, false);
 
-        assertThat(log.state().failedTrials()).isEqualTo(1);
+        assertThat(log.state().stops().failedTrials()).isEqualTo(1);
     }
 
     @Test

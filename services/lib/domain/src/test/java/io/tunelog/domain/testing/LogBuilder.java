@@ -123,7 +123,7 @@ public final class LogBuilder {
     /** The gate's observation, at the log's clock, that the next deadline the log sets has passed (as the gate writes it). */
     public LoggedEvent timeObserved() {
         Deadlines.Deadline next = Deadlines.next(state()).orElseThrow(() -> new IllegalStateException("no deadline pending"));
-        return command(next.trialId(), "time-" + state().timeObservations(),
+        return command(next.trialId(), "time-" + state().stops().timeObservations(),
                 new EventPayload.TimeObserved(now().toEpochMilli(), next.name(), next.due()));
     }
 
