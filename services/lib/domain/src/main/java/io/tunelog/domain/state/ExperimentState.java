@@ -91,6 +91,7 @@ public final class ExperimentState {
 
     /** What the stop conditions count: the time last observed, failed trials, the best value reported, the plateau. */
     public StopTally stops() { return stops; }
+
     /** The sequence number the next event from {@code service} must carry. */
     public long nextSequence(String service) {
         return nextSequence.getOrDefault(service, 0L);
