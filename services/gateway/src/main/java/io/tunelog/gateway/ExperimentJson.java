@@ -49,11 +49,7 @@ final class ExperimentJson {
         node.set("trials", trialCounts(experiment));
         node.set("decisions", Json.MAPPER.valueToTree(experiment.decisionsByRule()));
         node.set("best", best(experiment, true));
-        state.completion().ifPresentOrElse(c -> {
-            ObjectNode done = node.putObject("completion");
-            done.put("bestTrialId", c.bestTrialId());
-            done.put("bestMetric", c.bestMetric());
-        }, () -> node.putNull("completion"));
+        node.set("completion", Json.completion(state));
         state.cancellation().ifPresentOrElse(c -> {
             ObjectNode cancelled = node.putObject("cancellation");
             cancelled.put("reason", c.reason());

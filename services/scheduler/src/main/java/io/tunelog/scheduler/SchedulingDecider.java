@@ -12,6 +12,8 @@ import io.tunelog.domain.state.RobustStage;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.scheduler.rule.TrialRules;
+import io.tunelog.scheduler.stop.ExperimentEnd;
+import io.tunelog.scheduler.stop.TrialStops;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,7 +28,9 @@ import java.util.Set;
  * approved is queued again, each from the trial's resume point (its latest checkpoint, or the one PBT
  * cloned into it), and the experiment completes when every planned trial has ended. A failed attempt of a trial that
  * the gate observed no live worker can run ({@code TrialPlacement}) waits until the gate observes one can: queued
- * again, it would only go round the workers' queue and come back.
+ * again, it would only go round the workers' queue and come back. The spec's stop conditions come first: one of the
+ * experiment's ({@link ExperimentEnd}) ends it, stopping its running trials; {@code trial.stop} ({@link TrialStops})
+ * stops a trial whatever its rule says.
  */
 public final class SchedulingDecider implements Decider {
     public static final String SERVICE = "scheduler";
@@ -46,10 +50,21 @@ public final class SchedulingDecider implements Decider {
         if (state.status() != ExperimentStatus.RUNNING) {
             return List.of();
         }
+        Optional<ExperimentEnd.End> end = ExperimentEnd.check(state);
+        if (end.isPresent()) {
+            return ExperimentEnd.decisions(state, end.get());
+        }
         ExperimentSpec spec = state.spec();
         int maxFailures = spec.trial().maxFailures();
-        List<Decided> decided = new ArrayList<>(TrialRules.of(spec).decide(state));
+        // trial.stop before the rule: a trial it stops is the rule's no more (nor queued again).
+        List<Decided> decided = new ArrayList<>(TrialStops.decide(state));
         Set<String> ruled = new HashSet<>();
+        decided.forEach(d -> ruled.add(d.trialId()));
+        for (Decided d : TrialRules.of(spec).decide(state)) {
+            if (!ruled.contains(d.trialId())) {
+                decided.add(d);
+            }
+        }
         decided.forEach(d -> ruled.add(d.trialId()));
         for (TrialState trial : state.openTrials()) {
             if (ruled.contains(trial.trialId())) {

@@ -11,7 +11,9 @@ import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.kafka.Topics;
+import io.tunelog.scheduler.rule.TrialRule;
 import io.tunelog.scheduler.rule.TrialRules;
+import io.tunelog.scheduler.stop.TrialStops;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.util.List;
@@ -47,17 +49,23 @@ public final class SchedulingService implements ServiceLogic {
 
     /**
      * Where the worker holds a running trial next: the time of its next report the spec's rule will judge, unless the
-     * spec switched holds off ({@code trial.holdAtMilestones: false}); never for the robust stage's reruns, which
-     * rules leave alone.
+     * spec switched holds off ({@code trial.holdAtMilestones: false}), or its {@code trial.stop.step} when that comes first;
+     * a rule's never for the robust stage's reruns, which rules leave alone.
      */
     @Override
     public Double nextMilestone(ExperimentState state, String trialId) {
         ExperimentSpec spec = state.spec();
         TrialState trial = state.trial(trialId);
-        if (spec == null || trial == null || !spec.trial().holdAtMilestones() || trial.index() >= spec.plannedTrials()) {
+        if (spec == null || trial == null || !spec.trial().holdAtMilestones()) {
             return null;
         }
-        OptionalDouble at = TrialRules.of(spec).nextMilestone(state, trial);
+        TrialRule rule = TrialRules.of(spec);
+        OptionalDouble at = trial.index() >= spec.plannedTrials() ? OptionalDouble.empty() : rule.nextMilestone(state, trial);
+        // trial.stop.step counts steps: a hold there is in the rule's terms only when the rule's time is the step too.
+        OptionalDouble stop = rule.timeAttr(spec) == null ? TrialStops.nextMilestone(state, trial) : OptionalDouble.empty();
+        if (stop.isPresent() && (at.isEmpty() || stop.getAsDouble() < at.getAsDouble())) {
+            at = stop;
+        }
         return at.isPresent() ? at.getAsDouble() : null;
     }
 

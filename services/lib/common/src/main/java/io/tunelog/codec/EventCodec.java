@@ -3,6 +3,7 @@ package io.tunelog.codec;
 import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,7 +49,7 @@ public final class EventCodec {
         } else if (payload instanceof EventPayload.ExperimentCancelled p) {
             return new io.tunelog.avro.ExperimentCancelled(p.reason(), p.cancelledBy());
         } else if (payload instanceof EventPayload.ExperimentCompleted p) {
-            return new io.tunelog.avro.ExperimentCompleted(p.reason(), p.bestTrialId(), p.bestMetric());
+            return new io.tunelog.avro.ExperimentCompleted(p.reason(), p.bestTrialId(), p.bestMetric(), p.condition(), sorted(p.inputs()));
         } else if (payload instanceof EventPayload.TrialCreated p) {
             return new io.tunelog.avro.TrialCreated(sorted(p.config()), p.origin(), p.index());
         } else if (payload instanceof EventPayload.TrialQueued p) {
@@ -72,6 +73,8 @@ public final class EventCodec {
             return new io.tunelog.avro.TrialFailed(p.attempt(), p.error(), p.retryable(), p.preempted());
         } else if (payload instanceof EventPayload.TrialPlacement p) {
             return new io.tunelog.avro.TrialPlacement(p.attempt(), p.placeable(), p.reason());
+        } else if (payload instanceof EventPayload.TimeObserved p) {
+            return new io.tunelog.avro.TimeObserved(Instant.ofEpochMilli(p.at()), p.deadline(), Instant.ofEpochMilli(p.due()));
         }
         throw new IllegalArgumentException("unknown payload " + payload.getClass().getName());
     }
@@ -82,7 +85,8 @@ public final class EventCodec {
         } else if (avro instanceof io.tunelog.avro.ExperimentCancelled p) {
             return new EventPayload.ExperimentCancelled(p.getReason(), p.getCancelledBy());
         } else if (avro instanceof io.tunelog.avro.ExperimentCompleted p) {
-            return new EventPayload.ExperimentCompleted(p.getReason(), p.getBestTrialId(), p.getBestMetric());
+            return new EventPayload.ExperimentCompleted(p.getReason(), p.getBestTrialId(), p.getBestMetric(), p.getCondition(),
+                    named(p.getInputs()));
         } else if (avro instanceof io.tunelog.avro.TrialCreated p) {
             return new EventPayload.TrialCreated(new HashMap<>(p.getConfig()), p.getOrigin(), p.getIndex());
         } else if (avro instanceof io.tunelog.avro.TrialQueued p) {
@@ -106,6 +110,8 @@ public final class EventCodec {
             return new EventPayload.TrialFailed(p.getAttempt(), p.getError(), p.getRetryable(), p.getPreempted());
         } else if (avro instanceof io.tunelog.avro.TrialPlacement p) {
             return new EventPayload.TrialPlacement(p.getAttempt(), p.getPlaceable(), p.getReason());
+        } else if (avro instanceof io.tunelog.avro.TimeObserved p) {
+            return new EventPayload.TimeObserved(p.getAt().toEpochMilli(), p.getDeadline(), p.getDue().toEpochMilli());
         }
         throw new IllegalArgumentException("not an event payload: " + avro.getClass().getName());
     }

@@ -1,9 +1,11 @@
 package io.tunelog.results;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
@@ -65,10 +67,27 @@ public final class Json {
             b.put("metric", best.value());
             b.put("metricName", state.spec().metric().name());
         }, () -> node.putNull("best"));
+        node.set("completion", completion(state));
         node.set("unplaceable", unplaceable(state));
         node.put("resultsDir", resultsDir == null ? null : resultsDir.toAbsolutePath().toString());
         node.put("eventsInLog", state.eventCount());
         return node;
+    }
+
+    /**
+     * How the experiment completed, or null while it has not: why, the stop condition that ended it (null when every
+     * planned trial ended) with the numbers it was judged on, and the best trial.
+     */
+    public static JsonNode completion(ExperimentState state) {
+        return state.completion().<JsonNode>map(c -> {
+            ObjectNode done = MAPPER.createObjectNode();
+            done.put("reason", c.reason());
+            done.put("condition", c.condition());
+            done.set("inputs", MAPPER.valueToTree(new TreeMap<>(c.inputs())));
+            done.put("bestTrialId", c.bestTrialId());
+            done.put("bestMetric", c.bestMetric());
+            return done;
+        }).orElse(NullNode.getInstance());
     }
 
     /** The open trials no live worker could run, as the gate last saw: trial, attempt and why. */

@@ -16,6 +16,7 @@ import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecJson;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.state.Admission;
+import io.tunelog.domain.state.Deadlines;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
@@ -243,6 +244,20 @@ final class CommandGate {
             return Optional.empty();
         }
         return Optional.of(admitted(view, trial.trialId(), key, placement, basis, now));
+    }
+
+    /**
+     * Admits the gate's observation that the next deadline the log sets has passed on its clock ({@code now}): judged by
+     * the rules the fold applies to it, so it is admitted only for that deadline, once, and never before it falls due.
+     */
+    Optional<Event> admitTimeObserved(ExperimentState view, Deadlines.Deadline deadline, Long basis, Instant now) {
+        EventPayload.TimeObserved observed = new EventPayload.TimeObserved(now.toEpochMilli(), deadline.name(), deadline.due());
+        // Numbered: an experiment may see any number of deadlines pass.
+        String key = "time-" + view.stops().timeObservations();
+        if (refusal(view, deadline.trialId(), key, observed).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(admitted(view, deadline.trialId(), key, observed, basis, now));
     }
 
     private static Optional<String> refusal(ExperimentState view, String trialId, String key, EventPayload.Command payload) {

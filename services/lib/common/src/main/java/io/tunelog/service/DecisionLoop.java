@@ -176,6 +176,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 }
             }
             gate.watchWorkers(now, dirty::add);
+            gate.observeTime(now, dirty::add);
         }
         dirty.forEach(deciding::decide);
         if (gate != null) {

@@ -7,6 +7,7 @@ import io.tunelog.avro.TrialAction;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.state.Deadlines;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gate's part of the scheduling service's loop: admits commands into the pass's transaction (or rejects them),
- * fails the attempts of workers whose leases ran out, and sets aside records no schema decodes. It also answers the
+ * fails the attempts of workers whose leases ran out, writes the passing of deadlines the log sets ({@code TimeObserved}),
+ * and sets aside records no schema decodes. It also answers the
  * workers: which reports it has judged ({@code ReportsTaken}, which bounds what each worker keeps in flight), and,
  * for a report a worker holds its trial at, CONTINUE once the pass's decisions are made (a STOP or PAUSE among them
  * is its own answer). Only the service that {@link ServiceLogic#gatesCommands() gates commands} has one.
@@ -46,7 +48,9 @@ final class GateStage implements AutoCloseable {
     private final LoopTransaction txn;
     private final LoopMetrics metrics;
     private final ServiceLogic logic;
+    private static final long CLOCK_CHECK_EVERY_MS = 50;
     private Instant leasesCheckedAt = Instant.EPOCH;
+    private Instant clockCheckedAt = Instant.EPOCH;
     /** Reports admitted in this pass that their workers hold their trials at, with their experiments. */
     private final List<Map.Entry<CommandGate.Held, Tracked>> held = new ArrayList<>();
 
@@ -207,6 +211,36 @@ final class GateStage implements AutoCloseable {
                 t.wroteAhead(e);
                 changed.accept(t);
             });
+        }
+    }
+
+    /**
+     * Writes the passing of time to the log: for each running experiment of a caught-up partition whose next deadline
+     * ({@link Deadlines}: {@code budget.seconds}, a running trial's {@code trial.stop.seconds}) has passed on this gate's
+     * clock, a {@code TimeObserved}, which the scheduler then decides on. One observation covers every deadline passed by
+     * then. Checked every {@value #CLOCK_CHECK_EVERY_MS} ms at most: a stop lands within that and a pass of its deadline.
+     */
+    void observeTime(Instant now, Consumer<Tracked> changed) {
+        if (Duration.between(clockCheckedAt, now).toMillis() < CLOCK_CHECK_EVERY_MS) {
+            return;
+        }
+        clockCheckedAt = now;
+        for (int partition : tracker.partitions().keySet()) {
+            if (catchUp.isCatchingUp(partition)) {
+                continue;
+            }
+            for (Tracked t : tracker.experiments(partition)) {
+                Optional<Deadlines.Deadline> next = Deadlines.next(t.state);
+                if (next.isEmpty() || next.get().due() > now.toEpochMilli()) {
+                    continue;
+                }
+                gate.admitTimeObserved(t.state, next.get(), t.basis(), now).ifPresent(e -> {
+                    LOG.info("{}: experiment {}: {} passed, observed at {}", service, e.experimentId(), next.get().describe(), now);
+                    txn.append(t, e);
+                    t.wroteAhead(e);
+                    changed.accept(t);
+                });
+            }
         }
     }
 

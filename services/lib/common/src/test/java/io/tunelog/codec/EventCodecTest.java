@@ -14,7 +14,7 @@ class EventCodecTest {
     static final List<EventPayload> EVERY_KIND = List.of(
             new EventPayload.ExperimentSubmitted("n", "{}", 7, null),
             new EventPayload.ExperimentCancelled("no longer needed", "ana"),
-            new EventPayload.ExperimentCompleted("done", "trial-00001", 0.5),
+            new EventPayload.ExperimentCompleted("goal: acc 0.97 reached 0.95", "trial-00001", 0.97, "goal", Map.of("value", 0.97, "above", 0.95)),
             new EventPayload.TrialCreated(Map.of("a", 1L, "b", 0.5, "c", "x", "d", true), "suggested", 3),
             new EventPayload.TrialQueued(2, "ck", "file:///ck"),
             new EventPayload.TrialStarted(1, "w", "h", "123", java.util.List.of("0", "GPU-5c1e")),
@@ -26,7 +26,8 @@ class EventCodecTest {
             new EventPayload.TrialExploited(2, "trial-00003", "ckpt-7", Map.of("lr", 0.01, "layers", 3L)),
             new EventPayload.TrialCompleted(1, Map.of()),
             new EventPayload.TrialFailed(2, "abandoned: worker w1 shutting down", true, true),
-            new EventPayload.TrialPlacement(1, false, "needs 8 GPUs; the most any of 2 live workers has is 4 (w1)"));
+            new EventPayload.TrialPlacement(1, false, "needs 8 GPUs; the most any of 2 live workers has is 4 (w1)"),
+            new EventPayload.TimeObserved(1_700_000_000_123L, "budget.seconds", 1_700_000_000_000L));
 
     @Test
     void shouldRoundTripEveryKindOfEvent() throws Exception {

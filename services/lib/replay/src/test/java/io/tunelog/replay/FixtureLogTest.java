@@ -19,6 +19,8 @@ class FixtureLogTest {
     /** Written by the one-hop loop: the scheduler's decisions name its own events past their basis. */
     static final Path V5 = Path.of("src/test/resources/fixtures/fixture-v5.avro");
     static final Path V6 = Path.of("src/test/resources/fixtures/fixture-v6.avro");
+    /** Stop conditions: trials stopped for their seconds and a metric, the experiment ended by its budget of seconds. */
+    static final Path V7 = Path.of("src/test/resources/fixtures/fixture-v7.avro");
 
     @Test
     void shouldReplayTheFirstSchemaVersionsLogWithTodaysSchemas() {
@@ -86,6 +88,10 @@ class FixtureLogTest {
             double mask = t.devices().stream().mapToInt(Integer::parseInt).map(d -> 1 << d).sum();
             assertThat(t.lastValue("visible_mask")).as(t.trialId() + " saw its devices " + t.devices()).hasValue(mask);
         });
+        assertThat(state.completion()).hasValueSatisfying(c -> {
+            assertThat(c.condition()).as("written before conditions: every planned trial ended").isNull();
+            assertThat(c.inputs()).isEmpty();
+        });
         assertThat(state.trial("trial-00000").attempt()).as("returned to the gate, then queued again").isEqualTo(2);
         assertThat(state.trial("trial-00000").failures()).isZero();
         List<Event> events = events(V6);
@@ -103,6 +109,36 @@ class FixtureLogTest {
             assertThat(report.failures()).isEmpty();
             assertThat(report.events()).isEqualTo(51);
             assertThat(report.commandsAdmitted()).isEqualTo(37);
+            assertThat(report.decisionsVerified()).isEqualTo(decisions);
+        }
+    }
+
+    @Test
+    void shouldReplayALogOfStopConditionsWithTheGatesObservationsOfTime() {
+        ExperimentState state = Replay.state(ExperimentLog.fromFile(V7));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        EventPayload.ExperimentCompleted completion = state.completion().orElseThrow();
+        assertThat(completion.condition()).isEqualTo("budget.seconds");
+        assertThat(completion.inputs()).containsEntry("seconds", 4.0).containsEntry("elapsed", 4.045);
+        assertThat(state.openTrials()).isEmpty();
+        assertThat(state.trials()).extracting(t -> t.status() + " " + t.decisions().stream().map(d -> d.rule()).toList())
+                .containsExactly("STOPPED [trial.stop.seconds]", "STOPPED [trial.stop.score]", "STOPPED [trial.stop.seconds]",
+                        "STOPPED [budget.seconds]", "STOPPED [budget.seconds]", "CANCELLED []");
+        assertThat(events(V7)).extracting(Event::payload).filteredOn(EventPayload.TimeObserved.class::isInstance)
+                .extracting(p -> ((EventPayload.TimeObserved) p).deadline())
+                .containsExactly("trial.stop.seconds", "trial.stop.seconds", "budget.seconds");
+    }
+
+    @Test
+    void shouldAuditALogOfStopConditionsInBothPasses() {
+        Map<String, Long> decisions = Map.of("TrialCreated", 6L, "TrialQueued", 5L, "TrialDecision", 5L, "ExperimentCompleted", 1L);
+        for (Audit audit : List.of(Audit.withAllServices(), new Audit(ServiceCatalog.deciders(), 1))) {
+            AuditReport report = audit.run(ExperimentLog.fromFile(V7));
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.events()).isEqualTo(47);
+            assertThat(report.commandsAdmitted()).as("TimeObserved among them").isEqualTo(30);
             assertThat(report.decisionsVerified()).isEqualTo(decisions);
         }
     }

@@ -24,7 +24,22 @@ public sealed interface EventPayload {
 
     record ExperimentCancelled(String reason, String cancelledBy) implements Command {}
 
-    record ExperimentCompleted(String reason, String bestTrialId, Double bestMetric) implements Decision {}
+    /**
+     * The experiment ended: every planned trial ended ({@code condition} null), or a stop condition of the spec held
+     * ({@code condition} names it, {@code inputs} the numbers it was judged on), and then its running trials were stopped
+     * and the fold cancels the rest.
+     */
+    record ExperimentCompleted(String reason, String bestTrialId, Double bestMetric, String condition,
+                               Map<String, Double> inputs) implements Decision {
+        public ExperimentCompleted {
+            inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
+        }
+
+        /** Every planned trial ended. */
+        public ExperimentCompleted(String reason, String bestTrialId, Double bestMetric) {
+            this(reason, bestTrialId, bestMetric, null, Map.of());
+        }
+    }
 
     record TrialCreated(Map<String, Object> config, String origin, int index) implements Decision {
         public TrialCreated {
@@ -121,10 +136,18 @@ public sealed interface EventPayload {
      */
     record TrialPlacement(int attempt, boolean placeable, String reason) implements AttemptReport {}
 
+    /**
+     * The gate saw on its clock, at {@code at} (epoch milliseconds, the event's timestamp), that a deadline known from the
+     * log had passed: {@code deadline} names it ("budget.seconds", or "trial.stop.seconds" of the event's trial) and
+     * {@code due} is when the log says it fell due. An observation, admitted like a lapsed lease: the only way the passing
+     * of time reaches a decision, which reads the time last observed, never a clock.
+     */
+    record TimeObserved(long at, String deadline, long due) implements Command {}
+
     /** Every payload kind, for exhaustive tests and documentation. */
     List<Class<? extends EventPayload>> KINDS = List.of(
             ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
             TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
             CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
-            TrialCompleted.class, TrialFailed.class, TrialExploited.class, TrialPlacement.class);
+            TrialCompleted.class, TrialFailed.class, TrialExploited.class, TrialPlacement.class, TimeObserved.class);
 }

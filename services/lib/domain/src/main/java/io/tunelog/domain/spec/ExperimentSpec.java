@@ -1,6 +1,9 @@
 package io.tunelog.domain.spec;
 
-/** A validated experiment definition. Only {@link SpecParser} makes these from user input. */
+/**
+ * A validated experiment definition. Only {@link SpecParser} makes these from user input. {@code goal} (a value of the
+ * metric to reach) and {@code plateau} end the experiment early when they hold; null when not given.
+ */
 public record ExperimentSpec(
         String name,
         Metric metric,
@@ -10,11 +13,19 @@ public record ExperimentSpec(
         SearcherSpec searcher,
         SchedulerSpec scheduler,
         TrialSpec trial,
-        RobustSpec robust) {
+        RobustSpec robust,
+        Threshold goal,
+        Plateau plateau) {
+
+    /** A spec without experiment-level stop conditions (goal, plateau). */
+    public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
+                          SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial, RobustSpec robust) {
+        this(name, metric, seed, budget, searchSpace, searcher, scheduler, trial, robust, null, null);
+    }
 
     public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
                           SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial) {
-        this(name, metric, seed, budget, searchSpace, searcher, scheduler, trial, null);
+        this(name, metric, seed, budget, searchSpace, searcher, scheduler, trial, null, null, null);
     }
 
     /**
@@ -27,5 +38,10 @@ public record ExperimentSpec(
             return (int) Math.min(budget.trials(), searchSpace.gridSize());
         }
         return budget.trials();
+    }
+
+    /** Whether a condition of this spec waits for time to pass ({@code budget.seconds}, {@code trial.stop.seconds}). */
+    public boolean watchesTime() {
+        return budget.seconds() != null || (trial.stop() != null && trial.stop().seconds() != null);
     }
 }

@@ -43,6 +43,13 @@ public final class SpecJson {
         ObjectNode budget = root.putObject("budget");
         budget.put("trials", spec.budget().trials());
         budget.put("concurrent", spec.budget().concurrent());
+        // Stop conditions are written only when set, so an older spec reads back as written.
+        if (spec.budget().seconds() != null) {
+            budget.put("seconds", spec.budget().seconds());
+        }
+        if (spec.budget().maxFailedTrials() != null) {
+            budget.put("maxFailedTrials", spec.budget().maxFailedTrials());
+        }
         ObjectNode space = root.putObject("searchSpace");
         // Nested groups were flattened to dotted names; written flat, they parse back to the same space.
         spec.searchSpace().params().forEach((name, domain) -> {
@@ -61,6 +68,13 @@ public final class SpecJson {
             ObjectNode robust = root.putObject("robust");
             robust.put("top", spec.robust().top()).put("seeds", spec.robust().seeds()).put("probes", spec.robust().probes())
                     .put("radius", spec.robust().radius()).put("seedParam", spec.robust().seedParam());
+        }
+        if (spec.goal() != null) {
+            root.set("goal", threshold(spec.goal()));
+        }
+        if (spec.plateau() != null) {
+            root.putObject("plateau").put("top", spec.plateau().top()).put("std", spec.plateau().std())
+                    .put("patience", spec.plateau().patience());
         }
         try {
             return JSON.writeValueAsString(root);
@@ -133,6 +147,27 @@ public final class SpecJson {
             resources.put("cpus", trial.resources().cpus());
             resources.put("gpus", trial.resources().gpus());
         }
+        if (trial.stop() != null) {
+            ObjectNode stop = node.putObject("stop");
+            if (trial.stop().step() != null) {
+                stop.put(TrialStop.STEP, trial.stop().step());
+            }
+            if (trial.stop().seconds() != null) {
+                stop.put(TrialStop.SECONDS, trial.stop().seconds());
+            }
+            trial.stop().metrics().forEach((metric, threshold) -> stop.set(metric, threshold(threshold)));
+        }
+        return node;
+    }
+
+    private static ObjectNode threshold(Threshold threshold) {
+        ObjectNode node = NODES.objectNode();
+        if (threshold.above() != null) {
+            node.put("above", threshold.above());
+        }
+        if (threshold.below() != null) {
+            node.put("below", threshold.below());
+        }
         return node;
     }
 
@@ -165,8 +200,8 @@ public final class SpecJson {
 
     /**
      * Jackson escapes only what JSON requires, but this JSON is read back by a YAML reader, which refuses
-     * DEL, C1 controls, lone surrogates and U+FFFE/U+FFFF, and reads U+0085 as a line break. So every
-     * character outside YAML's printable set, and U+0085, is written as a JSON unicode escape, which
+     * DEL, C1 controls, lone surrogates and U+FFFE/U+FFFF, and reads U+0085, U+2028 and U+2029 as line breaks. So every
+     * character outside YAML's printable set, and those three, is written as a JSON unicode escape, which
      * YAML reads back as that character (an escaped surrogate pair reads back as the pair).
      */
     private static final class YamlSafeEscapes extends CharacterEscapes {
@@ -184,7 +219,8 @@ public final class SpecJson {
         /** Called for characters above ASCII; null writes the character as it is. */
         @Override
         public SerializableString getEscapeSequence(int ch) {
-            boolean printable = (ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD);
+            // U+2028 and U+2029 too: YAML 1.1 reads them as line breaks, and a key (a trial.stop metric) must be one line.
+            boolean printable = ((ch >= 0xA0 && ch <= 0xD7FF) || (ch >= 0xE000 && ch <= 0xFFFD)) && ch != 0x2028 && ch != 0x2029;
             return printable ? null : new SerializedString(String.format("\\u%04X", ch));
         }
     }

@@ -1,5 +1,7 @@
 package io.tunelog.domain.spec;
 
+import static io.tunelog.domain.spec.SpecChecks.*;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -47,7 +49,6 @@ public final class SpecParser {
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
     private static final List<String> PARAM_TYPES = List.of("uniform", "quniform", "loguniform", "qloguniform",
             "normal", "qnormal", "randint", "qrandint", "lograndint", "choice", "grid");
-    private static final int MAX_SHOWN = 60;
     /**
      * The largest spec accepted, in UTF-8 bytes, for the text and for its canonical JSON alike. A spec travels
      * whole in one Kafka record (the submission, then the log's {@code ExperimentSubmitted}), and a broker
@@ -67,17 +68,19 @@ public final class SpecParser {
     public static ExperimentSpec parse(String text) {
         checkSize(text, "");
         Field root = new Field(document(text), "");
-        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust");
+        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau");
 
         String name = name(required(root.get("name")));
         Metric metric = metric(required(root.get("metric")));
-        long seed = optional(root.get("seed"), SpecParser::integer, 0L);
+        long seed = optional(root.get("seed"), SpecChecks::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
         SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
+        Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, metric), null);
+        Plateau plateau = optional(root.get("plateau"), StopParser::plateau, null);
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
         if (searcher.is(SearcherType.GRID) && !hasGrid) {
@@ -88,7 +91,7 @@ public final class SpecParser {
             throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
                     + quote(robust.seedParam()) + ", which the searcher already sets");
         }
-        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust);
+        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau);
         // The log stores the canonical JSON and the fold parses it again: what is accepted here must read back there.
         checkSize(SpecJson.toJson(spec), " in its canonical JSON form");
         return spec;
@@ -113,14 +116,14 @@ public final class SpecParser {
 
     private static RobustSpec robust(Field f) {
         fields(f, "top", "seeds", "probes", "radius", "seedParam");
-        int top = optional(f.get("top"), SpecParser::positiveInt, 3);
-        int seeds = optional(f.get("seeds"), SpecParser::nonNegativeInt, 3);
-        int probes = optional(f.get("probes"), SpecParser::nonNegativeInt, 2);
-        double radius = optional(f.get("radius"), SpecParser::finite, 0.05);
+        int top = optional(f.get("top"), SpecChecks::positiveInt, 3);
+        int seeds = optional(f.get("seeds"), SpecChecks::nonNegativeInt, 3);
+        int probes = optional(f.get("probes"), SpecChecks::nonNegativeInt, 2);
+        double radius = optional(f.get("radius"), SpecChecks::finite, 0.05);
         if (!(radius > 0 && radius <= 0.5)) {
             throw f.get("radius").error("expected a radius in (0, 0.5] of the unit cube, found " + radius);
         }
-        String seedParam = optional(f.get("seedParam"), SpecParser::requiredText, "seed");
+        String seedParam = optional(f.get("seedParam"), SpecChecks::requiredText, "seed");
         if (!PARAM.matcher(seedParam).matches()) {
             throw f.get("seedParam").error("expected a parameter name, found " + quote(seedParam));
         }
@@ -226,10 +229,12 @@ public final class SpecParser {
     }
 
     private static Budget budget(Field f) {
-        fields(f, "trials", "concurrent");
+        fields(f, "trials", "concurrent", "seconds", "maxFailedTrials");
         int trials = positiveInt(required(f.get("trials")));
-        int concurrent = optional(f.get("concurrent"), SpecParser::positiveInt, 1);
-        return new Budget(trials, concurrent);
+        int concurrent = optional(f.get("concurrent"), SpecChecks::positiveInt, 1);
+        Double seconds = optional(f.get("seconds"), StopParser::seconds, null);
+        Integer maxFailedTrials = optional(f.get("maxFailedTrials"), SpecChecks::nonNegativeInt, null);
+        return new Budget(trials, concurrent, seconds, maxFailedTrials);
     }
 
     private static SearchSpace searchSpace(Field f) {
@@ -441,10 +446,10 @@ public final class SpecParser {
 
     private static TrialSpec trial(Field f, Mode metricMode) {
         fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "resources",
-                "askAndTell");
+                "askAndTell", "stop");
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
-        boolean askAndTell = optional(f.get("askAndTell"), SpecParser::bool, false);
+        boolean askAndTell = optional(f.get("askAndTell"), SpecChecks::bool, false);
         if (askAndTell) {
             // Its trials are taken by HTTP clients: nothing a worker would run belongs here.
             for (String workerOnly : List.of("command", "trainable", "reportTimeoutSeconds")) {
@@ -461,20 +466,21 @@ public final class SpecParser {
         }
         List<String> command = hasCommand ? command(f.get("command")) : List.of();
         String trainable = hasTrainable ? trainable(f.get("trainable")) : null;
-        int maxFailures = optional(f.get("maxFailures"), SpecParser::nonNegativeInt, 0);
+        int maxFailures = optional(f.get("maxFailures"), SpecChecks::nonNegativeInt, 0);
         CheckpointSpec checkpoint = optional(f.get("checkpoint"), c -> checkpoint(c, metricMode),
                 new CheckpointSpec(1, null, metricMode));
-        Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecParser::positiveInt, null);
-        boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecParser::bool, true);
+        Integer reportTimeoutSeconds = optional(f.get("reportTimeoutSeconds"), SpecChecks::positiveInt, null);
+        boolean holdAtMilestones = optional(f.get("holdAtMilestones"), SpecChecks::bool, true);
         Resources resources = optional(f.get("resources"), SpecParser::resources, Resources.DEFAULT);
+        TrialStop stop = optional(f.get("stop"), StopParser::trialStop, null);
         return new TrialSpec(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, resources,
-                askAndTell);
+                askAndTell, stop);
     }
 
     private static Resources resources(Field f) {
         fields(f, "cpus", "gpus");
-        int cpus = optional(f.get("cpus"), SpecParser::positiveInt, Resources.DEFAULT.cpus());
-        int gpus = optional(f.get("gpus"), SpecParser::nonNegativeInt, Resources.DEFAULT.gpus());
+        int cpus = optional(f.get("cpus"), SpecChecks::positiveInt, Resources.DEFAULT.cpus());
+        int gpus = optional(f.get("gpus"), SpecChecks::nonNegativeInt, Resources.DEFAULT.gpus());
         return new Resources(cpus, gpus);
     }
 
@@ -514,201 +520,10 @@ public final class SpecParser {
 
     private static CheckpointSpec checkpoint(Field f, Mode metricMode) {
         fields(f, "keep", "scoreAttribute", "scoreMode");
-        int keep = optional(f.get("keep"), SpecParser::positiveInt, 1);
-        String scoreAttribute = optional(f.get("scoreAttribute"), SpecParser::requiredText, null);
+        int keep = optional(f.get("keep"), SpecChecks::positiveInt, 1);
+        String scoreAttribute = optional(f.get("scoreAttribute"), SpecChecks::requiredText, null);
         Mode scoreMode = optional(f.get("scoreMode"), SpecParser::mode, metricMode);
         return new CheckpointSpec(keep, scoreAttribute, scoreMode);
-    }
-
-    // ---- small checks, each naming the field it checks ----
-
-    /**
-     * A node and the dotted path that names it in errors. {@code node} is null when the field is absent, so
-     * lookups can run ahead of the checks and the checks report the path.
-     */
-    private record Field(JsonNode node, String path) {
-        Field get(String key) {
-            String child = oneLine(key);
-            return new Field(node == null ? null : node.get(key), path.isEmpty() ? child : path + "." + child);
-        }
-
-        Field get(int index) {
-            return new Field(node == null ? null : node.get(index), path + "[" + index + "]");
-        }
-
-        /** Present and not null: YAML's {@code key:} with nothing after it means "not given". */
-        boolean isSet() {
-            return node != null && !node.isNull();
-        }
-
-        SpecException error(String problem) {
-            return new SpecException(path.isEmpty() ? WHOLE_SPEC : path, problem);
-        }
-    }
-
-    private static Field required(Field f) {
-        if (!f.isSet()) {
-            throw f.error("is required, found " + describe(f.node()));
-        }
-        return f;
-    }
-
-    /** The field read by {@code read}, or {@code fallback} when it is absent or null. */
-    private static <T> T optional(Field f, Function<Field, T> read, T fallback) {
-        return f.isSet() ? read.apply(f) : fallback;
-    }
-
-    private static String requiredText(Field f) {
-        required(f);
-        if (!f.node().isTextual() || f.node().asText().isBlank()) {
-            throw f.error("expected a non-empty string, found " + describe(f.node()));
-        }
-        return f.node().asText();
-    }
-
-    private static void mapping(Field f) {
-        if (f.node() == null || !f.node().isObject()) {
-            throw f.error("expected a mapping, found " + describe(f.node()));
-        }
-    }
-
-    /** A mapping whose keys are all among {@code allowed}: a misspelt optional key must not pass as absent. */
-    private static void fields(Field f, String... allowed) {
-        mapping(f);
-        List<String> known = List.of(allowed);
-        for (String key : keys(f)) {
-            if (!known.contains(key)) {
-                throw f.get(key).error("expected a known field, one of " + known + ", found unknown field " + quote(key));
-            }
-        }
-    }
-
-    private static List<String> keys(Field f) {
-        List<String> keys = new ArrayList<>();
-        f.node().properties().forEach(e -> keys.add(e.getKey()));
-        return keys;
-    }
-
-    private static void tuple(Field f, int size, String expected) {
-        if (f.node() == null || !f.node().isArray() || f.node().size() != size) {
-            throw f.error("expected " + expected + ", found " + describe(f.node()));
-        }
-    }
-
-    /** An integer as written: 2.0 is refused, since a count or integer bound written as a float is likely a mistake. */
-    private static long integer(Field f) {
-        JsonNode node = f.node();
-        if (node == null || !node.isIntegralNumber()) {
-            throw f.error("expected an integer, found " + describe(node));
-        }
-        if (!node.canConvertToLong()) {
-            throw f.error("expected an integer within 64 bits, found " + describe(node));
-        }
-        return node.asLong();
-    }
-
-    private static int positiveInt(Field f) {
-        return intAtLeast(f, 1);
-    }
-
-    private static int nonNegativeInt(Field f) {
-        return intAtLeast(f, 0);
-    }
-
-    private static int intAtLeast(Field f, int min) {
-        long value = integer(f);
-        if (value < min) {
-            throw f.error("expected an integer >= " + min + ", found " + value);
-        }
-        if (value > Integer.MAX_VALUE) {
-            throw f.error("expected an integer <= " + Integer.MAX_VALUE + ", found " + value);
-        }
-        return (int) value;
-    }
-
-    /** A finite number; booleans are not numbers, and neither are numeric-looking strings such as "1". */
-    private static double finite(Field f) {
-        JsonNode node = f.node();
-        if (node == null || !node.isNumber()) {
-            throw f.error("expected a number, found " + describe(node));
-        }
-        double value = node.asDouble();
-        if (!Double.isFinite(value)) {
-            throw f.error("expected a finite number, found " + describe(node));
-        }
-        return value;
-    }
-
-    private static boolean bool(Field f) {
-        JsonNode node = f.node();
-        if (node == null || !node.isBoolean()) {
-            throw f.error("expected true or false, found " + describe(node));
-        }
-        return node.asBoolean();
-    }
-
-    /** A config value: String, Long (integers), Double (other numbers) or Boolean, as {@link ParamDomain} promises. */
-    private static Object scalar(Field f) {
-        JsonNode node = f.node();
-        if (node != null && node.isTextual()) {
-            return node.asText();
-        }
-        if (node != null && node.isBoolean()) {
-            return node.asBoolean();
-        }
-        if (node != null && node.isIntegralNumber()) {
-            return integer(f);
-        }
-        if (node != null && node.isNumber()) {
-            return finite(f);
-        }
-        throw f.error("expected a string, number or boolean, found " + describe(node));
-    }
-
-    // ---- describing what was found, always on one line ----
-
-    private static String describe(JsonNode node) {
-        if (node == null || node.isMissingNode()) {
-            return "nothing";
-        }
-        if (node.isTextual()) {
-            return quote(node.asText());
-        }
-        if (node.isArray()) {
-            return node.isEmpty() ? "an empty list" : "a list " + abbreviate(oneLine(node.toString()));
-        }
-        if (node.isObject()) {
-            return node.isEmpty() ? "an empty mapping" : "a mapping " + abbreviate(oneLine(node.toString()));
-        }
-        return node.toString();
-    }
-
-    private static String quote(String text) {
-        return "\"" + abbreviate(oneLine(text)) + "\"";
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN - 3) + "...";
-    }
-
-    /** Escapes line breaks and other control characters, so a message never spans lines. */
-    private static String oneLine(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        text.chars().forEach(c -> {
-            switch (c) {
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                        out.append(String.format("\\u%04x", c));
-                    } else {
-                        out.append((char) c);
-                    }
-                }
-            }
-        });
-        return out.toString();
     }
 
     private static List<String> sorted(Set<String> set) {

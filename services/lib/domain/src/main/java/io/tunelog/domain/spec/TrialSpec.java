@@ -11,10 +11,11 @@ import java.util.List;
  * worker ends it and reports it failed; null means no limit. {@code holdAtMilestones}: the worker holds a
  * trial at a report its scheduler's rule will judge (an ASHA rung, say) until the decision arrives, so a
  * trial stopped there trains no step past it; on unless switched off. {@code resources}: what each attempt holds of a
- * worker while it runs.
+ * worker while it runs. {@code stop}: when a trial stops whatever its scheduler says; null: never.
  */
 public record TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
-                        Integer reportTimeoutSeconds, boolean holdAtMilestones, Resources resources, boolean askAndTell) {
+                        Integer reportTimeoutSeconds, boolean holdAtMilestones, Resources resources, boolean askAndTell,
+                        TrialStop stop) {
 
     public TrialSpec {
         command = command == null ? List.of() : List.copyOf(command);
@@ -22,6 +23,12 @@ public record TrialSpec(List<String> command, String trainable, int maxFailures,
             throw new IllegalArgumentException("reportTimeoutSeconds must be positive, found " + reportTimeoutSeconds);
         }
         resources = resources == null ? Resources.DEFAULT : resources;
+    }
+
+    /** A trial without stop conditions. */
+    public TrialSpec(List<String> command, String trainable, int maxFailures, CheckpointSpec checkpoint,
+                     Integer reportTimeoutSeconds, boolean holdAtMilestones, Resources resources, boolean askAndTell) {
+        this(command, trainable, maxFailures, checkpoint, reportTimeoutSeconds, holdAtMilestones, resources, askAndTell, null);
     }
 
     /** A trial that workers run, with the given resources. */

@@ -33,6 +33,9 @@ public final class Admission {
         if (command instanceof ExperimentCancelled) {
             return Optional.empty();
         }
+        if (command instanceof EventPayload.TimeObserved observed) {
+            return Deadlines.refusal(state, trialId, observed);
+        }
         EventPayload.AttemptReport report = (EventPayload.AttemptReport) command;
         TrialState trial = trialId == null ? null : state.trial(trialId);
         if (trial == null) {

@@ -58,6 +58,9 @@ public final class ExperimentState {
     private final EventIdSet eventIds = new EventIdSet();
     private final List<Anomaly> anomalies = new ArrayList<>();
     private long lastOffset = -1;
+    /** Where the experiment's completion or cancellation was folded: -1 while it runs, or when it was folded ahead. */
+    private long endedAt = -1;
+    private StopTally stops = new StopTally(null);
     private Instant lastTimestamp;
     private long eventCount;
     private long duplicatesIgnored;
@@ -85,6 +88,9 @@ public final class ExperimentState {
     /** Events applied (duplicates excluded). */
     public long eventCount() { return eventCount; }
     public long duplicatesIgnored() { return duplicatesIgnored; }
+
+    /** What the stop conditions count: the time last observed, failed trials, the best value reported, the plateau. */
+    public StopTally stops() { return stops; }
 
     /** The sequence number the next event from {@code service} must carry. */
     public long nextSequence(String service) {
@@ -244,15 +250,24 @@ public final class ExperimentState {
                 return;
             }
         }
+        TrialState trial = e.trialId() == null ? null : trials.get(e.trialId());
+        boolean wasRunning = trial != null && trial.status() == TrialStatus.RUNNING;
         applyPayload(logged, e);
-        if (e.trialId() != null && trials.containsKey(e.trialId())) {
+        if (trial != null) {
+            if (wasRunning && trial.status() != TrialStatus.RUNNING) {
+                trial.stoppedRunning(e.timestamp().toEpochMilli());
+            }
+            reindex(trial);
+        } else if (e.trialId() != null && trials.containsKey(e.trialId())) {
             reindex(trials.get(e.trialId()));
         }
     }
 
     private void reindex(TrialState t) {
         if (t.isTerminal(spec.trial().maxFailures())) {
-            open.remove(t.index());
+            if (open.remove(t.index()) != null) {
+                ended(t);
+            }
         } else {
             open.put(t.index(), t);
         }
@@ -265,6 +280,25 @@ public final class ExperimentState {
             overCheckpointLimit.put(t.index(), t);
         } else {
             overCheckpointLimit.remove(t.index());
+        }
+    }
+
+    /** A trial left the open ones: what the experiment's stop conditions count of it, while the experiment runs. */
+    private void ended(TrialState t) {
+        if (status == ExperimentStatus.RUNNING) {
+            stops.ended(t);
+        }
+    }
+
+    /** The experiment ended: every trial that could still change ends with it (running ones at {@code at}, epoch ms). */
+    private void endOpenTrials(long at) {
+        for (TrialState openTrial : List.copyOf(open.values())) {
+            boolean wasRunning = openTrial.status() == TrialStatus.RUNNING;
+            openTrial.cancelled();
+            if (wasRunning) {
+                openTrial.stoppedRunning(at);
+            }
+            reindex(openTrial);
         }
     }
 
@@ -281,14 +315,13 @@ public final class ExperimentState {
             specJson = s.specJson();
             submittedAt = e.timestamp();
             status = ExperimentStatus.RUNNING;
+            stops = new StopTally(spec);
         } else if (payload instanceof ExperimentCancelled c) {
             status = ExperimentStatus.CANCELLED;
             cancellation = c;
+            endedAt = logged.offset();
             // Every trial that could still change ends with the experiment; the finished ones keep their outcome.
-            for (TrialState openTrial : List.copyOf(open.values())) {
-                openTrial.cancelled();
-                reindex(openTrial);
-            }
+            endOpenTrials(e.timestamp().toEpochMilli());
         } else if (payload instanceof ExperimentCompleted c) {
             if (status != ExperimentStatus.RUNNING) {
                 anomaly(logged, "completion of an experiment that is " + status);
@@ -296,7 +329,15 @@ public final class ExperimentState {
             }
             status = ExperimentStatus.COMPLETED;
             completion = c;
+            endedAt = logged.offset();
+            // Ended by a stop condition, its running trials were stopped just before: what is left (queued, paused, waiting
+            // to be retried) is cancelled. Every planned trial ended, nothing is left.
+            endOpenTrials(e.timestamp().toEpochMilli());
         } else if (payload instanceof TrialCreated c) {
+            if (status.isFinished() && trial == null && e.basis() != null && (endedAt < 0 || e.basis() < endedAt)) {
+                // Suggested while the experiment ran, landed after its end: like a late pause, it changes nothing.
+                return;
+            }
             if (status != ExperimentStatus.RUNNING || e.trialId() == null || trial != null) {
                 anomaly(logged, "trial " + e.trialId() + " cannot be created here");
                 return;
@@ -313,6 +354,10 @@ public final class ExperimentState {
             trial.started(s.workerId(), s.host(), e.timestamp(), s.devices());
         } else if (payload instanceof TrialReported r) {
             trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
+            stops.reported(e.trialId(), r.attempt(), r.step(), r.metrics());
+            if (spec.trial().stop() != null && trial.stopReached() == null) {
+                trial.reachedStop(StopReached.of(spec.trial().stop(), r.attempt(), r.step(), r.metrics()));
+            }
         } else if (payload instanceof CheckpointRegistered c) {
             trial.checkpointed(new Checkpoint(c.checkpointId(), e.trialId(), c.attempt(), c.step(), c.uri(), c.sizeBytes(),
                     c.metrics(), false));
@@ -350,6 +395,12 @@ public final class ExperimentState {
             trial.failed(f.error(), f.retryable(), f.preempted());
         } else if (payload instanceof EventPayload.TrialPlacement p) {
             trial.placement(p.placeable(), p.reason());
+        } else if (payload instanceof EventPayload.TimeObserved t) {
+            if (t.at() != e.timestamp().toEpochMilli()) {
+                anomaly(logged, "time observed at " + Instant.ofEpochMilli(t.at()) + " in an event written at " + e.timestamp());
+                return;
+            }
+            stops.observed(t.at());
         }
     }
 

@@ -42,6 +42,10 @@ public final class TrialState {
     private long[] highestStep = new long[8];
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private int liveCheckpoints;
+    /** Milliseconds run by attempts that have ended, each from its start to the event that ended it, by the log's times. */
+    private long ranMs;
+    private long runningSinceMs;
+    private StopReached stopReached;
 
     TrialState(String trialId, int index, Map<String, Object> config, String origin) {
         this.trialId = trialId;
@@ -115,6 +119,26 @@ public final class TrialState {
         return lo;
     }
     public List<Checkpoint> checkpoints() { return Collections.unmodifiableList(checkpoints); }
+
+    /** Milliseconds the trial ran in attempts that have ended. */
+    public long ranMs() {
+        return ranMs;
+    }
+
+    /** When the running attempt started, in epoch milliseconds (the log's resolution); meaningful while RUNNING. */
+    public long runningSinceMs() {
+        return runningSinceMs;
+    }
+
+    /** Milliseconds the trial has run by {@code at} (epoch ms): its ended attempts, and the running one up to then. */
+    public long ranMs(long at) {
+        return status == TrialStatus.RUNNING ? ranMs + Math.max(0, at - runningSinceMs) : ranMs;
+    }
+
+    /** The first report that reached a {@code trial.stop} condition on steps or metrics; null while none has. */
+    public StopReached stopReached() {
+        return stopReached;
+    }
 
     public boolean isCompleted() {
         return status == TrialStatus.COMPLETED;
@@ -213,6 +237,7 @@ public final class TrialState {
             firstStartedAt = at;
         }
         startedAt = at;
+        runningSinceMs = at.toEpochMilli();
         workerId = worker;
         host = workerHost;
     }
@@ -224,6 +249,17 @@ public final class TrialState {
         }
         highestStep[i] = i == 0 ? report.step() : Math.max(highestStep[i - 1], report.step());
         reports.add(report);
+    }
+
+    /** The running attempt ended (by the event at {@code at}, epoch ms): its time counts towards the trial's. */
+    void stoppedRunning(long at) {
+        ranMs += Math.max(0, at - runningSinceMs);
+    }
+
+    void reachedStop(StopReached reached) {
+        if (stopReached == null) {
+            stopReached = reached;
+        }
     }
 
     void checkpointed(Checkpoint checkpoint) {

@@ -88,11 +88,38 @@ class SpecJsonPropertyTest {
 
         ExperimentSpec spec() {
             SearchSpace space = searchSpace();
-            Budget budget = new Budget(positiveInt(), positiveInt());
+            Budget budget = new Budget(positiveInt(), positiveInt(), r.nextBoolean() ? null : seconds(),
+                    r.nextBoolean() ? null : positiveInt() - 1);
             Metric metric = new Metric(nonBlankText(), mode());
             RobustSpec robust = r.nextBoolean() ? null
                     : new RobustSpec(1 + r.nextInt(5), 1 + r.nextInt(5), r.nextInt(5), 0.5 * Math.max(Double.MIN_VALUE, r.nextDouble()), "seed_" + r.nextInt(1000));
-            return new ExperimentSpec(name(), metric, r.nextLong(), budget, space, searcher(space), scheduler(), trial(), robust);
+            Threshold goal = r.nextBoolean() ? null
+                    : metric.mode() == Mode.MAX ? new Threshold(anyDouble(), null) : new Threshold(null, anyDouble());
+            Plateau plateau = r.nextBoolean() ? null
+                    : new Plateau(2 + r.nextInt(20), Math.max(Double.MIN_VALUE, Math.abs(anyDouble())), positiveInt());
+            TrialSpec trial = trial();
+            return new ExperimentSpec(name(), metric, r.nextLong(), budget, space, searcher(space), scheduler(), trial, robust, goal, plateau);
+        }
+
+        /** A number of seconds a spec may give: at least a millisecond, at most 10^9. */
+        private double seconds() {
+            return r.nextBoolean() ? 1 + r.nextInt(100_000) : 0.001 + r.nextDouble() * 1e4;
+        }
+
+        private TrialStop trialStop() {
+            Map<String, Threshold> metrics = new LinkedHashMap<>();
+            for (int i = r.nextInt(3); i > 0; i--) {
+                String metric = nonBlankText();
+                if (!metric.equals(TrialStop.STEP) && !metric.equals(TrialStop.SECONDS)) {
+                    metrics.put(metric, switch (r.nextInt(3)) {
+                        case 0 -> new Threshold(anyDouble(), null);
+                        case 1 -> new Threshold(null, anyDouble());
+                        default -> new Threshold(anyDouble(), anyDouble());
+                    });
+                }
+            }
+            Long step = r.nextBoolean() || metrics.isEmpty() ? Long.valueOf(positiveInt()) : null;
+            return new TrialStop(step, r.nextBoolean() ? seconds() : null, metrics);
         }
 
         private String name() {
@@ -208,7 +235,8 @@ class SpecJsonPropertyTest {
             if (r.nextInt(5) == 0) {
                 // Ask-and-tell: nothing for a worker to run.
                 CheckpointSpec checkpoint = new CheckpointSpec(positiveInt(), r.nextBoolean() ? null : nonBlankText(), mode());
-                return new TrialSpec(List.of(), null, positiveInt() - 1, checkpoint, null, r.nextBoolean(), Resources.DEFAULT, true);
+                return new TrialSpec(List.of(), null, positiveInt() - 1, checkpoint, null, r.nextBoolean(), Resources.DEFAULT, true,
+                        r.nextBoolean() ? null : trialStop());
             }
             List<String> command = List.of();
             String trainable = null;
@@ -228,7 +256,7 @@ class SpecJsonPropertyTest {
             CheckpointSpec checkpoint = new CheckpointSpec(positiveInt(), r.nextBoolean() ? null : nonBlankText(), mode());
             Resources resources = r.nextBoolean() ? Resources.DEFAULT : new Resources(positiveInt(), positiveInt() - 1);
             return new TrialSpec(command, trainable, positiveInt() - 1, checkpoint, r.nextBoolean() ? null : positiveInt(), r.nextBoolean(),
-                    resources);
+                    resources, false, r.nextBoolean() ? null : trialStop());
         }
 
         // ---- primitives ----

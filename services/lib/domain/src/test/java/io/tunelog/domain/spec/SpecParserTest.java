@@ -585,6 +585,98 @@ class SpecParserTest {
         }
     }
 
+    @Nested
+    class Stopping {
+        static final String STOPPING = MINIMAL.replace("budget: {trials: 3}", """
+                budget: {trials: 3, seconds: 90, maxFailedTrials: 2}
+                goal: {below: 0.05}
+                plateau: {top: 4, std: 0.01, patience: 3}""")
+                .replace("trial: {trainable: com.example.Train}",
+                        "trial: {trainable: com.example.Train, stop: {step: 20, seconds: 1.5, val_acc: {above: 0.99}, loss: {above: 9, below: 0.01}}}");
+
+        @Test
+        void shouldReadEveryStopCondition() {
+            ExperimentSpec spec = SpecParser.parse(STOPPING);
+
+            assertThat(spec.budget()).isEqualTo(new Budget(3, 1, 90.0, 2));
+            assertThat(spec.budget().millis()).isEqualTo(90_000L);
+            assertThat(spec.goal()).isEqualTo(new Threshold(null, 0.05));
+            assertThat(spec.plateau()).isEqualTo(new Plateau(4, 0.01, 3));
+            TrialStop stop = spec.trial().stop();
+            assertThat(stop.step()).isEqualTo(20L);
+            assertThat(stop.millis()).isEqualTo(1500L);
+            assertThat(stop.metrics()).containsExactly(entry("loss", new Threshold(9.0, 0.01)), entry("val_acc", new Threshold(0.99, null)));
+            assertThat(spec.watchesTime()).isTrue();
+        }
+
+        @Test
+        void shouldKeepStopConditionsInTheCanonicalFormAndWriteNoneUnlessSet() {
+            ExperimentSpec spec = SpecParser.parse(STOPPING);
+
+            assertThat(SpecParser.parse(SpecJson.toJson(spec))).isEqualTo(spec);
+            assertThat(SpecJson.toJson(SpecParser.parse(MINIMAL))).doesNotContain("stop", "goal", "plateau", "seconds", "maxFailedTrials");
+            assertThat(SpecParser.parse(MINIMAL).watchesTime()).isFalse();
+        }
+
+        @Test
+        void shouldDefaultThePlateausSettingsAsRayTuneDoes() {
+            assertThat(SpecParser.parse(MINIMAL + "plateau: {}\n").plateau()).isEqualTo(new Plateau(10, 0.001, 1));
+        }
+
+        @Test
+        void shouldRefuseANonPositiveOrTooShortBudgetOfSeconds() {
+            assertThat(assertRejectedAt(STOPPING.replace("seconds: 90", "seconds: 0"), "budget.seconds").getMessage())
+                    .isEqualTo("budget.seconds: expected a number of seconds from 0.001 to 1000000000, found 0");
+            assertRejectedAt(STOPPING.replace("seconds: 90", "seconds: -5"), "budget.seconds");
+            assertRejectedAt(STOPPING.replace("seconds: 90", "seconds: 0.0001"), "budget.seconds");
+            assertRejectedAt(STOPPING.replace("seconds: 90", "seconds: an hour"), "budget.seconds");
+        }
+
+        @Test
+        void shouldRefuseANegativeOrFractionalMaxFailedTrials() {
+            assertRejectedAt(STOPPING.replace("maxFailedTrials: 2", "maxFailedTrials: -1"), "budget.maxFailedTrials");
+            assertRejectedAt(STOPPING.replace("maxFailedTrials: 2", "maxFailedTrials: 1.5"), "budget.maxFailedTrials");
+            assertThat(SpecParser.parse(STOPPING.replace("maxFailedTrials: 2", "maxFailedTrials: 0")).budget().maxFailedTrials()).isZero();
+        }
+
+        @Test
+        void shouldRefuseAGoalOnTheSideTheMetricDoesNotImproveTowards() {
+            SpecException e = assertRejectedAt(STOPPING.replace("goal: {below: 0.05}", "goal: {above: 0.05}"), "goal.above");
+
+            assertThat(e.getMessage()).isEqualTo("goal.above: expected below for metric \"loss\", which is minimised, found above");
+        }
+
+        @Test
+        void shouldRefuseAGoalWithBothBoundsNoneOrAnUnknownOne() {
+            assertRejectedAt(STOPPING.replace("goal: {below: 0.05}", "goal: {below: 0.05, above: 1}"), "goal");
+            assertRejectedAt(STOPPING.replace("goal: {below: 0.05}", "goal: {}"), "goal");
+            assertRejectedAt(STOPPING.replace("goal: {below: 0.05}", "goal: 0.05"), "goal");
+            assertRejectedAt(STOPPING.replace("goal: {below: 0.05}", "goal: {under: 0.05}"), "goal.under");
+            assertRejectedAt(STOPPING.replace("goal: {below: 0.05}", "goal: {below: .nan}"), "goal.below");
+        }
+
+        @Test
+        void shouldRefuseBadPlateauSettings() {
+            assertRejectedAt(STOPPING.replace("top: 4", "top: 1"), "plateau.top");
+            assertRejectedAt(STOPPING.replace("std: 0.01", "std: 0"), "plateau.std");
+            assertRejectedAt(STOPPING.replace("patience: 3", "patience: 0"), "plateau.patience");
+            assertRejectedAt(STOPPING.replace("patience: 3", "patience: 3, window: 2"), "plateau.window");
+        }
+
+        @Test
+        void shouldRefuseBadTrialStopConditions() {
+            assertRejectedAt(STOPPING.replace("step: 20", "step: 0"), "trial.stop.step");
+            assertRejectedAt(STOPPING.replace("step: 20", "step: 2.5"), "trial.stop.step");
+            assertRejectedAt(STOPPING.replace("seconds: 1.5", "seconds: -1"), "trial.stop.seconds");
+            assertRejectedAt(STOPPING.replace("{above: 0.99}", "0.99"), "trial.stop.val_acc");
+            assertRejectedAt(STOPPING.replace("{above: 0.99}", "{}"), "trial.stop.val_acc");
+            assertRejectedAt(STOPPING.replace("{above: 0.99}", "{over: 0.99}"), "trial.stop.val_acc.over");
+            assertRejectedAt(STOPPING.replace("{above: 0.99}", "{above: high}"), "trial.stop.val_acc.above");
+            assertRejectedAt(MINIMAL.replace("com.example.Train}", "com.example.Train, stop: {}}"), "trial.stop");
+            assertRejectedAt(MINIMAL.replace("com.example.Train}", "com.example.Train, stop: 10}"), "trial.stop");
+        }
+    }
+
     /**
      * Parses {@code text}, expecting a {@link SpecException} at {@code field} whose message is one line
      * starting with that field.

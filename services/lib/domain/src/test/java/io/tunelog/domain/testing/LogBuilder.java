@@ -7,7 +7,9 @@ import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.log.InMemoryLog;
 import io.tunelog.domain.spec.SpecJson;
 import io.tunelog.domain.spec.SpecParser;
+import io.tunelog.domain.state.Deadlines;
 import io.tunelog.domain.state.ExperimentState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,8 @@ public final class LogBuilder {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private final InMemoryLog log;
+    /** How far {@link #advance} has moved the clock on. */
+    private Duration advanced = Duration.ZERO;
 
     private LogBuilder(String experimentId, long firstOffset) {
         this.log = new InMemoryLog(experimentId, firstOffset, "test");
@@ -105,7 +109,27 @@ public final class LogBuilder {
         return command(trialId, trialId + "/a" + attempt + "/failed", new EventPayload.TrialFailed(attempt, "boom", retryable));
     }
 
-    private Instant now() {
-        return T0.plusSeconds(log.size());
+    /** Moves the log's clock on: every later event is written this much later than it would have been. */
+    public LogBuilder advance(Duration by) {
+        advanced = advanced.plus(by);
+        return this;
+    }
+
+    /** When the next event is written: one second per event from {@link #T0}, plus what {@link #advance} added. */
+    public Instant now() {
+        return T0.plusSeconds(log.size()).plus(advanced);
+    }
+
+    /** The gate's observation, at the log's clock, that the next deadline the log sets has passed (as the gate writes it). */
+    public LoggedEvent timeObserved() {
+        Deadlines.Deadline next = Deadlines.next(state()).orElseThrow(() -> new IllegalStateException("no deadline pending"));
+        return command(next.trialId(), "time-" + state().stops().timeObservations(),
+                new EventPayload.TimeObserved(now().toEpochMilli(), next.name(), next.due()));
+    }
+
+    /** A stop the scheduler decided, as it logs one. */
+    public LoggedEvent stopped(String trialId, int attempt, String rule) {
+        return log.append("scheduler", trialId, trialId + "/a" + attempt + "/stop",
+                new EventPayload.TrialDecision(attempt, EventPayload.Action.STOP, rule, "stopped", Map.of()), now());
     }
 }

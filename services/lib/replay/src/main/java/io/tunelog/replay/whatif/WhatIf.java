@@ -1,5 +1,6 @@
 package io.tunelog.replay.whatif;
 
+import io.tunelog.domain.spec.Budget;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.Mode;
 import io.tunelog.domain.spec.SchedulerSpec;
@@ -74,7 +75,10 @@ public final class WhatIf {
                     + SCHEDULERS + ", found \"" + scheduler.type() + "\"");
         }
         ExperimentSpec recorded = state.spec();
-        ExperimentSpec whatIf = new ExperimentSpec(recorded.name(), recorded.metric(), recorded.seed(), recorded.budget(),
+        // Without the experiment's own stop conditions (goal, plateau, budget.seconds, budget.maxFailedTrials): ending the
+        // shadow experiment would cut off the curves still to be replayed. trial.stop stays, as part of how trials ran.
+        Budget budget = new Budget(recorded.budget().trials(), recorded.budget().concurrent());
+        ExperimentSpec whatIf = new ExperimentSpec(recorded.name(), recorded.metric(), recorded.seed(), budget,
                 recorded.searchSpace(), recorded.searcher(), scheduler, recorded.trial(), recorded.robust());
         SchedulingDecider.check(whatIf);
         RuleReplay rule = new RuleReplay(state, whatIf);
