@@ -2,9 +2,9 @@ package io.tunelog.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
@@ -144,13 +144,7 @@ class FixtureLogTest {
     }
 
     private static List<Event> events(Path archive) {
-        return ExperimentLog.fromFile(archive).records().stream().map(r -> {
-            try {
-                return EventCodec.decode(ExperimentLog.bytes(r.getValue()));
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }).toList();
+        return Replay.events(ExperimentLog.fromFile(archive)).stream().map(LoggedEvent::event).toList();
     }
 
     private static void assertFullyVerified(AuditReport report) {
