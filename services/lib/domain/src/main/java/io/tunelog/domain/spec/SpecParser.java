@@ -90,6 +90,10 @@ public final class SpecParser {
             throw root.get("searcher").get("type").error(
                     "expected at least one parameter of type grid for the grid searcher, found none");
         }
+        if (robust != null && objectives.size() > 1) {
+            throw root.get("robust").error("checks the best trials of one metric, and this spec has " + objectives.size()
+                    + " objectives: remove it");
+        }
         if (robust != null && space.params().containsKey(robust.seedParam())) {
             throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
                     + quote(robust.seedParam()) + ", which the searcher already sets");

@@ -88,6 +88,7 @@ class ObjectivesSpecTest {
     void shouldRefuseConditionsOnTheOneBestValueWithSeveralObjectives() {
         assertRejectedAt(TWO + "goal: {below: 0.1}", "goal");
         assertRejectedAt(TWO + "plateau: {top: 3}", "plateau");
+        assertRejectedAt(TWO + "robust: {top: 3}", "robust");
         ExperimentSpec stopped = SpecParser.parse(REST.replace("trial: {command: [x]}", "trial: {command: [x], stop: {params_m: {above: 5}}}") + TWO);
         assertThat(stopped.trial().stop().metrics()).containsOnlyKeys("params_m");
     }
