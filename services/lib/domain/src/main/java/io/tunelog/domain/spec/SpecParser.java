@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
 public final class SpecParser {
     /** The field named by errors about the document as a whole. */
     public static final String WHOLE_SPEC = "(spec)";
+    /** The searcher's key for the configurations it evaluates first, not an option of the searcher. */
+    private static final String INITIAL = "initial";
 
     // The builder starts with every YAML parser feature off, so both are set explicitly:
     // - an empty value ("seed:") is null, meaning "not given", not the string "";
@@ -75,7 +77,7 @@ public final class SpecParser {
         long seed = optional(root.get("seed"), SpecChecks::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
-        SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
+        SearcherSpec searcher = optional(root.get("searcher"), f -> searcher(f, space, budget), new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
@@ -409,8 +411,37 @@ public final class SpecParser {
         return values;
     }
 
-    private static SearcherSpec searcher(Field f) {
-        return new SearcherSpec(type(f, SearcherType.names()), options(f));
+    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget) {
+        String type = type(f, SearcherType.names());
+        Map<String, Object> options = options(f, INITIAL);
+        List<Map<String, Object>> initial = optional(f.get(INITIAL), i -> initial(i, space), List.of());
+        if (!initial.isEmpty() && type.equals(SearcherType.GRID.specName())) {
+            throw f.get(INITIAL).error("expected no initial configurations for the grid searcher, which evaluates every grid point"
+                    + ", found " + initial.size());
+        }
+        if (initial.size() > budget.trials()) {
+            throw f.get(INITIAL).error("expected at most budget.trials (" + budget.trials() + ") configurations, found "
+                    + initial.size());
+        }
+        return new SearcherSpec(type, options, initial);
+    }
+
+    /** {@code searcher.initial}: a list of whole configurations, each checked against the space. */
+    private static List<Map<String, Object>> initial(Field f, SearchSpace space) {
+        if (!f.node().isArray()) {
+            throw f.error("expected a list of configurations (mappings of parameter to value), found " + describe(f.node()));
+        }
+        List<Map<String, Object>> configs = new ArrayList<>();
+        for (int i = 0; i < f.node().size(); i++) {
+            Field entry = f.get(i);
+            mapping(entry);
+            Map<String, Object> config = new LinkedHashMap<>();
+            for (String param : keys(entry)) {
+                config.put(param, scalar(entry.get(param)));
+            }
+            configs.add(ConfigCheck.check(space, config, entry.path()));
+        }
+        return configs;
     }
 
     private static SchedulerSpec scheduler(Field f) {
@@ -430,13 +461,13 @@ public final class SpecParser {
     }
 
     /**
-     * Every key but {@code type}, each a scalar or a list of scalars: options are the searcher's or
+     * Every key but {@code type} and {@code notOptions}, each a scalar or a list of scalars: options are the searcher's or
      * scheduler's business, so any key goes here, and the component checks its own ({@link Options}).
      */
-    private static Map<String, Object> options(Field f) {
+    private static Map<String, Object> options(Field f, String... notOptions) {
         Map<String, Object> options = new LinkedHashMap<>();
         for (String key : keys(f)) {
-            if (!key.equals("type")) {
+            if (!key.equals("type") && !List.of(notOptions).contains(key)) {
                 Field option = f.get(key);
                 options.put(key, option.node() != null && option.node().isArray() ? values(option) : scalar(option));
             }
