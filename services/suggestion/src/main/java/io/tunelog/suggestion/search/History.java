@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * The experiment as a model-based searcher sees it: finished trials with a loss (the metric, negated
- * when the mode is max, so that lower is always better), in creation order, and the configurations
+ * when the mode is max, so that lower is always better), in creation order after those imported from earlier
+ * experiments (warmStart), and the configurations
  * still pending (running, queued, or suggested earlier in this decision).
  */
 public record History(List<Observation> observations, List<Map<String, Object>> pending) {
@@ -29,6 +30,8 @@ public record History(List<Observation> observations, List<Map<String, Object>> 
         boolean max = spec.metric().mode() == Mode.MAX;
         List<Observation> observations = new ArrayList<>();
         List<Map<String, Object>> pending = new ArrayList<>();
+        // Imported observations (warmStart) first: finished trials of earlier experiments, admitted with a finite metric.
+        state.imported().forEach(o -> observations.add(new Observation(o.config(), max ? -o.metrics().get(metric) : o.metrics().get(metric))));
         for (TrialState t : state.trials()) {
             if (!t.isTerminal(maxFailures)) {
                 pending.add(t.config());

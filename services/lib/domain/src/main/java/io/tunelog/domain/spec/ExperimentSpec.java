@@ -1,8 +1,12 @@
 package io.tunelog.domain.spec;
 
+import java.util.List;
+
 /**
  * A validated experiment definition. Only {@link SpecParser} makes these from user input. {@code goal} (a value of the
- * metric to reach) and {@code plateau} end the experiment early when they hold; null when not given.
+ * metric to reach) and {@code plateau} end the experiment early when they hold; null when not given. {@code warmStartFrom}
+ * names the earlier experiments whose finished trials the gate imports at submission ({@code warmStart.from}); empty when
+ * not given.
  */
 public record ExperimentSpec(
         String name,
@@ -15,7 +19,19 @@ public record ExperimentSpec(
         TrialSpec trial,
         RobustSpec robust,
         Threshold goal,
-        Plateau plateau) {
+        Plateau plateau,
+        List<String> warmStartFrom) {
+
+    public ExperimentSpec {
+        warmStartFrom = warmStartFrom == null ? List.of() : List.copyOf(warmStartFrom);
+    }
+
+    /** A spec that starts from nothing earlier. */
+    public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
+                          SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial, RobustSpec robust,
+                          Threshold goal, Plateau plateau) {
+        this(name, metric, seed, budget, searchSpace, searcher, scheduler, trial, robust, goal, plateau, List.of());
+    }
 
     /** A spec without experiment-level stop conditions (goal, plateau). */
     public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,

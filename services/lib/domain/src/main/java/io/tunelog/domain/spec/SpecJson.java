@@ -85,6 +85,10 @@ public final class SpecJson {
             root.putObject("plateau").put("top", spec.plateau().top()).put("std", spec.plateau().std())
                     .put("patience", spec.plateau().patience());
         }
+        if (!spec.warmStartFrom().isEmpty()) {
+            ArrayNode from = root.putObject("warmStart").putArray("from");
+            spec.warmStartFrom().forEach(from::add);
+        }
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {

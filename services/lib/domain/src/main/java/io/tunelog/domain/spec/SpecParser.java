@@ -70,7 +70,7 @@ public final class SpecParser {
     public static ExperimentSpec parse(String text) {
         checkSize(text, "");
         Field root = new Field(document(text), "");
-        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau");
+        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau", "warmStart");
 
         String name = name(required(root.get("name")));
         Metric metric = metric(required(root.get("metric")));
@@ -83,6 +83,7 @@ public final class SpecParser {
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
         Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, metric), null);
         Plateau plateau = optional(root.get("plateau"), StopParser::plateau, null);
+        List<String> warmStartFrom = optional(root.get("warmStart"), SpecParser::warmStart, List.of());
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
         if (searcher.is(SearcherType.GRID) && !hasGrid) {
@@ -93,7 +94,8 @@ public final class SpecParser {
             throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
                     + quote(robust.seedParam()) + ", which the searcher already sets");
         }
-        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau);
+        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau,
+                warmStartFrom);
         // The log stores the canonical JSON and the fold parses it again: what is accepted here must read back there.
         checkSize(SpecJson.toJson(spec), " in its canonical JSON form");
         return spec;
@@ -133,6 +135,24 @@ public final class SpecParser {
             throw f.error("expected seeds or probes > 0, found both 0");
         }
         return new RobustSpec(top, seeds, probes, radius, seedParam);
+    }
+
+    /** {@code warmStart: {from: [id, ...]}}: distinct experiment ids, at least one. */
+    private static List<String> warmStart(Field f) {
+        fields(f, "from");
+        Field from = required(f.get("from"));
+        if (!from.node().isArray() || from.node().isEmpty()) {
+            throw from.error("expected a list of experiment ids, found " + describe(from.node()));
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < from.node().size(); i++) {
+            String id = requiredText(from.get(i));
+            if (ids.contains(id)) {
+                throw from.get(i).error("expected distinct experiment ids, found " + quote(id) + " again");
+            }
+            ids.add(id);
+        }
+        return ids;
     }
 
     // ---- the document ----
