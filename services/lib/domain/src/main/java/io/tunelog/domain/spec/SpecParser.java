@@ -147,6 +147,10 @@ public final class SpecParser {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < from.node().size(); i++) {
             String id = requiredText(from.get(i));
+            String problem = io.tunelog.domain.event.Event.experimentIdProblem(id);
+            if (problem != null) {
+                throw from.get(i).error("expected an experiment id: " + oneLine(problem));
+            }
             if (ids.contains(id)) {
                 throw from.get(i).error("expected distinct experiment ids, found " + quote(id) + " again");
             }

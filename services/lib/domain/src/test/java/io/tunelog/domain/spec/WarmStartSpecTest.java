@@ -33,6 +33,7 @@ class WarmStartSpecTest {
         refused("warmStart: {from: []}\n", "warmStart.from", "expected a list of experiment ids, found an empty list");
         refused("warmStart: {from: [exp-1, 3]}\n", "warmStart.from[1]", "expected a non-empty string");
         refused("warmStart: {from: [exp-1, exp-1]}\n", "warmStart.from[1]", "expected distinct experiment ids");
+        refused("warmStart: {from: [\"a b\"]}\n", "warmStart.from[0]", "must be 1 to 128 letters");
         refused("warmStart: {form: [exp-1]}\n", "warmStart.form", "unknown field");
     }
 }
