@@ -88,6 +88,12 @@ class SpecErrorsTest {
                         "goal", "is a value of the one metric to reach, and this spec has 2 objectives"),
                 bad("a one-metric scheduler with two objectives", GOOD.replace("metric: {name: acc, mode: max}\n", TWO)
                         + "scheduler: {type: asha}\n", "scheduler.type", "expected a scheduler that compares no trials, fifo, for 2 objectives (asha ranks trials on one metric), found \"asha\""),
+                bad("initial configuration missing a parameter",
+                        GOOD.replace("type: random}", "type: random, initial: [{lr: 0.01, depth: 3, kind: a}, {lr: 0.01, kind: a}]}"),
+                        "searcher.initial[1].depth", "is required"),
+                bad("initial configuration out of its domain",
+                        GOOD.replace("type: random}", "type: random, initial: [{lr: 0.5, depth: 3, kind: a}]}"),
+                        "searcher.initial[0].lr", "expected a number in [0.001, 0.1], found 0.5"),
                 bad("unknown field", GOOD.replace("train.py]}", "train.py], reportTimeout: 60}"),
                         "trial.reportTimeout", "expected a known field"),
                 bad("oversized spec", GOOD + "#" + "x".repeat(300 * 1024) + "\n", "(spec)",

@@ -18,11 +18,14 @@ import org.apache.commons.math3.random.RandomGenerator;
 
 /**
  * Creates trials while the budget allows: never more than {@code budget.concurrent} unfinished at
- * once, never more than the planned total. The searcher suggests the search's trials; the robust
+ * once, never more than the planned total. The spec's {@code searcher.initial} configurations come first, in order, and
+ * count against {@code budget.trials}; the searcher suggests the rest of the search's trials; the robust
  * stage's trials, if the spec asks for it, follow from the search's best ({@link RobustTrials}).
  */
 public final class SuggestionDecider implements Decider {
     public static final String SERVICE = "suggestion";
+    /** The origin of a trial whose configuration the spec's {@code searcher.initial} gave. */
+    public static final String INITIAL = "initial";
 
     @Override
     public String service() {
@@ -39,13 +42,15 @@ public final class SuggestionDecider implements Decider {
         long free = spec.budget().concurrent() - state.busyTrials();
         int toCreate = (int) Math.min(free, RobustStage.plannedTrials(state) - created);
         Searcher searcher = Searchers.of(spec);
+        List<Map<String, Object>> initial = spec.searcher().initial();
         List<Decided> decided = new ArrayList<>();
         List<Map<String, Object>> batch = new ArrayList<>();
         for (int i = 0; i < toCreate; i++) {
             int index = created + i;
             String trialId = trialId(index);
             RandomGenerator random = SeededRandom.forDecision(spec.seed(), "suggest/" + index);
-            TrialCreated trial = index < spec.plannedTrials()
+            TrialCreated trial = index < initial.size() ? new TrialCreated(initial.get(index), INITIAL, index)
+                    : index < spec.plannedTrials()
                     ? new TrialCreated(searcher.suggest(new SuggestionRequest(spec, state, batch, index, random)), "suggested", index)
                     : RobustTrials.create(state, index, random);
             batch.add(trial.config());

@@ -107,4 +107,28 @@ class SuggestionDeciderTest {
         created.forEach(e -> points.add(List.of(config(e).get("a"), config(e).get("b"))));
         assertThat(points).hasSize(6);
     }
+
+    @Test
+    void shouldCreateTheInitialConfigurationsFirstInOrderWithinTheBudget() {
+        String spec = RANDOM.formatted(3).replace("trial: {command: [x]}",
+                "searcher:\n  type: tpe\n  initial: [{lr: 0.01, depth: 3, kind: b}, {lr: 0.001, depth: 2, kind: a}, {lr: 0.1, depth: 4, kind: a}]\n"
+                        + "trial: {command: [x]}");
+        LogBuilder log = LogBuilder.submitted("e", spec);
+
+        List<Event> created = new java.util.ArrayList<>(log.decide(decider));
+        for (int i = 0; created.size() < 5 && i < 10; i++) {
+            finish(log, SuggestionDecider.trialId(i));
+            created.addAll(log.decide(decider));
+        }
+
+        assertThat(created).extracting(e -> ((TrialCreated) e.payload()).origin())
+                .containsExactly("initial", "initial", "initial", "suggested", "suggested");
+        assertThat(created.subList(0, 3)).extracting(SuggestionDeciderTest::config).containsExactly(
+                Map.of("lr", 0.01, "depth", 3L, "kind", "b"),
+                Map.of("lr", 0.001, "depth", 2L, "kind", "a"),
+                Map.of("lr", 0.1, "depth", 4L, "kind", "a"));
+        finish(log, "trial-00003");
+        finish(log, "trial-00004");
+        assertThat(log.decide(decider)).as("the initial configurations counted against budget.trials").isEmpty();
+    }
 }

@@ -75,6 +75,8 @@ public final class EventCodec {
             return new io.tunelog.avro.TrialPlacement(p.attempt(), p.placeable(), p.reason());
         } else if (payload instanceof EventPayload.TimeObserved p) {
             return new io.tunelog.avro.TimeObserved(Instant.ofEpochMilli(p.at()), p.deadline(), Instant.ofEpochMilli(p.due()));
+        } else if (payload instanceof EventPayload.ObservationImported p) {
+            return new io.tunelog.avro.ObservationImported(p.fromExperiment(), p.fromTrial(), sorted(p.config()), sorted(p.metrics()));
         }
         throw new IllegalArgumentException("unknown payload " + payload.getClass().getName());
     }
@@ -112,6 +114,9 @@ public final class EventCodec {
             return new EventPayload.TrialPlacement(p.getAttempt(), p.getPlaceable(), p.getReason());
         } else if (avro instanceof io.tunelog.avro.TimeObserved p) {
             return new EventPayload.TimeObserved(p.getAt().toEpochMilli(), p.getDeadline(), p.getDue().toEpochMilli());
+        } else if (avro instanceof io.tunelog.avro.ObservationImported p) {
+            return new EventPayload.ObservationImported(p.getFromExperiment(), p.getFromTrial(), new HashMap<>(p.getConfig()),
+                    named(p.getMetrics()));
         }
         throw new IllegalArgumentException("not an event payload: " + avro.getClass().getName());
     }

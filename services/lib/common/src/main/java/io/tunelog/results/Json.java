@@ -80,6 +80,12 @@ public final class Json {
         }
         node.set("completion", completion(state));
         node.set("unplaceable", unplaceable(state));
+        if (!state.imported().isEmpty()) {
+            // A warm start's observations, per source experiment: seen by the searcher, not trials of this experiment.
+            Map<String, Integer> imported = new TreeMap<>();
+            state.imported().forEach(o -> imported.merge(o.fromExperiment(), 1, Integer::sum));
+            node.set("imported", MAPPER.valueToTree(imported));
+        }
         node.put("resultsDir", resultsDir == null ? null : resultsDir.toAbsolutePath().toString());
         node.put("eventsInLog", state.eventCount());
         return node;

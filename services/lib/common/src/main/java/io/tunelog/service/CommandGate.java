@@ -25,11 +25,15 @@ import io.tunelog.kafka.Topics;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trust boundary: turns one command (a submission, a cancellation or a worker report) into an event for
@@ -42,31 +46,49 @@ final class CommandGate {
     private static final List<Class<? extends SpecificRecordBase>> SUBMISSION_COMMANDS =
             List.of(SubmitExperiment.class, CancelExperiment.class);
 
+    private static final Logger LOG = LoggerFactory.getLogger(CommandGate.class);
+
     private final String instance;
     private final Consumer<ExperimentSpec> specCheck;
+    private final Function<String, ExperimentState> sources;
 
-    /** @param specCheck checks beyond the parser's; a {@link SpecException} from it rejects the submission */
-    CommandGate(String instance, Consumer<ExperimentSpec> specCheck) {
+    /**
+     * @param specCheck checks beyond the parser's; a {@link SpecException} from it rejects the submission
+     * @param sources an experiment as folded from its own log, for a submission's warmStart; an empty state when unknown
+     */
+    CommandGate(String instance, Consumer<ExperimentSpec> specCheck, Function<String, ExperimentState> sources) {
         this.instance = instance;
         this.specCheck = specCheck;
+        this.sources = sources;
+    }
+
+    /** A gate that knows no experiment but those of its views: every warmStart source is unknown. */
+    CommandGate(String instance, Consumer<ExperimentSpec> specCheck) {
+        this(instance, specCheck, ExperimentState::new);
     }
 
     /**
      * The outcome of one command: exactly one of the first two is set; an undecodable command is also a dead
      * letter. {@code stops} go to workers in the same transaction: the running attempts of a cancelled
      * experiment, or an attempt whose start was refused (its worker runs it already, and nothing it reports
-     * would be admitted).
+     * would be admitted). {@code following} are the gate's events right after the accepted one: a warm-started
+     * submission's imported observations.
      */
-    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable, List<TrialControl> stops, Held held) {
-        static Outcome accept(Event e) { return new Outcome(e, null, false, List.of(), null); }
-        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false, List.of(), null); }
+    record Outcome(Event accepted, CommandRejected rejected, boolean undecodable, List<TrialControl> stops, Held held,
+                   List<Event> following) {
+        static Outcome accept(Event e) { return new Outcome(e, null, false, List.of(), null, List.of()); }
+        static Outcome reject(CommandRejected r) { return new Outcome(null, r, false, List.of(), null, List.of()); }
 
         Outcome withStops(List<TrialControl> controls) {
-            return new Outcome(accepted, rejected, undecodable, controls, held);
+            return new Outcome(accepted, rejected, undecodable, controls, held, following);
         }
 
         Outcome withHeld(Held report) {
-            return new Outcome(accepted, rejected, undecodable, stops, report);
+            return new Outcome(accepted, rejected, undecodable, stops, report, following);
+        }
+
+        Outcome withFollowing(List<Event> events) {
+            return new Outcome(accepted, rejected, undecodable, stops, held, List.copyOf(events));
         }
     }
 
@@ -103,7 +125,7 @@ final class CommandGate {
                     throw new IllegalArgumentException("not a command topic: " + record.topic());
             }
         } catch (UndecodableRecord e) {
-            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true, List.of(), null);
+            return new Outcome(null, reject(record, record.key(), null, e.getMessage()).rejected(), true, List.of(), null, List.of());
         }
     }
 
@@ -121,7 +143,26 @@ final class CommandGate {
             return reject(record, experimentId, null, "invalid spec at " + e.getMessage());
         }
         var payload = new EventPayload.ExperimentSubmitted(spec.name(), SpecJson.toJson(spec), spec.seed(), cmd.getSubmittedBy());
-        return accept(record, experimentId, null, "submitted", payload, views, now);
+        Outcome outcome = accept(record, experimentId, null, "submitted", payload, views, now);
+        if (outcome.accepted() == null || spec.warmStartFrom().isEmpty()) {
+            return outcome;
+        }
+        WarmStart.Imports imports;
+        try {
+            imports = WarmStart.imports(spec, sources);
+        } catch (WarmStart.Refused e) {
+            return reject(record, experimentId, null, "invalid spec at " + e.getMessage());
+        }
+        LOG.info("{}: warm start from {}: {} observations imported, {} finished trials outside the search space skipped",
+                experimentId, spec.warmStartFrom(), imports.observations().size(), imports.skipped());
+        Event submitted = outcome.accepted();
+        List<Event> following = new ArrayList<>();
+        for (EventPayload.ObservationImported o : imports.observations()) {
+            // Numbered on from the submission, which the view has not folded yet.
+            following.add(new Event(Event.id(experimentId, "import/" + o.fromExperiment() + "/" + o.fromTrial()), experimentId, null,
+                    submitted.sequence() + 1 + following.size(), now, submitted.source(), submitted.basis(), o));
+        }
+        return outcome.withFollowing(following);
     }
 
     /** Ends a running experiment: the fold cancels its open trials, and the workers of the running ones are told to stop. */

@@ -6,6 +6,7 @@ import io.tunelog.avro.ReportsTaken;
 import io.tunelog.avro.TrialAction;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.codec.AvroBytes;
+import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.state.Deadlines;
 import io.tunelog.domain.state.ExperimentState;
@@ -58,7 +59,7 @@ final class GateStage implements AutoCloseable {
               LoopTransaction txn, LoopMetrics metrics) {
         this.service = logic.service();
         this.instance = instance;
-        this.gate = new CommandGate(instance, logic::checkSubmittedSpec);
+        this.gate = new CommandGate(instance, logic::checkSubmittedSpec, id -> WarmStartSources.fold(clients, id));
         this.leases = new Leases(clients, "tunelog-" + service + "-" + instance, now);
         this.tracker = tracker;
         this.catchUp = catchUp;
@@ -94,6 +95,10 @@ final class GateStage implements AutoCloseable {
             Tracked t = tracker.tracked(partition, outcome.accepted().experimentId());
             txn.append(t, outcome.accepted());
             t.wroteAhead(outcome.accepted());
+            for (Event imported : outcome.following()) {
+                txn.append(t, imported);
+                t.wroteAhead(imported);
+            }
             admitted.accept(t);
             if (outcome.held() != null) {
                 held.add(Map.entry(outcome.held(), t));

@@ -17,7 +17,8 @@ import org.apache.commons.math3.random.SobolSequenceGenerator;
  * Bayesian optimisation with a Gaussian process and log expected improvement.
  *
  * <ul>
- * <li>The first {@code startupTrials} (default 10) trials, and any trial while fewer than two have a
+ * <li>The first {@code startupTrials} (default 10) trials, imported observations of a warm start counted among them,
+ * and any trial while fewer than two have a
  * loss, take the scrambled Sobol point of their index, as {@link SobolSearcher} would.</li>
  * <li>Inputs: the unit cube of {@link UnitSpace}; a numeric parameter is its coordinate, a categorical
  * one a one-hot block; an inactive numeric parameter sits at 0.5 and an inactive categorical one has
@@ -75,7 +76,8 @@ public final class GpSearcher implements Searcher {
         int dims = space.dimensions();
         History history = request.history();
         List<History.Observation> observations = history.observations();
-        if (request.index() < options.startupTrials() || observations.size() < 2) {
+        // Imported observations (warmStart) count as trials already run, as Optuna counts trials added to a study.
+        if (request.index() + request.state().imported().size() < options.startupTrials() || observations.size() < 2) {
             return space.config(SobolSearcher.point(dims, request.index(), request.spec().seed()));
         }
         Encoder encoder = new Encoder(space);

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The experiment as a model-based searcher sees it: finished trials with every objective and constraint metric reported
- * and finite, feasible or not, in creation order; and the configurations still pending (running, queued, or suggested
+ * and finite, feasible or not, in creation order after those imported from earlier experiments (warmStart); and the configurations still pending (running, queued, or suggested
  * earlier in this decision).
  */
 public record History(List<Observation> observations, List<Map<String, Object>> pending) {
@@ -60,6 +60,14 @@ public record History(List<Observation> observations, List<Map<String, Object>> 
         int maxFailures = spec.trial().maxFailures();
         List<Observation> observations = new ArrayList<>();
         List<Map<String, Object>> pending = new ArrayList<>();
+        // Imported observations (warmStart) first: finished trials of earlier experiments, with what they reported.
+        for (var imported : state.imported()) {
+            double[] objectives = Objectives.minimised(spec, imported.metrics());
+            double[] violations = Objectives.violations(spec, imported.metrics());
+            if (objectives != null && violations != null) {
+                observations.add(new Observation(imported.config(), objectives, violations));
+            }
+        }
         for (TrialState t : state.trials()) {
             if (!t.isTerminal(maxFailures)) {
                 pending.add(t.config());

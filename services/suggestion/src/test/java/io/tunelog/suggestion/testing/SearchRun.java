@@ -1,6 +1,7 @@
 package io.tunelog.suggestion.testing;
 
 import io.tunelog.domain.event.Event;
+import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.suggestion.SuggestionDecider;
 import java.util.ArrayList;
@@ -14,9 +15,20 @@ import java.util.Map;
 public final class SearchRun {
 
     /** The best value after each trial, and the time the decider spent suggesting, in all and per trial. */
-    public record Result(List<Double> bestSoFar, long suggestNanos, int suggestions, List<Long> nanosPerTrial) {
+    public record Result(List<Double> bestSoFar, long suggestNanos, int suggestions, List<Long> nanosPerTrial,
+                         List<Finished> finished) {
         public double best() {
             return bestSoFar.get(bestSoFar.size() - 1);
+        }
+
+        /** How many trials it took to reach {@code target} or lower, or empty if none did. */
+        public java.util.OptionalInt trialsToReach(double target) {
+            for (int i = 0; i < bestSoFar.size(); i++) {
+                if (bestSoFar.get(i) <= target) {
+                    return java.util.OptionalInt.of(i + 1);
+                }
+            }
+            return java.util.OptionalInt.empty();
         }
 
         public double msPerSuggestion() {
@@ -29,13 +41,24 @@ public final class SearchRun {
         }
     }
 
+    /** A trial of a run as it ended: what a later run warm-starts from. */
+    public record Finished(String trialId, Map<String, Object> config, double value) {}
+
+    /** The experiment id a warm-started run names in {@code warmStart.from}. */
+    public static final String SOURCE = "source";
+
     private SearchRun() {}
+
+    public static Result minimize(String searcher, TestFunction fn, int trials, int concurrent, long seed) {
+        return minimize(searcher, fn, trials, concurrent, seed, List.of());
+    }
 
     /**
      * @param searcher the spec's searcher mapping in flow YAML, e.g. {@code {type: tpe}}
      * @param concurrent trials suggested before any result comes back
+     * @param warm finished trials of an earlier run, imported into the log as the gate imports a warm start's
      */
-    public static Result minimize(String searcher, TestFunction fn, int trials, int concurrent, long seed) {
+    public static Result minimize(String searcher, TestFunction fn, int trials, int concurrent, long seed, List<Finished> warm) {
         StringBuilder space = new StringBuilder();
         for (int d = 0; d < fn.dimensions(); d++) {
             space.append("  x").append(d).append(": {uniform: [").append(fn.low()[d]).append(", ").append(fn.high()[d]).append("]}\n");
@@ -49,8 +72,13 @@ public final class SearchRun {
                 %s
                 searcher: %s
                 trial: {command: [x]}
-                """.formatted(seed, trials, concurrent, space.toString().stripTrailing(), searcher);
+                """.formatted(seed, trials, concurrent, space.toString().stripTrailing(), searcher)
+                + (warm.isEmpty() ? "" : "warmStart: {from: [" + SOURCE + "]}\n");
         LogBuilder log = LogBuilder.submitted("bench", spec);
+        for (Finished f : warm) {
+            log.command(null, "import/" + f.trialId(), new EventPayload.ObservationImported(SOURCE, f.trialId(), f.config(), Map.of("loss", f.value())));
+        }
+        List<Finished> finished = new ArrayList<>();
         SuggestionDecider decider = new SuggestionDecider();
         List<Double> best = new ArrayList<>();
         List<Long> perTrial = new ArrayList<>();
@@ -84,9 +112,10 @@ public final class SearchRun {
             if (log.state().anomalyCount() > 0) {
                 throw new IllegalStateException("the fold refused an event: " + log.state().anomalies());
             }
+            finished.add(new Finished(trialId, config, y));
             incumbent = Math.min(incumbent, y);
             best.add(incumbent);
         }
-        return new Result(best, nanos, Math.max(suggestions, 1), perTrial);
+        return new Result(best, nanos, Math.max(suggestions, 1), perTrial, finished);
     }
 }

@@ -144,10 +144,24 @@ public sealed interface EventPayload {
      */
     record TimeObserved(long at, String deadline, long due) implements Command {}
 
+    /**
+     * A finished trial of an earlier experiment named by the spec's {@code warmStart.from}, copied by the gate into this
+     * log right after the submission: its config restricted to this experiment's space, its last reported metrics.
+     * Model-based searchers see it as a finished trial; it is not a trial of this experiment.
+     */
+    record ObservationImported(String fromExperiment, String fromTrial, Map<String, Object> config,
+                               Map<String, Double> metrics) implements Command {
+        public ObservationImported {
+            config = Map.copyOf(config);
+            metrics = Map.copyOf(metrics);
+        }
+    }
+
     /** Every payload kind, for exhaustive tests and documentation. */
     List<Class<? extends EventPayload>> KINDS = List.of(
             ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
             TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
             CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
-            TrialCompleted.class, TrialFailed.class, TrialExploited.class, TrialPlacement.class, TimeObserved.class);
+            TrialCompleted.class, TrialFailed.class, TrialExploited.class, TrialPlacement.class, TimeObserved.class,
+            ObservationImported.class);
 }

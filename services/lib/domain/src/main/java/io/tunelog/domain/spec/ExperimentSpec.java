@@ -6,7 +6,8 @@ import java.util.List;
  * A validated experiment definition. Only {@link SpecParser} makes these from user input. {@code objectives} are the
  * metrics it optimises, one or more with distinct names; {@code constraints} are the bounds a trial's metrics must keep
  * to be feasible (empty when none). {@code goal} (a value of the metric to reach) and {@code plateau} end the experiment
- * early when they hold; null when not given (and always null with several objectives).
+ * early when they hold; null when not given (and always null with several objectives). {@code warmStartFrom} names the
+ * earlier experiments whose finished trials the gate imports at submission ({@code warmStart.from}); empty when not given.
  */
 public record ExperimentSpec(
         String name,
@@ -20,17 +21,33 @@ public record ExperimentSpec(
         RobustSpec robust,
         Threshold goal,
         Plateau plateau,
-        List<Constraint> constraints) {
+        List<Constraint> constraints,
+        List<String> warmStartFrom) {
 
     public ExperimentSpec {
         objectives = List.copyOf(objectives);
         constraints = constraints == null ? List.of() : List.copyOf(constraints);
+        warmStartFrom = warmStartFrom == null ? List.of() : List.copyOf(warmStartFrom);
         if (objectives.isEmpty()) {
             throw new IllegalArgumentException("a spec needs at least one objective");
         }
         if (objectives.stream().map(Metric::name).distinct().count() != objectives.size()) {
             throw new IllegalArgumentException("objective names must be distinct: " + objectives);
         }
+    }
+
+    /** A spec that starts from nothing earlier. */
+    public ExperimentSpec(String name, List<Metric> objectives, long seed, Budget budget, SearchSpace searchSpace,
+                          SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial, RobustSpec robust,
+                          Threshold goal, Plateau plateau, List<Constraint> constraints) {
+        this(name, objectives, seed, budget, searchSpace, searcher, scheduler, trial, robust, goal, plateau, constraints, List.of());
+    }
+
+    /** A single-objective spec without constraints, warm-started from {@code warmStartFrom}. */
+    public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
+                          SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial, RobustSpec robust,
+                          Threshold goal, Plateau plateau, List<String> warmStartFrom) {
+        this(name, List.of(metric), seed, budget, searchSpace, searcher, scheduler, trial, robust, goal, plateau, List.of(), warmStartFrom);
     }
 
     /** A single-objective spec without constraints. */

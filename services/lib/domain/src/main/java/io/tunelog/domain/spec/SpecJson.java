@@ -65,7 +65,16 @@ public final class SpecJson {
             }
             space.set(name, param);
         });
-        root.set("searcher", typed(spec.searcher().type(), spec.searcher().options()));
+        ObjectNode searcher = typed(spec.searcher().type(), spec.searcher().options());
+        // Written only when given, so a spec without them keeps its canonical form.
+        if (!spec.searcher().initial().isEmpty()) {
+            ArrayNode initial = searcher.putArray("initial");
+            spec.searcher().initial().forEach(config -> {
+                ObjectNode point = initial.addObject();
+                config.forEach((name, value) -> point.set(name, scalar(value)));
+            });
+        }
+        root.set("searcher", searcher);
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));
         root.set("trial", trial(spec.trial()));
         if (spec.robust() != null) {
@@ -86,6 +95,10 @@ public final class SpecJson {
                 ObjectNode constraint = constraints.addObject().put("name", c.name());
                 threshold(c.bound()).properties().forEach(e -> constraint.set(e.getKey(), e.getValue()));
             }
+        }
+        if (!spec.warmStartFrom().isEmpty()) {
+            ArrayNode from = root.putObject("warmStart").putArray("from");
+            spec.warmStartFrom().forEach(from::add);
         }
         try {
             return JSON.writeValueAsString(root);

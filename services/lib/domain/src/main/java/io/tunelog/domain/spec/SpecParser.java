@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
 public final class SpecParser {
     /** The field named by errors about the document as a whole. */
     public static final String WHOLE_SPEC = "(spec)";
+    /** The searcher's key for the configurations it evaluates first, not an option of the searcher. */
+    private static final String INITIAL = "initial";
 
     // The builder starts with every YAML parser feature off, so both are set explicitly:
     // - an empty value ("seed:") is null, meaning "not given", not the string "";
@@ -69,7 +71,7 @@ public final class SpecParser {
         checkSize(text, "");
         Field root = new Field(document(text), "");
         fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau",
-                "constraints");
+                "constraints", "warmStart");
 
         String name = name(required(root.get("name")));
         List<Metric> objectives = ObjectiveParser.objectives(required(root.get("metric")));
@@ -77,13 +79,14 @@ public final class SpecParser {
         long seed = optional(root.get("seed"), SpecChecks::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
-        SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
+        SearcherSpec searcher = optional(root.get("searcher"), f -> searcher(f, space, budget), new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
         Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, objectives), null);
         Plateau plateau = optional(root.get("plateau"), p -> StopParser.plateau(p, objectives), null);
         List<Constraint> constraints = optional(root.get("constraints"), ObjectiveParser::constraints, List.of());
+        List<String> warmStartFrom = optional(root.get("warmStart"), SpecParser::warmStart, List.of());
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
         if (searcher.is(SearcherType.GRID) && !hasGrid) {
@@ -99,7 +102,7 @@ public final class SpecParser {
                     + quote(robust.seedParam()) + ", which the searcher already sets");
         }
         ExperimentSpec spec = new ExperimentSpec(name, objectives, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau,
-                constraints);
+                constraints, warmStartFrom);
         // The log stores the canonical JSON and the fold parses it again: what is accepted here must read back there.
         checkSize(SpecJson.toJson(spec), " in its canonical JSON form");
         return spec;
@@ -139,6 +142,28 @@ public final class SpecParser {
             throw f.error("expected seeds or probes > 0, found both 0");
         }
         return new RobustSpec(top, seeds, probes, radius, seedParam);
+    }
+
+    /** {@code warmStart: {from: [id, ...]}}: distinct experiment ids, at least one. */
+    private static List<String> warmStart(Field f) {
+        fields(f, "from");
+        Field from = required(f.get("from"));
+        if (!from.node().isArray() || from.node().isEmpty()) {
+            throw from.error("expected a list of experiment ids, found " + describe(from.node()));
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < from.node().size(); i++) {
+            String id = requiredText(from.get(i));
+            String problem = io.tunelog.domain.event.Event.experimentIdProblem(id);
+            if (problem != null) {
+                throw from.get(i).error("expected an experiment id: " + oneLine(problem));
+            }
+            if (ids.contains(id)) {
+                throw from.get(i).error("expected distinct experiment ids, found " + quote(id) + " again");
+            }
+            ids.add(id);
+        }
+        return ids;
     }
 
     // ---- the document ----
@@ -403,8 +428,37 @@ public final class SpecParser {
         return values;
     }
 
-    private static SearcherSpec searcher(Field f) {
-        return new SearcherSpec(type(f, SearcherType.names()), options(f));
+    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget) {
+        String type = type(f, SearcherType.names());
+        Map<String, Object> options = options(f, INITIAL);
+        List<Map<String, Object>> initial = optional(f.get(INITIAL), i -> initial(i, space), List.of());
+        if (!initial.isEmpty() && type.equals(SearcherType.GRID.specName())) {
+            throw f.get(INITIAL).error("expected no initial configurations for the grid searcher, which evaluates every grid point"
+                    + ", found " + initial.size());
+        }
+        if (initial.size() > budget.trials()) {
+            throw f.get(INITIAL).error("expected at most budget.trials (" + budget.trials() + ") configurations, found "
+                    + initial.size());
+        }
+        return new SearcherSpec(type, options, initial);
+    }
+
+    /** {@code searcher.initial}: a list of whole configurations, each checked against the space. */
+    private static List<Map<String, Object>> initial(Field f, SearchSpace space) {
+        if (!f.node().isArray()) {
+            throw f.error("expected a list of configurations (mappings of parameter to value), found " + describe(f.node()));
+        }
+        List<Map<String, Object>> configs = new ArrayList<>();
+        for (int i = 0; i < f.node().size(); i++) {
+            Field entry = f.get(i);
+            mapping(entry);
+            Map<String, Object> config = new LinkedHashMap<>();
+            for (String param : keys(entry)) {
+                config.put(param, scalar(entry.get(param)));
+            }
+            configs.add(ConfigCheck.check(space, config, entry.path()));
+        }
+        return configs;
     }
 
     private static SchedulerSpec scheduler(Field f) {
@@ -424,13 +478,13 @@ public final class SpecParser {
     }
 
     /**
-     * Every key but {@code type}, each a scalar or a list of scalars: options are the searcher's or
+     * Every key but {@code type} and {@code notOptions}, each a scalar or a list of scalars: options are the searcher's or
      * scheduler's business, so any key goes here, and the component checks its own ({@link Options}).
      */
-    private static Map<String, Object> options(Field f) {
+    private static Map<String, Object> options(Field f, String... notOptions) {
         Map<String, Object> options = new LinkedHashMap<>();
         for (String key : keys(f)) {
-            if (!key.equals("type")) {
+            if (!key.equals("type") && !List.of(notOptions).contains(key)) {
                 Field option = f.get(key);
                 options.put(key, option.node() != null && option.node().isArray() ? values(option) : scalar(option));
             }

@@ -8,6 +8,8 @@ import io.tunelog.domain.event.EventPayload.TrialCompleted;
 import io.tunelog.domain.event.EventPayload.TrialFailed;
 import io.tunelog.domain.event.EventPayload.TrialReported;
 import io.tunelog.domain.event.EventPayload.TrialStarted;
+import io.tunelog.domain.spec.ConfigCheck;
+import io.tunelog.domain.spec.SpecException;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,6 +37,9 @@ public final class Admission {
         }
         if (command instanceof EventPayload.TimeObserved observed) {
             return Deadlines.refusal(state, trialId, observed);
+        }
+        if (command instanceof EventPayload.ObservationImported imported) {
+            return importRefusal(state, imported);
         }
         EventPayload.AttemptReport report = (EventPayload.AttemptReport) command;
         TrialState trial = trialId == null ? null : state.trial(trialId);
@@ -96,6 +101,35 @@ public final class Admission {
         return p.placeable() == placeable
                 ? Optional.of("trial " + trial.trialId() + " is already " + (placeable ? "placeable" : "unplaceable"))
                 : Optional.empty();
+    }
+
+    /**
+     * An imported observation comes from an experiment the spec's warmStart names, once per source trial, before any trial of
+     * this experiment, with a config this space holds as written and a finite value of this experiment's metric.
+     */
+    private static Optional<String> importRefusal(ExperimentState state, EventPayload.ObservationImported imported) {
+        String source = imported.fromExperiment() + "/" + imported.fromTrial();
+        if (!state.spec().warmStartFrom().contains(imported.fromExperiment())) {
+            return Optional.of("observation of " + source + ": warmStart.from does not name " + imported.fromExperiment());
+        }
+        if (!state.trials().isEmpty()) {
+            return Optional.of("observation of " + source + " after the experiment's first trial");
+        }
+        if (state.imported().stream().anyMatch(o -> o.fromExperiment().equals(imported.fromExperiment())
+                && o.fromTrial().equals(imported.fromTrial()))) {
+            return Optional.of("observation of " + source + " is already imported");
+        }
+        try {
+            if (!ConfigCheck.check(state.spec().searchSpace(), imported.config(), "config").equals(imported.config())) {
+                return Optional.of("observation of " + source + ": config is not written as the search space holds it");
+            }
+        } catch (SpecException e) {
+            return Optional.of("observation of " + source + ": " + e.getMessage());
+        }
+        if (!imported.metrics().containsKey(state.spec().metric().name())) {
+            return Optional.of("observation of " + source + " has no value of " + state.spec().metric().name());
+        }
+        return nonFinite(imported.metrics()).map(problem -> "observation of " + source + ": " + problem);
     }
 
     private static String verb(EventPayload.AttemptReport report) {

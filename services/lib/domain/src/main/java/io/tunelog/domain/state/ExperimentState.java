@@ -48,6 +48,7 @@ public final class ExperimentState {
     private ExperimentCompleted completion;
     private ExperimentCancelled cancellation;
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
+    private final List<EventPayload.ObservationImported> imported = new ArrayList<>();
     // Indexes kept in step with the trials, so deciders touch only the trials that can need them
     // (a decision's cost must not grow with the experiment's history). Keyed by trial index: creation order.
     private final NavigableMap<Integer, TrialState> open = new TreeMap<>();
@@ -80,6 +81,8 @@ public final class ExperimentState {
     public Optional<ExperimentCancelled> cancellation() { return Optional.ofNullable(cancellation); }
     public Collection<TrialState> trials() { return Collections.unmodifiableCollection(trials.values()); }
     public TrialState trial(String trialId) { return trials.get(trialId); }
+    /** Finished trials of earlier experiments (warmStart), in log order: seen by searchers, not trials of this experiment. */
+    public List<EventPayload.ObservationImported> imported() { return Collections.unmodifiableList(imported); }
     public List<Anomaly> anomalies() { return Collections.unmodifiableList(anomalies); }
     public int anomalyCount() { return anomalies.size(); }
     /** Offset of the last event folded, or -1 before any. */
@@ -410,6 +413,8 @@ public final class ExperimentState {
                 return;
             }
             stops.observed(t.at());
+        } else if (payload instanceof EventPayload.ObservationImported o) {
+            imported.add(o);
         }
     }
 

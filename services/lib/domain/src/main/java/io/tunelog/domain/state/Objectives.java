@@ -4,7 +4,9 @@ import io.tunelog.domain.spec.Constraint;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.Metric;
 import io.tunelog.domain.spec.Mode;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A trial's standing on a spec's objectives and constraints, from the last value it reported of each metric (Ray Tune's
@@ -16,10 +18,19 @@ public final class Objectives {
 
     /** The trial's objective values, min-oriented, in spec order; null while any of them is missing or not finite. */
     public static double[] minimised(ExperimentSpec spec, TrialState trial) {
+        return minimised(spec, trial::lastValue);
+    }
+
+    /** The same for metrics given by name (an imported observation's), null while any objective is missing or not finite. */
+    public static double[] minimised(ExperimentSpec spec, Map<String, Double> metrics) {
+        return minimised(spec, name -> Optional.ofNullable(metrics.get(name)));
+    }
+
+    private static double[] minimised(ExperimentSpec spec, Function<String, Optional<Double>> last) {
         double[] values = new double[spec.objectives().size()];
         for (int i = 0; i < values.length; i++) {
             Metric metric = spec.objectives().get(i);
-            Double value = finiteLast(trial, metric.name());
+            Double value = finiteLast(last, metric.name());
             if (value == null) {
                 return null;
             }
@@ -44,10 +55,19 @@ public final class Objectives {
      * is missing or not finite: a trial that has not shown it keeps a bound is not counted as keeping it.
      */
     public static double[] violations(ExperimentSpec spec, TrialState trial) {
+        return violations(spec, trial::lastValue);
+    }
+
+    /** The same for metrics given by name (an imported observation's). */
+    public static double[] violations(ExperimentSpec spec, Map<String, Double> metrics) {
+        return violations(spec, name -> Optional.ofNullable(metrics.get(name)));
+    }
+
+    private static double[] violations(ExperimentSpec spec, Function<String, Optional<Double>> last) {
         double[] violations = new double[spec.constraints().size()];
         for (int i = 0; i < violations.length; i++) {
             Constraint constraint = spec.constraints().get(i);
-            Double value = finiteLast(trial, constraint.name());
+            Double value = finiteLast(last, constraint.name());
             if (value == null) {
                 return null;
             }
@@ -73,8 +93,8 @@ public final class Objectives {
         return true;
     }
 
-    private static Double finiteLast(TrialState trial, String metric) {
-        Optional<Double> value = trial.lastValue(metric);
+    private static Double finiteLast(Function<String, Optional<Double>> last, String metric) {
+        Optional<Double> value = last.apply(metric);
         return value.isPresent() && Double.isFinite(value.get()) ? value.get() : null;
     }
 }
