@@ -61,7 +61,12 @@ public final class SpecJson {
             }
             space.set(name, param);
         });
-        root.set("searcher", typed(spec.searcher().type(), spec.searcher().options()));
+        ObjectNode searcher = typed(spec.searcher().type(), spec.searcher().options());
+        // Beside the options, not among them: each searcher refuses options it does not read.
+        if (spec.searcher().chosenBy() != null) {
+            searcher.put(SpecParser.CHOSEN_BY, spec.searcher().chosenBy());
+        }
+        root.set("searcher", searcher);
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));
         root.set("trial", trial(spec.trial()));
         if (spec.robust() != null) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -47,6 +48,9 @@ public final class SpecParser {
     private static final Pattern PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+    /** The canonical spec's record of the rule that picked its searcher ({@link SearcherChoice}); not an option. */
+    static final String CHOSEN_BY = "chosenBy";
+    private static final Pattern CHOSEN_BY_RULE = Pattern.compile("auto/[1-9][0-9]{0,8}");
     private static final List<String> PARAM_TYPES = List.of("uniform", "quniform", "loguniform", "qloguniform",
             "normal", "qnormal", "randint", "qrandint", "lograndint", "choice", "grid");
     /**
@@ -75,8 +79,8 @@ public final class SpecParser {
         long seed = optional(root.get("seed"), SpecChecks::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
-        SearcherSpec searcher = optional(root.get("searcher"), SpecParser::searcher, new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
+        SearcherSpec searcher = searcher(root.get("searcher"), space, budget, scheduler);
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
         Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, metric), null);
@@ -409,8 +413,34 @@ public final class SpecParser {
         return values;
     }
 
-    private static SearcherSpec searcher(Field f) {
-        return new SearcherSpec(type(f, SearcherType.names()), options(f));
+    /**
+     * The searcher the spec names, or the one {@link SearcherChoice} picks when it names none or {@code auto}. The
+     * canonical JSON always names one, with {@code chosenBy} when it was picked, so reading a stored spec back never
+     * picks again.
+     */
+    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget, SchedulerSpec scheduler) {
+        if (!f.isSet()) {
+            return SearcherChoice.choose(space, budget, scheduler).searcher();
+        }
+        Set<String> known = new TreeSet<>(SearcherType.names());
+        known.add(SearcherChoice.AUTO);
+        String type = type(f, known);
+        Map<String, Object> options = options(f);
+        boolean chosen = options.containsKey(CHOSEN_BY);
+        Object chosenBy = options.remove(CHOSEN_BY);
+        if (type.equals(SearcherChoice.AUTO)) {
+            if (chosen || !options.isEmpty()) {
+                String option = chosen ? CHOSEN_BY : options.keySet().iterator().next();
+                throw f.get(option).error("expected no options with searcher type auto, which picks a searcher and uses its"
+                        + " defaults, found " + quote(option) + " (name the searcher, e.g. {type: gp, ...}, to set its options)");
+            }
+            return SearcherChoice.choose(space, budget, scheduler).searcher();
+        }
+        if (chosen && !(chosenBy instanceof String rule && CHOSEN_BY_RULE.matcher(rule).matches())) {
+            throw f.get(CHOSEN_BY).error("expected the rule that picked the searcher, such as " + quote(SearcherChoice.RULE)
+                    + " (the canonical spec records it), found " + describe(f.node().get(CHOSEN_BY)));
+        }
+        return new SearcherSpec(type, options, (String) chosenBy);
     }
 
     private static SchedulerSpec scheduler(Field f) {
