@@ -39,7 +39,7 @@ public final class SearchBenchmark {
     }
 
     /** Searchers whose cost per suggestion is measured as the experiment grows. */
-    private static final List<String> COSTED = List.of("tpe", "tpe-multivariate", "gp", "auto");
+    private static final List<String> COSTED = List.of("tpe", "tpe-multivariate", "gp", "cmaes", "auto");
     private static final String PYTHON = "/usr/bin/python3";
 
     public static void main(String[] args) throws Exception {

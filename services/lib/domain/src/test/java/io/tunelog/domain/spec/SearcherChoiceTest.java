@@ -23,11 +23,26 @@ class SearcherChoiceTest {
         }
 
         @Test
-        void shouldPickTpeOneTrialPastTheGpsLimit() {
-            SearcherChoice.Choice choice = SearcherChoice.choose(continuous(4), new Budget(SearcherChoice.GP_MAX_TRIALS + 1, 4), FIFO);
+        void shouldPickCmaesOneTrialPastTheGpsLimitInASpaceOfNumbersAlone() {
+            Map<String, ParamDomain> params = new LinkedHashMap<>(continuous(2).params());
+            params.put("n", new ParamDomain.IntRange(1, 10, false, 0));
+            SearcherChoice.Choice choice = SearcherChoice.choose(new SearchSpace(params), new Budget(SearcherChoice.GP_MAX_TRIALS + 1, 4), FIFO);
 
-            assertThat(choice.searcher().type()).isEqualTo("tpe");
-            assertThat(choice.reason()).contains("301 trials");
+            assertThat(choice.searcher().type()).isEqualTo("cmaes");
+            assertThat(choice.reason()).contains("301 trials", "numbers alone");
+        }
+
+        @Test
+        void shouldPickTpePastTheGpsLimitWhenTheSpaceHasACategoryOrACondition() {
+            Map<String, ParamDomain> params = new LinkedHashMap<>(continuous(2).params());
+            params.put("c", new ParamDomain.Choice(List.of("a", "b")));
+            SearcherChoice.Choice categories = SearcherChoice.choose(new SearchSpace(params), new Budget(1000, 4), FIFO);
+            Map<String, ParamDomain> numbers = new LinkedHashMap<>(continuous(2).params());
+            SearchSpace conditional = new SearchSpace(numbers, Map.of("x1", new SearchSpace.Condition("x0", List.of(0.5))));
+
+            assertThat(categories.searcher().type()).isEqualTo("tpe");
+            assertThat(categories.reason()).contains("1000 trials", "categories or conditions");
+            assertThat(SearcherChoice.choose(conditional, new Budget(1000, 4), FIFO).searcher().type()).isEqualTo("tpe");
         }
 
         @Test
@@ -42,6 +57,8 @@ class SearcherChoiceTest {
             SearcherChoice.Choice many = SearcherChoice.choose(pastLimit, new Budget(50, 1), FIFO);
             assertThat(many.searcher().type()).isEqualTo("tpe");
             assertThat(many.reason()).contains("21 model inputs");
+            assertThat(SearcherChoice.choose(continuous(SearcherChoice.GP_MAX_INPUTS + 1), new Budget(50, 1), FIFO).searcher().type())
+                    .as("many numbers").isEqualTo("cmaes");
         }
 
         @Test
