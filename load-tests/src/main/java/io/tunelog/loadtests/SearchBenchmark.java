@@ -34,10 +34,12 @@ public final class SearchBenchmark {
         SEARCHERS.put("gp", "{type: gp}");
         SEARCHERS.put("cmaes", "{type: cmaes}");
         SEARCHERS.put("evolution", "{type: evolution}");
+        // Whatever SearcherChoice picks for the benchmark's space and budget.
+        SEARCHERS.put("auto", "{type: auto}");
     }
 
     /** Searchers whose cost per suggestion is measured as the experiment grows. */
-    private static final List<String> COSTED = List.of("tpe", "tpe-multivariate", "gp");
+    private static final List<String> COSTED = List.of("tpe", "tpe-multivariate", "gp", "cmaes", "auto");
     private static final String PYTHON = "/usr/bin/python3";
 
     public static void main(String[] args) throws Exception {
@@ -129,9 +131,9 @@ public final class SearchBenchmark {
         List<String> columns = new ArrayList<>(regret.keySet());
         StringBuilder header = new StringBuilder(String.format("| %-12s |", "function"));
         columns.forEach(c -> header.append(String.format(" %s |", c)));
-        header.append(" our best | vs optuna-tpe |");
+        header.append(" our best | vs optuna-tpe | auto's rank among ours |");
         System.out.println(header);
-        System.out.println("|" + "---|".repeat(columns.size() + 3));
+        System.out.println("|" + "---|".repeat(columns.size() + 4));
         for (TestFunction fn : TestFunction.ALL) {
             StringBuilder row = new StringBuilder(String.format("| %-12s |", fn.name()));
             String best = null;
@@ -147,9 +149,19 @@ public final class SearchBenchmark {
             Map<String, List<Double>> tpe = regret.get("optuna-tpe");
             String verdict = tpe == null ? "n/a"
                     : bestValue <= median(tpe.get(fn.name())) ? "at most (met)" : "higher (NOT met)";
-            row.append(String.format(" %s %.4g | %s |", best, bestValue, verdict));
+            row.append(String.format(" %s %.4g | %s | %s |", best, bestValue, verdict, autoRank(regret, ours, fn)));
             System.out.println(row);
         }
+    }
+
+    /** 1 + how many of our other searchers have a lower median regret than auto's pick: the bar is at most 2. */
+    private static String autoRank(Map<String, Map<String, List<Double>>> regret, List<String> ours, TestFunction fn) {
+        if (!ours.contains("auto")) {
+            return "n/a";
+        }
+        double auto = median(regret.get("auto").get(fn.name()));
+        long better = ours.stream().filter(c -> !c.equals("auto") && median(regret.get(c).get(fn.name())) < auto).count();
+        return (1 + better) + " of " + (ours.size() - 1);
     }
 
     private static void printCost(Map<String, Map<String, Double>> cost, int costTrials) {

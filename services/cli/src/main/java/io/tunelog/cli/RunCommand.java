@@ -89,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
             platform.awaitServicesReady(60_000);
             ExperimentFollower.submit(clients, experimentId, spec);
             err.println("experiment " + experimentId + " submitted; results in " + resultsDir);
+            err.println(spec.searcherLine());
             state = new ExperimentFollower(clients, err).follow(experimentId, follow.idleTimeout());
             // The embedded broker's data stays on disk, but an archive is what `audit --from` and `export --from` read
             // without a broker: the run's log, kept beside its results.

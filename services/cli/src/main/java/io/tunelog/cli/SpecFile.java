@@ -1,6 +1,8 @@
 package io.tunelog.cli;
 
 import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SearcherChoice;
+import io.tunelog.domain.spec.SearcherSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.scheduler.SchedulingService;
@@ -29,6 +31,20 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
         } catch (SpecException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "invalid spec " + path + " at " + e.getMessage());
         }
+    }
+
+    /**
+     * Which searcher the spec runs with, for the line {@code run} and {@code submit} print: when the spec left it to
+     * {@link SearcherChoice}, the pick, the rule and why. The gate picks again from the same text, by the same rule in
+     * the same build; the log's spec, which {@code state --json} shows, is the record.
+     */
+    String searcherLine() {
+        SearcherSpec searcher = spec.searcher();
+        if (searcher.chosenBy() == null) {
+            return "searcher " + searcher.type();
+        }
+        String why = SearcherChoice.choose(spec.searchSpace(), spec.budget(), spec.scheduler()).reason();
+        return "searcher " + searcher.type() + ", chosen by " + searcher.chosenBy() + ": " + why;
     }
 
     /** A fresh experiment id: the name, the local time, and a random suffix against collisions. */

@@ -47,6 +47,7 @@ final class SubmitCommand implements Callable<Integer> {
             Topics.ensure(admin, kafka.layout());
         }
         ExperimentFollower.submit(clients, id, spec);
+        command.commandLine().getErr().println(spec.searcherLine());
         var out = command.commandLine().getOut();
         if (!waitForEnd) {
             out.println(id);

@@ -9,6 +9,8 @@ import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.spec.SearcherChoice;
+import io.tunelog.domain.spec.SearcherSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
@@ -82,6 +84,10 @@ class EndToEndTest {
         assertThat(state.completion().orElseThrow().bestTrialId()).isEqualTo(best.trialId());
         assertThat(state.completion().orElseThrow().bestMetric())
                 .isEqualTo(QuadraticTrainable.finalScore((Double) best.config().get("x"), (Double) best.config().get("y")));
+        // The spec names no searcher: the rule picked one, the CLI says which and why, and the log records it.
+        assertThat(spec.searcherLine()).isEqualTo("searcher gp, chosen by auto/1: 20 trials and 2 model inputs, within the gp's 300 and 20");
+        assertThat(state.spec().searcher()).isEqualTo(new SearcherSpec("gp", Map.of(), SearcherChoice.RULE));
+        assertThat(Json.summary(state, null).get("searcher")).hasToString("{\"type\":\"gp\",\"chosenBy\":\"auto/1\"}");
         assertAuditPasses(id, state, PLATFORM.storage());
     }
 

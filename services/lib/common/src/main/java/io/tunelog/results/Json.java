@@ -56,6 +56,12 @@ public final class Json {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("experimentId", state.experimentId());
         node.put("status", state.status().name());
+        // As the log's spec records it: chosenBy names the rule when the spec left the searcher to it.
+        if (state.spec() != null) {
+            ObjectNode searcher = node.putObject("searcher");
+            searcher.put("type", state.spec().searcher().type());
+            searcher.put("chosenBy", state.spec().searcher().chosenBy());
+        }
         ObjectNode trials = node.putObject("trials");
         trials.put("total", state.trials().size());
         trials.put("completed", count(state, TrialStatus.COMPLETED));

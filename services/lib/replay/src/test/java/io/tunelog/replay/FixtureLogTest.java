@@ -8,6 +8,11 @@ import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SearcherChoice;
+import io.tunelog.domain.spec.SearcherSpec;
+import io.tunelog.domain.spec.SpecParser;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +39,20 @@ class FixtureLogTest {
             assertThat(b.trialId()).isEqualTo("trial-00004");
             assertThat(b.value()).isEqualTo(4.7936977729101145);
         });
+    }
+
+    @Test
+    void shouldKeepTheSearcherALogWasWrittenWithWhenTheDefaultHasSinceChanged() throws Exception {
+        // fixture-v1.yaml names no searcher: then that meant random; the rule would now pick another for it.
+        ExperimentSpec asWrittenToday = SpecParser.parse(Files.readString(Path.of("src/test/resources/fixtures/fixture-v1.yaml")));
+        assertThat(asWrittenToday.searcher().type()).isNotEqualTo("random");
+        assertThat(asWrittenToday.searcher().chosenBy()).isEqualTo(SearcherChoice.RULE);
+
+        for (Path log : List.of(V1, V5, V6, V7)) {
+            assertThat(Replay.state(ExperimentLog.fromFile(log)).spec().searcher()).as(log.toString())
+                    .isEqualTo(new SearcherSpec("random", Map.of()));
+        }
+        // The audit recomputes every suggestion with the searcher the log names (shouldAudit... below, all four logs).
     }
 
     @Test

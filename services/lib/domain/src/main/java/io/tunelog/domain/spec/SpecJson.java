@@ -74,6 +74,10 @@ public final class SpecJson {
                 config.forEach((name, value) -> point.set(name, scalar(value)));
             });
         }
+        // Beside the options, not among them: each searcher refuses options it does not read.
+        if (spec.searcher().chosenBy() != null) {
+            searcher.put(SpecParser.CHOSEN_BY, spec.searcher().chosenBy());
+        }
         root.set("searcher", searcher);
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));
         root.set("trial", trial(spec.trial()));

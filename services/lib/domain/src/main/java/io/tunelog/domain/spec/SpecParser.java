@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -49,6 +50,9 @@ public final class SpecParser {
     private static final Pattern PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+    /** The canonical spec's record of the rule that picked its searcher ({@link SearcherChoice}); not an option. */
+    static final String CHOSEN_BY = "chosenBy";
+    private static final Pattern CHOSEN_BY_RULE = Pattern.compile("auto/[1-9][0-9]{0,8}");
     private static final List<String> PARAM_TYPES = List.of("uniform", "quniform", "loguniform", "qloguniform",
             "normal", "qnormal", "randint", "qrandint", "lograndint", "choice", "grid");
     /**
@@ -79,8 +83,8 @@ public final class SpecParser {
         long seed = optional(root.get("seed"), SpecChecks::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
-        SearcherSpec searcher = optional(root.get("searcher"), f -> searcher(f, space, budget), new SearcherSpec(SearcherType.RANDOM.specName(), Map.of()));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
+        SearcherSpec searcher = searcher(root.get("searcher"), space, budget, scheduler);
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
         Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, objectives), null);
@@ -428,11 +432,38 @@ public final class SpecParser {
         return values;
     }
 
-    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget) {
-        String type = type(f, SearcherType.names());
+    /**
+     * The searcher the spec names, or the one {@link SearcherChoice} picks when it names none or {@code auto}, with the
+     * configurations to evaluate first. The canonical JSON always names one, with {@code chosenBy} when it was picked, so
+     * reading a stored spec back never picks again.
+     */
+    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget, SchedulerSpec scheduler) {
+        if (!f.isSet()) {
+            return SearcherChoice.choose(space, budget, scheduler).searcher();
+        }
+        Set<String> known = new TreeSet<>(SearcherType.names());
+        known.add(SearcherChoice.AUTO);
+        String type = type(f, known);
         Map<String, Object> options = options(f, INITIAL);
         List<Map<String, Object>> initial = optional(f.get(INITIAL), i -> initial(i, space), List.of());
-        if (!initial.isEmpty() && type.equals(SearcherType.GRID.specName())) {
+        boolean chosen = options.containsKey(CHOSEN_BY);
+        Object chosenBy = options.remove(CHOSEN_BY);
+        SearcherSpec searcher;
+        if (type.equals(SearcherChoice.AUTO)) {
+            if (chosen || !options.isEmpty()) {
+                String option = chosen ? CHOSEN_BY : options.keySet().iterator().next();
+                throw f.get(option).error("expected no options with searcher type auto, which picks a searcher and uses its"
+                        + " defaults, found " + quote(option) + " (name the searcher, e.g. {type: gp, ...}, to set its options)");
+            }
+            searcher = SearcherChoice.choose(space, budget, scheduler).searcher();
+        } else {
+            if (chosen && !(chosenBy instanceof String rule && CHOSEN_BY_RULE.matcher(rule).matches())) {
+                throw f.get(CHOSEN_BY).error("expected the rule that picked the searcher, such as " + quote(SearcherChoice.RULE)
+                        + " (the canonical spec records it), found " + describe(f.node().get(CHOSEN_BY)));
+            }
+            searcher = new SearcherSpec(type, options, List.of(), (String) chosenBy);
+        }
+        if (!initial.isEmpty() && searcher.is(SearcherType.GRID)) {
             throw f.get(INITIAL).error("expected no initial configurations for the grid searcher, which evaluates every grid point"
                     + ", found " + initial.size());
         }
@@ -440,7 +471,7 @@ public final class SpecParser {
             throw f.get(INITIAL).error("expected at most budget.trials (" + budget.trials() + ") configurations, found "
                     + initial.size());
         }
-        return new SearcherSpec(type, options, initial);
+        return searcher.withInitial(initial);
     }
 
     /** {@code searcher.initial}: a list of whole configurations, each checked against the space. */

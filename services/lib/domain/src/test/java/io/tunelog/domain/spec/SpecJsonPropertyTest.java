@@ -58,8 +58,8 @@ class SpecJsonPropertyTest {
 
         assertThat(json).isEqualTo("""
                 {"name":"d","metric":{"name":"loss","mode":"min"},"seed":0,"budget":{"trials":3,"concurrent":1},\
-                "searchSpace":{"x":{"uniform":[0.0,1.0]}},"searcher":{"type":"random"},"scheduler":{"type":"fifo"},\
-                "trial":{"trainable":"com.example.Train","maxFailures":0,\
+                "searchSpace":{"x":{"uniform":[0.0,1.0]}},"searcher":{"type":"gp","chosenBy":"auto/1"},\
+                "scheduler":{"type":"fifo"},"trial":{"trainable":"com.example.Train","maxFailures":0,\
                 "checkpoint":{"keep":1,"scoreAttribute":null,"scoreMode":"min"}}}""");
     }
 
@@ -229,7 +229,8 @@ class SpecJsonPropertyTest {
         private SearcherSpec searcher(SearchSpace space) {
             boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
             List<String> usable = SearcherType.names().stream().filter(t -> hasGrid || !t.equals("grid")).toList();
-            return new SearcherSpec(pick(usable), options());
+            // Sometimes picked by a rule: the canonical spec records which, beside the options.
+            return new SearcherSpec(pick(usable), options(), r.nextInt(3) == 0 ? "auto/" + (1 + r.nextInt(1000)) : null);
         }
 
         private SchedulerSpec scheduler() {
@@ -241,7 +242,7 @@ class SpecJsonPropertyTest {
             int count = r.nextInt(4);
             while (options.size() < count) {
                 String key = paramName();
-                if (!key.equals("type")) {
+                if (!key.equals("type") && !key.equals("chosenBy")) {
                     options.put(key, scalar());
                 }
             }

@@ -71,7 +71,7 @@ class SpecParserTest {
 
             assertThat(spec.seed()).isZero();
             assertThat(spec.budget()).isEqualTo(new Budget(3, 1));
-            assertThat(spec.searcher()).isEqualTo(new SearcherSpec("random", Map.of()));
+            assertThat(spec.searcher()).as("picked by the rule, which says so").isEqualTo(new SearcherSpec("gp", Map.of(), "auto/1"));
             assertThat(spec.scheduler()).isEqualTo(new SchedulerSpec("fifo", Map.of()));
             assertThat(spec.trial().command()).isEmpty();
             assertThat(spec.trial().trainable()).isEqualTo("com.example.Train");
@@ -99,7 +99,7 @@ class SpecParserTest {
             ExperimentSpec spec = SpecParser.parse(MINIMAL + "seed:\nsearcher:\n");
 
             assertThat(spec.seed()).isZero();
-            assertThat(spec.searcher().type()).isEqualTo("random");
+            assertThat(spec.searcher()).isEqualTo(new SearcherSpec("gp", Map.of(), SearcherChoice.RULE));
         }
 
         @Test
