@@ -30,7 +30,9 @@ class WarmStartSearchTest {
 
         History history = History.of(parsed, log.state(), List.of());
 
-        assertThat(history.observations()).containsExactly(new History.Observation(Map.of("x", 0.2), -0.9));
+        assertThat(history.observations()).hasSize(1);
+        assertThat(history.observations().get(0).config()).isEqualTo(Map.of("x", 0.2));
+        assertThat(history.observations().get(0).objectives()).containsExactly(-0.9);
     }
 
     @Test

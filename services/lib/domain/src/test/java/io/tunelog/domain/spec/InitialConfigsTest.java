@@ -62,7 +62,7 @@ class InitialConfigsTest {
     void shouldLeaveTheCanonicalFormOfASpecWithoutThemAsItWas() {
         String json = SpecJson.toJson(SpecParser.parse(SpecParserTest.MINIMAL));
 
-        assertThat(json).contains("\"searcher\":{\"type\":\"random\"}").doesNotContain("initial");
+        assertThat(json).contains("\"searcher\":{\"type\":\"gp\",\"chosenBy\":\"auto/1\"}").doesNotContain("initial");
     }
 
     @Test
