@@ -9,7 +9,8 @@ import java.util.Map;
  * never chosen for again, and a later rule cannot change an experiment already logged. A change to the rule that
  * would choose differently for some spec takes a new {@link #RULE} version.
  *
- * <p>The rule, the first line that holds (thresholds measured with {@code SearchBenchmark}, see load-tests/README.md):
+ * <p>The rule, the first line that holds (the budget's threshold measured with {@code SearchBenchmark}, the inputs' taken
+ * from the GP's design; see load-tests/README.md):
  * <ol>
  * <li>a {@code grid} parameter: {@code grid}, which enumerates it, as Ray Tune's default does;</li>
  * <li>scheduler {@code pbt} or {@code pb2}: {@code random}, the initial population, which those schedulers then
