@@ -541,7 +541,7 @@ class GatewayServerTest {
                 described.add(method.toUpperCase() + " " + path.getKey());
             }
         }));
-        assertThat(gateway.routes()).hasSize(16);
+        assertThat(gateway.routes()).hasSize(17);
         assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->
