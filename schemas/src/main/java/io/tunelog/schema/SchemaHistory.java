@@ -2,6 +2,7 @@ package io.tunelog.schema;
 
 import io.tunelog.avro.Assignment;
 import io.tunelog.avro.CancelExperiment;
+import io.tunelog.avro.EnqueueTrial;
 import io.tunelog.avro.CommandRejected;
 import io.tunelog.avro.DeadLetter;
 import io.tunelog.avro.Event;
@@ -34,6 +35,7 @@ public final class SchemaHistory {
             Map.entry("Event", Event.getClassSchema()),
             Map.entry("SubmitExperiment", SubmitExperiment.getClassSchema()),
             Map.entry("CancelExperiment", CancelExperiment.getClassSchema()),
+            Map.entry("EnqueueTrial", EnqueueTrial.getClassSchema()),
             Map.entry("WorkerReport", WorkerReport.getClassSchema()),
             Map.entry("CommandRejected", CommandRejected.getClassSchema()),
             Map.entry("Assignment", Assignment.getClassSchema()),

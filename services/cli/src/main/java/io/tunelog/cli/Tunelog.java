@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code tunelog} command. */
 @Command(name = "tunelog", mixinStandardHelpOptions = true, version = "tunelog 0.1.0",
         description = "Event-sourced hyperparameter tuning on Apache Kafka.",
-        subcommands = {RunCommand.class, SubmitCommand.class, CancelCommand.class, ServicesCommand.class, WorkerCommand.class,
+        subcommands = {RunCommand.class, SubmitCommand.class, CancelCommand.class, EnqueueCommand.class, ServicesCommand.class, WorkerCommand.class,
                 BrokerCommand.class, SecurityCommand.class, EventsCommand.class, ReplayCommand.class, AuditCommand.class, StateCommand.class,
                 ExportCommand.class, WhatIfCommand.class, SlurmCommand.class, GatewayCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class})

@@ -4,14 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.avro.CancelExperiment;
+import io.tunelog.avro.EnqueueTrial;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.codec.AvroBytes;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.spec.ConfigCheck;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.state.Admission;
+import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.http.HttpSecurity;
 import io.tunelog.http.JsonResponses;
 import io.tunelog.http.Problem;
@@ -28,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +40,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The API's POST routes: a submission and a cancellation, each checked as the gate would check it, so that what it
+ * The API's POST routes: a submission, a cancellation and an enqueued configuration, each checked as the gate would check it, so that what it
  * would refuse is refused here and nothing is sent, then sent to the gate as a command. 202 means sent, not admitted.
  */
 final class CommandRoutes {
@@ -99,6 +103,49 @@ final class CommandRoutes {
                 throw new Problem(409, "experimentId", refusal);
             });
             send(id, new CancelExperiment(id, reason, requestedBy), "cancel");
+            return accepted(id);
+        });
+    }
+
+    /**
+     * {@code POST /api/experiments/{experimentId}/enqueue}: the configuration as a JSON object, e.g. {@code {"lr": 0.01}};
+     * checked against the experiment's search space and budget as the gate checks it.
+     */
+    void enqueue(RoutingContext ctx) {
+        String id = ctx.pathParam("experimentId");
+        String type = mediaType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
+        if (!type.equals(JsonResponses.JSON)) {
+            throw new Problem(415, "Content-Type", "a configuration must be sent as application/json, not "
+                    + (type.isEmpty() ? "without a Content-Type" : type));
+        }
+        Buffer body = ctx.body().buffer();
+        String requestedBy = sender(ctx);
+        Reply.offLoop(ctx, () -> {
+            Map<String, Object> config;
+            try {
+                config = ConfigCheck.fromJson(Json.MAPPER.readTree(utf8(body)), "config");
+            } catch (JsonProcessingException e) {
+                throw new Problem(400, "body", "not JSON: " + e.getOriginalMessage());
+            } catch (SpecException e) {
+                throw new Problem(400, e.field(), e.getMessage());
+            }
+            Map<String, Object> checked = catalog.require(id, experiment -> {
+                ExperimentState state = experiment.state();
+                if (state.spec() == null) {
+                    return config;
+                }
+                try {
+                    return ConfigCheck.check(state.spec().searchSpace(), config, "config");
+                } catch (SpecException e) {
+                    throw new Problem(400, e.field(), e.getMessage());
+                }
+            });
+            // The gate's own rules and words: what it would refuse is refused before anything is sent.
+            catalog.require(id, experiment -> Admission.refusal(experiment.state(), null,
+                    new EventPayload.TrialEnqueued(checked, requestedBy))).ifPresent(refusal -> {
+                throw new Problem(409, "experimentId", refusal);
+            });
+            send(id, new EnqueueTrial(id, checked, requestedBy), "enqueued configuration");
             return accepted(id);
         });
     }

@@ -68,6 +68,10 @@ final class ExperimentJson {
         node.put("eventsInLog", state.eventCount());
         node.put("lastOffset", state.lastOffset());
         node.put("anomalies", state.anomalyCount());
+        // Warm starts: configurations enqueued (and how many became trials), observations imported from earlier experiments.
+        node.put("enqueued", state.enqueued().size());
+        node.put("enqueuedTaken", state.enqueuedTaken());
+        node.put("imported", state.imported().size());
         node.set("unplaceable", Json.unplaceable(state));
         ArrayNode rejected = node.putArray("rejectedSubmissions");
         for (Rejection r : rejections) {

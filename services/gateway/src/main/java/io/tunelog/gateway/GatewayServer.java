@@ -171,6 +171,9 @@ public final class GatewayServer implements AutoCloseable {
         r.post(EXPERIMENTS + "/:experimentId/cancel")
                 .handler(BodyHandler.create(false).setBodyLimit(CommandRoutes.MAX_CANCEL_BYTES))
                 .handler(commands::cancel);
+        r.post(EXPERIMENTS + "/:experimentId/enqueue")
+                .handler(BodyHandler.create(false).setBodyLimit(SpecParser.MAX_SPEC_BYTES))
+                .handler(commands::enqueue);
         r.get(EXPERIMENTS).handler(reads::list);
         r.get(EXPERIMENTS + "/:experimentId").handler(reads::experiment);
         r.get(EXPERIMENTS + "/:experimentId/trials").handler(reads::trials);

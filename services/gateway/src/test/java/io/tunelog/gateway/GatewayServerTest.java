@@ -366,6 +366,41 @@ class GatewayServerTest {
     }
 
     @Test
+    void shouldEnqueueAConfigurationIntoARunningExperimentAndRefuseWhatTheGateWould() throws Exception {
+        String id = "gw-enqueue-" + System.nanoTime();
+        String sleepy = """
+                name: gw-enqueue
+                metric: {name: score, mode: max}
+                budget: {trials: 3, concurrent: 2}
+                searchSpace: {x: {uniform: [0, 1]}}
+                trial:
+                  command: [/usr/bin/python3, -c, "import json, time; print(json.dumps({'step': 1, 'score': 0.5}), flush=True); time.sleep(300)"]
+                """;
+        assertThat(post("/api/experiments?id=" + id, "application/yaml", sleepy).status()).isEqualTo(202);
+        await("/api/experiments/" + id, r -> r.status() == 200 && r.json().get("trials").get("running").asInt() == 2);
+
+        String enqueue = "/api/experiments/" + id + "/enqueue";
+        for (String[] bad : List.of(new String[] {"{\"x\": 2}", "config.x"}, new String[] {"{\"x\": 0.5, \"y\": 1}", "config.y"},
+                new String[] {"{\"x\": [1]}", "config.x"}, new String[] {"[1]", "config"}, new String[] {"{", "body"})) {
+            Reply reply = post(enqueue, "application/json", bad[0]);
+            assertThat(reply.status()).as(bad[0]).isEqualTo(400);
+            assertThat(reply.json().get("field").asText()).as(bad[0]).isEqualTo(bad[1]);
+        }
+        assertThat(post(enqueue, "text/plain", "{\"x\": 1}").status()).isEqualTo(415);
+
+        Reply accepted = post(enqueue, "application/json", "{\"x\": 1}");
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        JsonNode logged = await("/api/experiments/" + id, r -> r.json().get("enqueued").asInt() == 1);
+        assertThat(logged.get("enqueuedTaken").asInt()).as("no slot is free while both trials run").isZero();
+
+        Reply full = post(enqueue, "application/json", "{\"x\": 0.5}");
+        assertThat(full.status()).isEqualTo(409);
+        assertThat(full.json().get("error").asText()).startsWith("budget.trials (3) has no room");
+        assertThat(post("/api/experiments/" + id + "/cancel", "application/json", "").status()).isEqualTo(202);
+        await("/api/experiments/" + id, r -> r.json().get("status").asText().equals("CANCELLED"));
+    }
+
+    @Test
     void shouldShowATrialThatNoLiveWorkerCanRunAsUnplaceable() throws Exception {
         String id = "gw-eight-gpus-" + System.nanoTime();
         String eightGpus = """
@@ -506,7 +541,7 @@ class GatewayServerTest {
                 described.add(method.toUpperCase() + " " + path.getKey());
             }
         }));
-        assertThat(gateway.routes()).hasSize(16);
+        assertThat(gateway.routes()).hasSize(17);
         assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
         // Every error answer is the one error schema.
         doc.get("components").get("responses").forEach(r ->

@@ -4,6 +4,7 @@ import io.tunelog.domain.decide.Decided;
 import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.decide.SeededRandom;
 import io.tunelog.domain.event.EventPayload.TrialCreated;
+import io.tunelog.domain.event.EventPayload.TrialEnqueued;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
@@ -19,7 +20,8 @@ import org.apache.commons.math3.random.RandomGenerator;
 /**
  * Creates trials while the budget allows: never more than {@code budget.concurrent} unfinished at
  * once, never more than the planned total. The spec's {@code searcher.initial} configurations come first, in order, and
- * count against {@code budget.trials}; the searcher suggests the rest of the search's trials; the robust
+ * count against {@code budget.trials}; then the configurations enqueued while it runs, in log order, which take from the
+ * budget too; the searcher suggests the rest of the search's trials; the robust
  * stage's trials, if the spec asks for it, follow from the search's best ({@link RobustTrials}).
  */
 public final class SuggestionDecider implements Decider {
@@ -45,11 +47,14 @@ public final class SuggestionDecider implements Decider {
         List<Map<String, Object>> initial = spec.searcher().initial();
         List<Decided> decided = new ArrayList<>();
         List<Map<String, Object>> batch = new ArrayList<>();
+        int enqueued = state.enqueuedTaken();
         for (int i = 0; i < toCreate; i++) {
             int index = created + i;
             String trialId = trialId(index);
             RandomGenerator random = SeededRandom.forDecision(spec.seed(), "suggest/" + index);
             TrialCreated trial = index < initial.size() ? new TrialCreated(initial.get(index), INITIAL, index)
+                    : index < spec.plannedTrials() && enqueued < state.enqueued().size()
+                    ? new TrialCreated(state.enqueued().get(enqueued++).config(), TrialEnqueued.ORIGIN, index)
                     : index < spec.plannedTrials()
                     ? new TrialCreated(searcher.suggest(new SuggestionRequest(spec, state, batch, index, random)), "suggested", index)
                     : RobustTrials.create(state, index, random);

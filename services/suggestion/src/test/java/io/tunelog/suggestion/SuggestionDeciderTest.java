@@ -131,4 +131,21 @@ class SuggestionDeciderTest {
         finish(log, "trial-00004");
         assertThat(log.decide(decider)).as("the initial configurations counted against budget.trials").isEmpty();
     }
+
+    @Test
+    void shouldCreateEnqueuedConfigurationsAfterTheInitialOnesAndBeforeTheSearchersInLogOrder() {
+        String spec = RANDOM.formatted(3).replace("concurrent: 2", "concurrent: 5").replace("trial: {command: [x]}",
+                "searcher: {type: tpe, initial: [{lr: 0.01, depth: 3, kind: b}]}\ntrial: {command: [x]}");
+        LogBuilder log = LogBuilder.submitted("e", spec);
+        log.command(null, "enqueued/0", new io.tunelog.domain.event.EventPayload.TrialEnqueued(Map.of("lr", 0.1, "depth", 2L, "kind", "a"), "ana"));
+        log.command(null, "enqueued/1", new io.tunelog.domain.event.EventPayload.TrialEnqueued(Map.of("lr", 0.05, "depth", 4L, "kind", "b"), "ana"));
+
+        List<Event> created = log.decide(decider);
+
+        assertThat(created).extracting(e -> ((TrialCreated) e.payload()).origin())
+                .containsExactly("initial", "enqueued", "enqueued", "suggested", "suggested");
+        assertThat(config(created.get(1))).isEqualTo(Map.of("lr", 0.1, "depth", 2L, "kind", "a"));
+        assertThat(config(created.get(2))).isEqualTo(Map.of("lr", 0.05, "depth", 4L, "kind", "b"));
+        assertThat(log.state().enqueuedTaken()).isEqualTo(2);
+    }
 }

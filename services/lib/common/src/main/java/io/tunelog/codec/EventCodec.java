@@ -77,6 +77,8 @@ public final class EventCodec {
             return new io.tunelog.avro.TimeObserved(Instant.ofEpochMilli(p.at()), p.deadline(), Instant.ofEpochMilli(p.due()));
         } else if (payload instanceof EventPayload.ObservationImported p) {
             return new io.tunelog.avro.ObservationImported(p.fromExperiment(), p.fromTrial(), sorted(p.config()), sorted(p.metrics()));
+        } else if (payload instanceof EventPayload.TrialEnqueued p) {
+            return new io.tunelog.avro.TrialEnqueued(sorted(p.config()), p.requestedBy());
         }
         throw new IllegalArgumentException("unknown payload " + payload.getClass().getName());
     }
@@ -117,6 +119,8 @@ public final class EventCodec {
         } else if (avro instanceof io.tunelog.avro.ObservationImported p) {
             return new EventPayload.ObservationImported(p.getFromExperiment(), p.getFromTrial(), new HashMap<>(p.getConfig()),
                     named(p.getMetrics()));
+        } else if (avro instanceof io.tunelog.avro.TrialEnqueued p) {
+            return new EventPayload.TrialEnqueued(new HashMap<>(p.getConfig()), p.getRequestedBy());
         }
         throw new IllegalArgumentException("not an event payload: " + avro.getClass().getName());
     }

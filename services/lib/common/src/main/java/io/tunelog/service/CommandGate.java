@@ -2,6 +2,7 @@ package io.tunelog.service;
 
 import io.tunelog.avro.CancelExperiment;
 import io.tunelog.avro.CommandRejected;
+import io.tunelog.avro.EnqueueTrial;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.avro.TrialAction;
 import io.tunelog.avro.TrialControl;
@@ -11,6 +12,7 @@ import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
+import io.tunelog.domain.spec.ConfigCheck;
 import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecJson;
@@ -44,7 +46,7 @@ final class CommandGate {
     static final String SOURCE = ServiceLogic.GATE_SOURCE;
     /** What producers may send on the submissions topic. */
     private static final List<Class<? extends SpecificRecordBase>> SUBMISSION_COMMANDS =
-            List.of(SubmitExperiment.class, CancelExperiment.class);
+            List.of(SubmitExperiment.class, CancelExperiment.class, EnqueueTrial.class);
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandGate.class);
 
@@ -116,8 +118,8 @@ final class CommandGate {
             switch (record.topic()) {
                 case Topics.SUBMISSIONS:
                     SpecificRecordBase command = AvroBytes.decodeAny(record.value(), SUBMISSION_COMMANDS);
-                    return command instanceof CancelExperiment cancel
-                            ? cancellation(record, cancel, views, now)
+                    return command instanceof CancelExperiment cancel ? cancellation(record, cancel, views, now)
+                            : command instanceof EnqueueTrial enqueue ? enqueue(record, enqueue, views, now)
                             : submission(record, (SubmitExperiment) command, views, now);
                 case Topics.REPORTS:
                     return report(record, AvroBytes.decode(WorkerReport.class, record.value()), views, now);
@@ -184,6 +186,29 @@ final class CommandGate {
         return outcome.withStops(running.stream()
                 .map(t -> new TrialControl(experimentId, t.trialId(), t.attempt(), TrialAction.STOP, why, null, null, null))
                 .toList());
+    }
+
+    /**
+     * A configuration to evaluate next in a running experiment: checked against its search space (the reason names the
+     * parameter, {@code config.lr: ...}) and logged as written there (a real parameter's 1 as 1.0). Keyed by the command's
+     * place on its topic, so the same configuration may be enqueued twice, and one command is logged once.
+     */
+    private Outcome enqueue(ConsumerRecord<String, byte[]> record, EnqueueTrial cmd, Views views, Instant now) {
+        String experimentId = cmd.getExperimentId();
+        Optional<String> idProblem = experimentIdProblem(record, experimentId);
+        if (idProblem.isPresent()) {
+            return reject(record, experimentId, null, idProblem.get());
+        }
+        java.util.Map<String, Object> config = new java.util.HashMap<>(cmd.getConfig());
+        if (views.settled(experimentId) == null && views.view(experimentId).spec() != null) {
+            try {
+                config = ConfigCheck.check(views.view(experimentId).spec().searchSpace(), config, "config");
+            } catch (SpecException e) {
+                return reject(record, experimentId, null, e.getMessage());
+            }
+        }
+        String key = "enqueued/" + record.partition() + "-" + record.offset();
+        return accept(record, experimentId, null, key, new EventPayload.TrialEnqueued(config, cmd.getRequestedBy()), views, now);
     }
 
     private Outcome report(ConsumerRecord<String, byte[]> record, WorkerReport cmd, Views views, Instant now) {

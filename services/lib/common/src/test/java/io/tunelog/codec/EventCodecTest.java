@@ -28,7 +28,8 @@ class EventCodecTest {
             new EventPayload.TrialFailed(2, "abandoned: worker w1 shutting down", true, true),
             new EventPayload.TrialPlacement(1, false, "needs 8 GPUs; the most any of 2 live workers has is 4 (w1)"),
             new EventPayload.TimeObserved(1_700_000_000_123L, "budget.seconds", 1_700_000_000_000L),
-            new EventPayload.ObservationImported("old", "trial-00003", Map.of("x", 0.5, "n", 3L, "kind", "a"), Map.of("loss", 0.25)));
+            new EventPayload.ObservationImported("old", "trial-00003", Map.of("x", 0.5, "n", 3L, "kind", "a"), Map.of("loss", 0.25)),
+            new EventPayload.TrialEnqueued(Map.of("x", 0.5, "kind", "a"), "ana"));
 
     @Test
     void shouldRoundTripEveryKindOfEvent() throws Exception {

@@ -130,7 +130,7 @@ class CommandGateTest {
         CommandGate.Outcome outcome = submissionsTopic(runningOnW1(), report);
 
         assertThat(outcome.undecodable()).isTrue();
-        assertThat(outcome.rejected().getReason()).isEqualTo("a WorkerReport where a SubmitExperiment or CancelExperiment was expected");
+        assertThat(outcome.rejected().getReason()).isEqualTo("a WorkerReport where a SubmitExperiment or CancelExperiment or EnqueueTrial was expected");
     }
 
     @Test

@@ -26,6 +26,8 @@ class FixtureLogTest {
     static final Path V6 = Path.of("src/test/resources/fixtures/fixture-v6.avro");
     /** Stop conditions: trials stopped for their seconds and a metric, the experiment ended by its budget of seconds. */
     static final Path V7 = Path.of("src/test/resources/fixtures/fixture-v7.avro");
+    /** Warm starts: initial configurations, observations imported from an earlier experiment, an enqueued trial. */
+    static final Path V8 = Path.of("src/test/resources/fixtures/fixture-v8.avro");
 
     @Test
     void shouldReplayTheFirstSchemaVersionsLogWithTodaysSchemas() {
@@ -158,6 +160,33 @@ class FixtureLogTest {
             assertThat(report.failures()).isEmpty();
             assertThat(report.events()).isEqualTo(47);
             assertThat(report.commandsAdmitted()).as("TimeObserved among them").isEqualTo(30);
+            assertThat(report.decisionsVerified()).isEqualTo(decisions);
+        }
+    }
+
+    @Test
+    void shouldReplayALogOfAWarmStartWithInitialImportedAndEnqueuedConfigurations() {
+        ExperimentState state = Replay.state(ExperimentLog.fromFile(V8));
+
+        assertThat(state.status()).isEqualTo(ExperimentStatus.COMPLETED);
+        assertThat(state.anomalies()).isEmpty();
+        assertThat(state.imported()).extracting(EventPayload.ObservationImported::fromTrial)
+                .as("the source's trial with y = 0.9 is outside this space").containsExactly("trial-00000", "trial-00001", "trial-00003");
+        assertThat(state.imported()).allSatisfy(o -> assertThat(o.fromExperiment()).isEqualTo("fixture-v8-source"));
+        assertThat(state.enqueued()).singleElement().satisfies(q -> assertThat(q.config()).isEqualTo(Map.of("x", 0.75, "y", 0.25)));
+        assertThat(state.trials()).extracting(t -> t.origin()).containsExactly("initial", "initial", "enqueued", "suggested", "suggested");
+        assertThat(state.trial("trial-00000").config()).isEqualTo(Map.of("x", 0.9, "y", 0.0));
+        assertThat(state.trial("trial-00002").config()).isEqualTo(Map.of("x", 0.75, "y", 0.25));
+    }
+
+    @Test
+    void shouldAuditALogOfAWarmStartInBothPasses() {
+        Map<String, Long> decisions = Map.of("TrialCreated", 5L, "TrialQueued", 5L, "ExperimentCompleted", 1L);
+        for (Audit audit : List.of(Audit.withAllServices(), new Audit(ServiceCatalog.deciders(), 1))) {
+            AuditReport report = audit.run(ExperimentLog.fromFile(V8));
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.events()).isEqualTo(41);
+            assertThat(report.commandsAdmitted()).as("ObservationImported and TrialEnqueued among them").isEqualTo(30);
             assertThat(report.decisionsVerified()).isEqualTo(decisions);
         }
     }

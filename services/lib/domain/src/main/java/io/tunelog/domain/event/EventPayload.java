@@ -157,11 +157,24 @@ public sealed interface EventPayload {
         }
     }
 
+    /**
+     * An EnqueueTrial admitted by the gate: a configuration of the experiment's space to evaluate before the searcher's next
+     * suggestion, in log order, within {@code budget.trials} (it takes from the budget, as Optuna's enqueue_trial does).
+     */
+    record TrialEnqueued(Map<String, Object> config, String requestedBy) implements Command {
+        /** The origin of the trial created from it. */
+        public static final String ORIGIN = "enqueued";
+
+        public TrialEnqueued {
+            config = Map.copyOf(config);
+        }
+    }
+
     /** Every payload kind, for exhaustive tests and documentation. */
     List<Class<? extends EventPayload>> KINDS = List.of(
             ExperimentSubmitted.class, ExperimentCancelled.class, ExperimentCompleted.class,
             TrialCreated.class, TrialQueued.class, TrialStarted.class, TrialReported.class,
             CheckpointRegistered.class, CheckpointDeleted.class, TrialDecision.class,
             TrialCompleted.class, TrialFailed.class, TrialExploited.class, TrialPlacement.class, TimeObserved.class,
-            ObservationImported.class);
+            ObservationImported.class, TrialEnqueued.class);
 }

@@ -15,6 +15,22 @@ public final class ConfigCheck {
     private ConfigCheck() {}
 
     /**
+     * A configuration written as a JSON object of scalars (an enqueued trial from the CLI or the API): integers as Long,
+     * other numbers as Double, as a spec's values are read.
+     *
+     * @throws SpecException naming {@code path} when it is not an object, or {@code path.param} for a value that is not a scalar
+     */
+    public static Map<String, Object> fromJson(com.fasterxml.jackson.databind.JsonNode node, String path) {
+        Field f = new Field(node, path);
+        SpecChecks.mapping(f);
+        Map<String, Object> config = new LinkedHashMap<>();
+        for (String param : SpecChecks.keys(f)) {
+            config.put(param, SpecChecks.scalar(f.get(param)));
+        }
+        return config;
+    }
+
+    /**
      * The configuration in the space's order, its values normalised.
      *
      * @param path the field that holds the configuration, e.g. {@code searcher.initial[2]}; errors name

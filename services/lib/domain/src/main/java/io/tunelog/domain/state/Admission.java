@@ -9,6 +9,8 @@ import io.tunelog.domain.event.EventPayload.TrialFailed;
 import io.tunelog.domain.event.EventPayload.TrialReported;
 import io.tunelog.domain.event.EventPayload.TrialStarted;
 import io.tunelog.domain.spec.ConfigCheck;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SearcherType;
 import io.tunelog.domain.spec.SpecException;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +42,9 @@ public final class Admission {
         }
         if (command instanceof EventPayload.ObservationImported imported) {
             return importRefusal(state, imported);
+        }
+        if (command instanceof EventPayload.TrialEnqueued enqueued) {
+            return enqueueRefusal(state, enqueued);
         }
         EventPayload.AttemptReport report = (EventPayload.AttemptReport) command;
         TrialState trial = trialId == null ? null : state.trial(trialId);
@@ -130,6 +135,28 @@ public final class Admission {
             return Optional.of("observation of " + source + " has no value of " + state.spec().metric().name());
         }
         return nonFinite(imported.metrics()).map(problem -> "observation of " + source + ": " + problem);
+    }
+
+    /**
+     * An enqueued configuration is a point of the space as written, for a searcher other than grid, while budget.trials
+     * has room for it after the trials created, the initial configurations not yet created and those enqueued before it.
+     */
+    private static Optional<String> enqueueRefusal(ExperimentState state, EventPayload.TrialEnqueued enqueued) {
+        ExperimentSpec spec = state.spec();
+        if (spec.searcher().is(SearcherType.GRID)) {
+            return Optional.of("the grid searcher evaluates every grid point: nothing can be enqueued");
+        }
+        try {
+            if (!ConfigCheck.check(spec.searchSpace(), enqueued.config(), "config").equals(enqueued.config())) {
+                return Optional.of("config is not written as the search space holds it");
+            }
+        } catch (SpecException e) {
+            return Optional.of(e.getMessage());
+        }
+        int pending = state.enqueued().size() - state.enqueuedTaken();
+        int room = spec.plannedTrials() - Math.max(state.trials().size(), spec.searcher().initial().size()) - pending;
+        return room > 0 ? Optional.empty()
+                : Optional.of("budget.trials (" + spec.budget().trials() + ") has no room: every trial is created or already taken");
     }
 
     private static String verb(EventPayload.AttemptReport report) {

@@ -49,6 +49,9 @@ public final class ExperimentState {
     private ExperimentCancelled cancellation;
     private final Map<String, TrialState> trials = new LinkedHashMap<>();
     private final List<EventPayload.ObservationImported> imported = new ArrayList<>();
+    private final List<EventPayload.TrialEnqueued> enqueued = new ArrayList<>();
+    /** How many trials were created from enqueued configurations: the next one to create is enqueued.get(enqueuedTaken). */
+    private int enqueuedTaken;
     // Indexes kept in step with the trials, so deciders touch only the trials that can need them
     // (a decision's cost must not grow with the experiment's history). Keyed by trial index: creation order.
     private final NavigableMap<Integer, TrialState> open = new TreeMap<>();
@@ -83,6 +86,10 @@ public final class ExperimentState {
     public TrialState trial(String trialId) { return trials.get(trialId); }
     /** Finished trials of earlier experiments (warmStart), in log order: seen by searchers, not trials of this experiment. */
     public List<EventPayload.ObservationImported> imported() { return Collections.unmodifiableList(imported); }
+    /** Configurations enqueued while the experiment ran, in log order. */
+    public List<EventPayload.TrialEnqueued> enqueued() { return Collections.unmodifiableList(enqueued); }
+    /** How many of {@link #enqueued} have become trials. */
+    public int enqueuedTaken() { return enqueuedTaken; }
     public List<Anomaly> anomalies() { return Collections.unmodifiableList(anomalies); }
     public int anomalyCount() { return anomalies.size(); }
     /** Offset of the last event folded, or -1 before any. */
@@ -355,6 +362,9 @@ public final class ExperimentState {
                 return;
             }
             trials.put(e.trialId(), new TrialState(e.trialId(), c.index(), c.config(), c.origin()));
+            if (EventPayload.TrialEnqueued.ORIGIN.equals(c.origin())) {
+                enqueuedTaken++;
+            }
         } else if (payload instanceof TrialQueued q) {
             if (trial == null || q.attempt() != trial.attempt() + 1) {
                 anomaly(logged, "queued attempt " + q.attempt() + " does not follow trial " + e.trialId()
@@ -415,6 +425,8 @@ public final class ExperimentState {
             stops.observed(t.at());
         } else if (payload instanceof EventPayload.ObservationImported o) {
             imported.add(o);
+        } else if (payload instanceof EventPayload.TrialEnqueued q) {
+            enqueued.add(q);
         }
     }
 
