@@ -38,6 +38,8 @@ class SpecErrorsTest {
             trial: {command: [python3, train.py]}
             """;
 
+    static final String TWO = "metric: [{name: acc, mode: max}, {name: size_m, mode: min}]\n";
+
     static Stream<Arguments> badSpecs() {
         return Stream.of(
                 bad("inverted bounds", GOOD.replace("[2, 8]", "[8, 2]"), "searchSpace.depth.randint"),
@@ -73,6 +75,19 @@ class SpecErrorsTest {
                 bad("goal the wrong way", GOOD + "goal: {below: 0.9}\n",
                         "goal.below", "expected above for metric \"acc\", which is maximised, found below"),
                 bad("plateau of one trial", GOOD + "plateau: {top: 1}\n", "plateau.top", "expected an integer >= 2, found 1"),
+                bad("no objective", GOOD.replace("{name: acc, mode: max}", "[]"), "metric", "expected at least one objective, found an empty list"),
+                bad("an objective twice", GOOD.replace("{name: acc, mode: max}", "[{name: acc, mode: max}, {name: acc, mode: min}]"),
+                        "metric[1].name", "expected distinct objective names, found \"acc\" again (first at [0])"),
+                bad("an objective's mode not min/max", GOOD.replace("{name: acc, mode: max}", "[{name: acc, mode: max}, {name: size_m, mode: less}]"),
+                        "metric[1].mode", "expected min or max, found \"less\""),
+                bad("a constraint with both bounds", GOOD + "constraints: [{name: mem_gb, below: 16, above: 1}]\n",
+                        "constraints[0]", "expected exactly one of above or below, found both"),
+                bad("a constraint without a bound", GOOD + "constraints: [{name: mem_gb}]\n",
+                        "constraints[0]", "expected exactly one of above or below, found neither"),
+                bad("a goal with two objectives", GOOD.replace("metric: {name: acc, mode: max}\n", TWO) + "goal: {above: 0.9}\n",
+                        "goal", "is a value of the one metric to reach, and this spec has 2 objectives"),
+                bad("a one-metric scheduler with two objectives", GOOD.replace("metric: {name: acc, mode: max}\n", TWO)
+                        + "scheduler: {type: asha}\n", "scheduler.type", "expected a scheduler that compares no trials, fifo, for 2 objectives (asha ranks trials on one metric), found \"asha\""),
                 bad("unknown field", GOOD.replace("train.py]}", "train.py], reportTimeout: 60}"),
                         "trial.reportTimeout", "expected a known field"),
                 bad("oversized spec", GOOD + "#" + "x".repeat(300 * 1024) + "\n", "(spec)",

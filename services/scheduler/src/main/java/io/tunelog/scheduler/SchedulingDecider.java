@@ -5,12 +5,14 @@ import io.tunelog.domain.decide.Decider;
 import io.tunelog.domain.event.EventPayload.ExperimentCompleted;
 import io.tunelog.domain.event.EventPayload.TrialQueued;
 import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.Checkpoint;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.RobustStage;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
+import io.tunelog.scheduler.rule.TrialRule;
 import io.tunelog.scheduler.rule.TrialRules;
 import io.tunelog.scheduler.stop.ExperimentEnd;
 import io.tunelog.scheduler.stop.TrialStops;
@@ -40,9 +42,18 @@ public final class SchedulingDecider implements Decider {
         return SERVICE;
     }
 
-    /** Refuses a spec whose scheduler options this build cannot use, naming the option. */
+    /**
+     * Refuses a spec whose scheduler options this build cannot use, naming the option; and a spec of several objectives
+     * whose scheduler ranks trials on one metric, naming {@code scheduler.type}.
+     */
     public static void check(ExperimentSpec spec) {
-        TrialRules.of(spec).check(spec);
+        TrialRule rule = TrialRules.of(spec);
+        if (spec.isMultiObjective() && rule.ranksOnOneMetric()) {
+            throw new SpecException("scheduler.type", "expected a scheduler that compares no trials, fifo, for "
+                    + spec.objectives().size() + " objectives (" + spec.scheduler().type() + " ranks trials on one metric), found \""
+                    + spec.scheduler().type() + "\"");
+        }
+        rule.check(spec);
     }
 
     @Override

@@ -14,6 +14,12 @@ public final class Fifo implements TrialRule {
         Options.of(spec.scheduler()).refuseUnknown();
     }
 
+    /** It compares no trials, so it runs a multi-objective experiment as it runs any other. */
+    @Override
+    public boolean ranksOnOneMetric() {
+        return false;
+    }
+
     @Override
     public boolean onlyStops() {
         return true;

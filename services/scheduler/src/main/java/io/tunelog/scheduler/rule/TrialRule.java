@@ -19,6 +19,14 @@ public interface TrialRule {
     /** Refuses options this rule cannot use, naming {@code scheduler.<option>}. */
     void check(ExperimentSpec spec);
 
+    /**
+     * Whether the rule compares trials on the spec's one metric (rungs, medians, quantiles, races): such a rule has no
+     * meaning with several objectives, and the scheduling service refuses that spec at submission.
+     */
+    default boolean ranksOnOneMetric() {
+        return true;
+    }
+
     /** Decisions about the experiment's trials, in the order they are to be logged. */
     List<Decided> decide(ExperimentState state);
 

@@ -9,6 +9,7 @@ import io.tunelog.domain.spec.SchedulerType;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.spec.SpecParser;
 import io.tunelog.domain.testing.Implementations;
+import io.tunelog.scheduler.SchedulingDecider;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -34,6 +35,21 @@ class TrialRulesTest {
         ExperimentSpec spec = SpecParser.parse(SPEC.formatted(type.specName()));
 
         TrialRules.of(spec).check(spec);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerType.class)
+    void shouldRefuseSeveralObjectivesUnlessTheRuleComparesNoTrials(SchedulerType type) {
+        ExperimentSpec spec = SpecParser.parse(SPEC.formatted(type.specName())
+                .replace("metric: {name: loss, mode: min}", "metric: [{name: loss, mode: min}, {name: size, mode: min}]"));
+
+        if (type == SchedulerType.FIFO) {
+            SchedulingDecider.check(spec);
+        } else {
+            assertThatThrownBy(() -> SchedulingDecider.check(spec))
+                    .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("scheduler.type"))
+                    .hasMessageContaining("found \"" + type.specName() + "\"");
+        }
     }
 
     @Test

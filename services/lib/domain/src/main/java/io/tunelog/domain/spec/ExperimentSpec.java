@@ -1,12 +1,16 @@
 package io.tunelog.domain.spec;
 
+import java.util.List;
+
 /**
- * A validated experiment definition. Only {@link SpecParser} makes these from user input. {@code goal} (a value of the
- * metric to reach) and {@code plateau} end the experiment early when they hold; null when not given.
+ * A validated experiment definition. Only {@link SpecParser} makes these from user input. {@code objectives} are the
+ * metrics it optimises, one or more with distinct names; {@code constraints} are the bounds a trial's metrics must keep
+ * to be feasible (empty when none). {@code goal} (a value of the metric to reach) and {@code plateau} end the experiment
+ * early when they hold; null when not given (and always null with several objectives).
  */
 public record ExperimentSpec(
         String name,
-        Metric metric,
+        List<Metric> objectives,
         long seed,
         Budget budget,
         SearchSpace searchSpace,
@@ -15,7 +19,26 @@ public record ExperimentSpec(
         TrialSpec trial,
         RobustSpec robust,
         Threshold goal,
-        Plateau plateau) {
+        Plateau plateau,
+        List<Constraint> constraints) {
+
+    public ExperimentSpec {
+        objectives = List.copyOf(objectives);
+        constraints = constraints == null ? List.of() : List.copyOf(constraints);
+        if (objectives.isEmpty()) {
+            throw new IllegalArgumentException("a spec needs at least one objective");
+        }
+        if (objectives.stream().map(Metric::name).distinct().count() != objectives.size()) {
+            throw new IllegalArgumentException("objective names must be distinct: " + objectives);
+        }
+    }
+
+    /** A single-objective spec without constraints. */
+    public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
+                          SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial, RobustSpec robust,
+                          Threshold goal, Plateau plateau) {
+        this(name, List.of(metric), seed, budget, searchSpace, searcher, scheduler, trial, robust, goal, plateau, List.of());
+    }
 
     /** A spec without experiment-level stop conditions (goal, plateau). */
     public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
@@ -26,6 +49,16 @@ public record ExperimentSpec(
     public ExperimentSpec(String name, Metric metric, long seed, Budget budget, SearchSpace searchSpace,
                           SearcherSpec searcher, SchedulerSpec scheduler, TrialSpec trial) {
         this(name, metric, seed, budget, searchSpace, searcher, scheduler, trial, null, null, null);
+    }
+
+    /** The first objective: the only one of a single-objective spec, which is what single-metric code optimises. */
+    public Metric metric() {
+        return objectives.get(0);
+    }
+
+    /** Whether the spec optimises more than one metric: there is then no single best trial, only a Pareto front. */
+    public boolean isMultiObjective() {
+        return objectives.size() > 1;
     }
 
     /**

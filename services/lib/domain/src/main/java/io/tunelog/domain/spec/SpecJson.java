@@ -36,9 +36,13 @@ public final class SpecJson {
     public static String toJson(ExperimentSpec spec) {
         ObjectNode root = NODES.objectNode();
         root.put("name", spec.name());
-        ObjectNode metric = root.putObject("metric");
-        metric.put("name", spec.metric().name());
-        metric.put("mode", mode(spec.metric().mode()));
+        // One objective keeps the mapping it always had, so a log written before lists existed reads back as written.
+        if (spec.isMultiObjective()) {
+            ArrayNode metrics = root.putArray("metric");
+            spec.objectives().forEach(m -> metrics.add(metric(m)));
+        } else {
+            root.set("metric", metric(spec.metric()));
+        }
         root.put("seed", spec.seed());
         ObjectNode budget = root.putObject("budget");
         budget.put("trials", spec.budget().trials());
@@ -76,11 +80,22 @@ public final class SpecJson {
             root.putObject("plateau").put("top", spec.plateau().top()).put("std", spec.plateau().std())
                     .put("patience", spec.plateau().patience());
         }
+        if (!spec.constraints().isEmpty()) {
+            ArrayNode constraints = root.putArray("constraints");
+            for (Constraint c : spec.constraints()) {
+                ObjectNode constraint = constraints.addObject().put("name", c.name());
+                threshold(c.bound()).properties().forEach(e -> constraint.set(e.getKey(), e.getValue()));
+            }
+        }
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write spec " + spec.name(), e);
         }
+    }
+
+    private static ObjectNode metric(Metric metric) {
+        return NODES.objectNode().put("name", metric.name()).put("mode", mode(metric.mode()));
     }
 
     private static ObjectNode domain(ParamDomain domain) {

@@ -68,10 +68,12 @@ public final class SpecParser {
     public static ExperimentSpec parse(String text) {
         checkSize(text, "");
         Field root = new Field(document(text), "");
-        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau");
+        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau",
+                "constraints");
 
         String name = name(required(root.get("name")));
-        Metric metric = metric(required(root.get("metric")));
+        List<Metric> objectives = ObjectiveParser.objectives(required(root.get("metric")));
+        Metric metric = objectives.get(0);
         long seed = optional(root.get("seed"), SpecChecks::integer, 0L);
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
@@ -79,19 +81,25 @@ public final class SpecParser {
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
-        Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, metric), null);
-        Plateau plateau = optional(root.get("plateau"), StopParser::plateau, null);
+        Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, objectives), null);
+        Plateau plateau = optional(root.get("plateau"), p -> StopParser.plateau(p, objectives), null);
+        List<Constraint> constraints = optional(root.get("constraints"), ObjectiveParser::constraints, List.of());
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
         if (searcher.is(SearcherType.GRID) && !hasGrid) {
             throw root.get("searcher").get("type").error(
                     "expected at least one parameter of type grid for the grid searcher, found none");
         }
+        if (robust != null && objectives.size() > 1) {
+            throw root.get("robust").error("checks the best trials of one metric, and this spec has " + objectives.size()
+                    + " objectives: remove it");
+        }
         if (robust != null && space.params().containsKey(robust.seedParam())) {
             throw root.get("robust").get("seedParam").error("expected a name that is not a search-space parameter, found "
                     + quote(robust.seedParam()) + ", which the searcher already sets");
         }
-        ExperimentSpec spec = new ExperimentSpec(name, metric, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau);
+        ExperimentSpec spec = new ExperimentSpec(name, objectives, seed, budget, space, searcher, scheduler, trial, robust, goal, plateau,
+                constraints);
         // The log stores the canonical JSON and the fold parses it again: what is accepted here must read back there.
         checkSize(SpecJson.toJson(spec), " in its canonical JSON form");
         return spec;
@@ -212,20 +220,6 @@ public final class SpecParser {
             throw f.error("expected 1 to 64 letters, digits, '.', '_' or '-', found " + quote(name));
         }
         return name;
-    }
-
-    private static Metric metric(Field f) {
-        fields(f, "name", "mode");
-        return new Metric(requiredText(f.get("name")), mode(required(f.get("mode"))));
-    }
-
-    private static Mode mode(Field f) {
-        String mode = f.node().isTextual() ? f.node().asText().toLowerCase(Locale.ROOT) : "";
-        return switch (mode) {
-            case "min" -> Mode.MIN;
-            case "max" -> Mode.MAX;
-            default -> throw f.error("expected min or max, found " + describe(f.node()));
-        };
     }
 
     private static Budget budget(Field f) {
@@ -522,7 +516,7 @@ public final class SpecParser {
         fields(f, "keep", "scoreAttribute", "scoreMode");
         int keep = optional(f.get("keep"), SpecChecks::positiveInt, 1);
         String scoreAttribute = optional(f.get("scoreAttribute"), SpecChecks::requiredText, null);
-        Mode scoreMode = optional(f.get("scoreMode"), SpecParser::mode, metricMode);
+        Mode scoreMode = optional(f.get("scoreMode"), ObjectiveParser::mode, metricMode);
         return new CheckpointSpec(keep, scoreAttribute, scoreMode);
     }
 

@@ -3,6 +3,7 @@ package io.tunelog.domain.spec;
 import static io.tunelog.domain.spec.SpecChecks.*;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,7 +37,9 @@ final class StopParser {
     }
 
     /** {@code goal}: one bound, on the side the metric improves towards (a goal on the other side is a slip). */
-    static Threshold goal(Field f, Metric metric) {
+    static Threshold goal(Field f, List<Metric> objectives) {
+        singleObjective(f, objectives, "a value of the one metric to reach");
+        Metric metric = objectives.get(0);
         Threshold goal = threshold(f, true);
         String wrong = metric.mode() == Mode.MAX ? "below" : "above";
         if (f.node().has(wrong)) {
@@ -46,7 +49,8 @@ final class StopParser {
         return goal;
     }
 
-    static Plateau plateau(Field f) {
+    static Plateau plateau(Field f, List<Metric> objectives) {
+        singleObjective(f, objectives, "the spread of the best scores of one metric");
         fields(f, "top", "std", "patience");
         int top = optional(f.get("top"), t -> intAtLeast(t, 2), Plateau.DEFAULT_TOP);
         double std = optional(f.get("std"), SpecChecks::finite, Plateau.DEFAULT_STD);
@@ -55,6 +59,17 @@ final class StopParser {
         }
         int patience = optional(f.get("patience"), SpecChecks::positiveInt, Plateau.DEFAULT_PATIENCE);
         return new Plateau(top, std, patience);
+    }
+
+    /**
+     * Refuses a condition defined on one metric when there are several objectives: no single value is "the best" then.
+     * {@code trial.stop} on a metric stays, since it is about one reported metric of one trial.
+     */
+    private static void singleObjective(Field f, List<Metric> objectives, String what) {
+        if (objectives.size() > 1) {
+            throw f.error("is " + what + ", and this spec has " + objectives.size() + " objectives: remove it (trial.stop"
+                    + " stops a trial on any reported metric; budget.trials and budget.seconds end the experiment)");
+        }
     }
 
     /** A duration in seconds: a number, whole milliseconds at least. */

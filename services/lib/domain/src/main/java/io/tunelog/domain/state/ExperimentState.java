@@ -151,16 +151,17 @@ public final class ExperimentState {
 
     /**
      * The best trial so far by the spec's metric: each trial counts with its last reported value, as
-     * Ray Tune's default "last" scope does. Ties go to the earlier trial.
+     * Ray Tune's default "last" scope does. Ties go to the earlier trial. A trial that does not keep every constraint is
+     * never the best. Empty with several objectives, which have no single best: see {@link #front()}.
      */
     public Optional<Best> best() {
-        if (spec == null) {
+        if (spec == null || spec.isMultiObjective()) {
             return Optional.empty();
         }
         Best best = null;
         for (TrialState t : trials.values()) {
             Optional<Double> v = t.lastValue(spec.metric().name());
-            if (v.isPresent() && (best == null || spec.metric().mode().better(v.get(), best.value()))) {
+            if (v.isPresent() && (best == null || spec.metric().mode().better(v.get(), best.value())) && Objectives.feasible(spec, t)) {
                 best = new Best(t.trialId(), v.get());
             }
         }
@@ -169,6 +170,14 @@ public final class ExperimentState {
 
     /** The best trial and its metric value. */
     public record Best(String trialId, double value) {}
+
+    /**
+     * The Pareto front: the finished trials that keep every constraint and that no other such trial dominates on the
+     * objectives (each by its last reported values), in creation order. With one objective, the trials tied for best.
+     */
+    public List<ParetoFront.Member> front() {
+        return spec == null ? List.of() : ParetoFront.of(spec, trials.values(), spec.trial().maxFailures());
+    }
 
     /** Folds one event. Events must come in log order; an event that does not fit is kept as an anomaly. */
     public void apply(LoggedEvent logged) {
@@ -354,7 +363,7 @@ public final class ExperimentState {
             trial.started(s.workerId(), s.host(), e.timestamp(), s.devices());
         } else if (payload instanceof TrialReported r) {
             trial.reported(new Report(r.attempt(), r.step(), r.metrics(), e.timestamp()));
-            stops.reported(e.trialId(), r.attempt(), r.step(), r.metrics());
+            stops.reported(trial, r.attempt(), r.step(), r.metrics());
             if (spec.trial().stop() != null && trial.stopReached() == null) {
                 trial.reachedStop(StopReached.of(spec.trial().stop(), r.attempt(), r.step(), r.metrics()));
             }

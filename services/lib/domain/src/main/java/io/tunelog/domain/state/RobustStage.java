@@ -33,7 +33,10 @@ public final class RobustStage {
         return state.openTrials().stream().noneMatch(t -> t.index() < spec.plannedTrials());
     }
 
-    /** The best finished trials of the search, best first (ties to the earlier trial); empty before the stage. */
+    /**
+     * The best finished trials of the search that keep every constraint, best first (ties to the earlier trial); empty
+     * before the stage.
+     */
     public static List<Candidate> candidates(ExperimentState state) {
         if (!begun(state)) {
             return List.of();
@@ -45,7 +48,7 @@ public final class RobustStage {
                 break;
             }
             Optional<Double> v = t.lastValue(spec.metric().name());
-            if (v.isPresent() && Double.isFinite(v.get())) {
+            if (v.isPresent() && Double.isFinite(v.get()) && Objectives.feasible(spec, t)) {
                 finished.add(new Candidate(t, v.get()));
             }
         }

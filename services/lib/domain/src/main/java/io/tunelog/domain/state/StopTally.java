@@ -10,6 +10,7 @@ import java.util.Optional;
  * failed for good, the best value reported, and the plateau of the best scores. Only {@link ExperimentState} changes it.
  */
 public final class StopTally {
+    private final ExperimentSpec spec;
     private final String metric;
     private final Mode mode;
     private final PlateauWatch plateau;
@@ -22,6 +23,7 @@ public final class StopTally {
     public record ReportedValue(String trialId, int attempt, long step, double value) {}
 
     StopTally(ExperimentSpec spec) {
+        this.spec = spec;
         this.metric = spec == null ? null : spec.metric().name();
         this.mode = spec == null ? null : spec.metric().mode();
         this.plateau = spec == null || spec.plateau() == null ? null : new PlateauWatch(spec.plateau(), mode == Mode.MAX);
@@ -42,7 +44,10 @@ public final class StopTally {
         return failedTrials;
     }
 
-    /** The best value of the metric any trial reported, with where; empty before any. */
+    /**
+     * The best value of the metric any trial reported while it kept every constraint (by its last value of each
+     * constrained metric, this report included), with where; empty before any.
+     */
     public Optional<ReportedValue> bestReported() {
         return Optional.ofNullable(bestReported);
     }
@@ -52,10 +57,10 @@ public final class StopTally {
         return plateau;
     }
 
-    void reported(String trialId, int attempt, long step, Map<String, Double> metrics) {
+    void reported(TrialState trial, int attempt, long step, Map<String, Double> metrics) {
         Double value = metrics.get(metric);
-        if (value != null && (bestReported == null || mode.better(value, bestReported.value()))) {
-            bestReported = new ReportedValue(trialId, attempt, step, value);
+        if (value != null && (bestReported == null || mode.better(value, bestReported.value())) && Objectives.feasible(spec, trial)) {
+            bestReported = new ReportedValue(trial.trialId(), attempt, step, value);
         }
     }
 
@@ -64,7 +69,8 @@ public final class StopTally {
         if (t.status() == TrialStatus.FAILED) {
             failedTrials++;
         }
-        if (plateau != null) {
+        // An infeasible trial's score is not among the best scores.
+        if (plateau != null && Objectives.feasible(spec, t)) {
             t.lastValue(metric).ifPresent(plateau::ended);
         }
     }

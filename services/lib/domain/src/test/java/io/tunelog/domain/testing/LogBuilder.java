@@ -70,6 +70,11 @@ public final class LogBuilder {
         return log.append(event);
     }
 
+    /** The suggestion service's decision to create a trial with this configuration. */
+    public LoggedEvent created(String trialId, int index, Map<String, Object> config) {
+        return log.append("suggestion", trialId, trialId + "/created", new EventPayload.TrialCreated(config, "suggested", index), now());
+    }
+
     /** The scheduler's decision to queue an attempt, as the FIFO scheduler would log it. */
     public LoggedEvent queued(String trialId, int attempt) {
         return log.append("scheduler", trialId, trialId + "/queued-" + attempt, new EventPayload.TrialQueued(attempt, null, null), now());

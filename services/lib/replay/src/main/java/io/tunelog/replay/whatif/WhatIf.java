@@ -78,8 +78,9 @@ public final class WhatIf {
         // Without the experiment's own stop conditions (goal, plateau, budget.seconds, budget.maxFailedTrials): ending the
         // shadow experiment would cut off the curves still to be replayed. trial.stop stays, as part of how trials ran.
         Budget budget = new Budget(recorded.budget().trials(), recorded.budget().concurrent());
-        ExperimentSpec whatIf = new ExperimentSpec(recorded.name(), recorded.metric(), recorded.seed(), budget,
-                recorded.searchSpace(), recorded.searcher(), scheduler, recorded.trial(), recorded.robust());
+        ExperimentSpec whatIf = new ExperimentSpec(recorded.name(), recorded.objectives(), recorded.seed(), budget,
+                recorded.searchSpace(), recorded.searcher(), scheduler, recorded.trial(), recorded.robust(), null, null,
+                recorded.constraints());
         SchedulingDecider.check(whatIf);
         RuleReplay rule = new RuleReplay(state, whatIf);
         String metric = state.spec().metric().name();
