@@ -102,8 +102,9 @@ final class ExperimentFollower {
         long failed = state.trials().stream().filter(t -> t.isTerminal(state.spec().trial().maxFailures()) && t.status() == TrialStatus.FAILED).count();
         long stopped = count(state, TrialStatus.STOPPED);
         int planned = RobustStage.plannedTrials(state);
-        String best = state.best().map(b -> "best " + b.trialId() + " " + state.spec().metric().name() + "=" + String.format("%.4f", b.value()))
-                .orElse("no result yet");
+        String best = state.spec().isMultiObjective() ? "front " + state.front().size() + (state.front().size() == 1 ? " trial" : " trials")
+                : state.best().map(b -> "best " + b.trialId() + " " + state.spec().metric().name() + "=" + String.format("%.4f", b.value()))
+                        .orElse("no result yet");
         long ended = done + stopped + failed;
         // A trial that no live worker can run would otherwise just wait: say so, and why (the first one's reason).
         List<TrialState> unplaceable = state.unplaceableTrials();

@@ -58,7 +58,7 @@ final class StateCommand implements Callable<Integer> {
             row.put("attempt", t.attempt());
             row.put("reports", t.reports().size());
             if (state.spec() != null) {
-                t.lastValue(state.spec().metric().name()).ifPresent(v -> row.put(state.spec().metric().name(), v));
+                Json.putMetrics(row, t, state.spec());
             }
             row.set("config", Json.MAPPER.valueToTree(new TreeMap<>(t.config())));
         });

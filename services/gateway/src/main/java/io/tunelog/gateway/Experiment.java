@@ -3,6 +3,7 @@ package io.tunelog.gateway;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.ParetoFront;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ public final class Experiment {
     private final Map<String, Integer> decisionsByRule = new TreeMap<>();
     private Optional<ExperimentState.Best> best = Optional.empty();
     private long bestAtOffset = Long.MIN_VALUE;
+    private List<ParetoFront.Member> front = List.of();
+    private long frontAtOffset = Long.MIN_VALUE;
 
     Experiment(String experimentId) {
         this.state = new ExperimentState(experimentId);
@@ -63,6 +66,15 @@ public final class Experiment {
             bestAtOffset = state.lastOffset();
         }
         return best;
+    }
+
+    /** The Pareto front ({@link ExperimentState#front()}), computed at most once per change of the log, as {@link #best()}. */
+    public List<ParetoFront.Member> front() {
+        if (frontAtOffset != state.lastOffset()) {
+            front = state.front();
+            frontAtOffset = state.lastOffset();
+        }
+        return front;
     }
 
     /** Up to {@code limit} events from the first at or after {@code offset}: a binary search, then a copy. */

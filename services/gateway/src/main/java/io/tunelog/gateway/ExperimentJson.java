@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.event.EventPayload.TrialDecision;
 import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.Objectives;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
@@ -13,6 +15,7 @@ import io.tunelog.gateway.ExperimentCatalog.Rejection;
 import io.tunelog.results.Json;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -35,6 +38,9 @@ final class ExperimentJson {
         node.put("submittedAt", submitted);
         node.set("trials", trialCounts(experiment));
         node.set("best", best(experiment, false));
+        if (state.spec() != null && state.spec().isMultiObjective()) {
+            node.put("frontSize", experiment.front().size());
+        }
         return new Line(submitted, state.experimentId(), node);
     }
 
@@ -49,6 +55,10 @@ final class ExperimentJson {
         node.set("trials", trialCounts(experiment));
         node.set("decisions", Json.MAPPER.valueToTree(experiment.decisionsByRule()));
         node.set("best", best(experiment, true));
+        if (state.spec() != null && state.spec().isMultiObjective()) {
+            node.set("objectives", Json.objectives(state.spec()));
+            node.set("front", Json.front(state, experiment.front()));
+        }
         node.set("completion", Json.completion(state));
         state.cancellation().ifPresentOrElse(c -> {
             ObjectNode cancelled = node.putObject("cancellation");
@@ -93,16 +103,23 @@ final class ExperimentJson {
         }).orElse(Json.MAPPER.nullNode());
     }
 
-    static ObjectNode trials(String experimentId, String metric, List<ObjectNode> trials) {
+    static ObjectNode trials(String experimentId, ExperimentSpec spec, List<ObjectNode> trials) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("experimentId", experimentId);
-        body.put("metric", metric);
+        body.put("metric", spec == null ? null : spec.metric().name());
+        if (spec != null && spec.isMultiObjective()) {
+            body.set("objectives", Json.objectives(spec));
+        }
         body.putArray("trials").addAll(trials);
         return body;
     }
 
-    /** A line of the trial list; {@code value} is the trial's last of the metric, or null. */
-    static ObjectNode trial(TrialState t, Double value) {
+    /**
+     * A line of the trial list; {@code value} is the trial's last of the metric, or null. With several objectives or with
+     * constraints, also its last value of each ({@code values}), whether it keeps the constraints ({@code feasible}), and
+     * with several objectives whether it is on the Pareto front ({@code onFront}).
+     */
+    static ObjectNode trial(TrialState t, Double value, ExperimentSpec spec, Set<String> front) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("trialId", t.trialId());
         node.put("status", t.status().name());
@@ -115,6 +132,15 @@ final class ExperimentJson {
         node.set("devices", Json.MAPPER.valueToTree(t.devices()));
         node.put("unplaceable", t.unplaceable());
         node.put("origin", t.origin());
+        if (spec != null && (spec.isMultiObjective() || !spec.constraints().isEmpty())) {
+            node.set("values", Json.lastValues(t, spec));
+            if (!spec.constraints().isEmpty()) {
+                node.put("feasible", Objectives.feasible(spec, t));
+            }
+            if (spec.isMultiObjective()) {
+                node.put("onFront", front.contains(t.trialId()));
+            }
+        }
         return node;
     }
 

@@ -3,6 +3,7 @@ package io.tunelog.gateway;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
@@ -12,7 +13,9 @@ import io.tunelog.results.Json;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The API's GET routes but the stream: each reads what it needs of one experiment (or of each) from the catalog,
@@ -65,14 +68,16 @@ final class ReadRoutes {
             Trials trials = catalog.require(id, experiment -> {
                 ExperimentState state = experiment.state();
                 String metric = state.spec() == null ? null : state.spec().metric().name();
+                Set<String> front = new HashSet<>();
+                experiment.front().forEach(m -> front.add(m.trialId()));
                 List<Row> rows = new ArrayList<>();
                 for (TrialState t : state.trials()) {
                     if (status == null || t.status() == status) {
                         Double value = metric == null ? null : t.lastValue(metric).orElse(null);
-                        rows.add(new Row(t.index(), value, ExperimentJson.trial(t, value)));
+                        rows.add(new Row(t.index(), value, ExperimentJson.trial(t, value, state.spec(), front)));
                     }
                 }
-                return new Trials(metric, rows);
+                return new Trials(state.spec(), rows);
             });
             Comparator<Row> by = sort.equals("metric")
                     ? Comparator.comparing(Row::value, Comparator.nullsLast(order.equals("asc")
@@ -84,14 +89,14 @@ final class ReadRoutes {
             // Ties (equal values, or none) keep creation order.
             List<Row> rows = new ArrayList<>(trials.rows());
             rows.sort(by.thenComparingInt(Row::index));
-            return new Reply(200, ExperimentJson.trials(id, trials.metric(), rows.stream().map(Row::node).toList()));
+            return new Reply(200, ExperimentJson.trials(id, trials.spec(), rows.stream().map(Row::node).toList()));
         });
     }
 
     /** A line of the trial list, with what it sorts by. */
     private record Row(int index, Double value, ObjectNode node) {}
 
-    private record Trials(String metric, List<Row> rows) {}
+    private record Trials(ExperimentSpec spec, List<Row> rows) {}
 
     /** {@code GET /api/experiments/{experimentId}/trials/{trialId}/reports}. */
     void reports(RoutingContext ctx) {

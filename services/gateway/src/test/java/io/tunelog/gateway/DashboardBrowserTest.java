@@ -2,7 +2,9 @@ package io.tunelog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tunelog.http.testing.TestTokens;
+import io.tunelog.results.Json;
 import io.tunelog.platform.testing.PlatformExtension;
 import java.io.File;
 import java.net.URI;
@@ -12,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.StreamSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,6 +162,63 @@ class DashboardBrowserTest {
         browser.get(base + "/?experiment=" + id);
         waitFor("the table drawn again", Duration.ofSeconds(30), () -> browser.findElements(By.cssSelector("#trials tbody tr")).size() == 12);
         assertThat(browser.findElement(By.id("login")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void shouldDrawTheParetoFrontOfATwoObjectiveExperimentAsTheApiGivesIt() throws Exception {
+        String base = "http://127.0.0.1:" + gateway.port();
+        String id = submit(base, """
+                name: dashboard-pareto
+                metric: [{name: loss, mode: min}, {name: size, mode: min}]
+                constraints: [{name: mem_gb, below: 16}]
+                seed: 13
+                budget: {trials: 16, concurrent: 4}
+                searchSpace:
+                  x: {uniform: [0, 1]}
+                  y: {uniform: [0, 1]}
+                trial:
+                  trainable: io.tunelog.gateway.TradeOffTrainable
+                """);
+        browser.get(base + "/?experiment=" + id + "#token=" + TOKENS.read());
+        waitFor("the run followed to its end", Duration.ofSeconds(120), () -> browser.findElement(By.id("summary")).getText().startsWith("COMPLETED"));
+        waitFor("every trial in the table", Duration.ofSeconds(10), () -> browser.findElements(By.cssSelector("#trials tbody tr")).size() == 16);
+        screenshot("pareto");
+
+        JsonNode summary = Json.MAPPER.readTree(get(base + "/api/experiments/" + id));
+        List<String> front = new ArrayList<>();
+        summary.get("front").forEach(m -> front.add(m.get("trialId").asText()));
+        JsonNode trials = Json.MAPPER.readTree(get(base + "/api/experiments/" + id + "/trials")).get("trials");
+        long infeasible = StreamSupport.stream(trials.spliterator(), false).filter(t -> !t.get("feasible").asBoolean()).count();
+        assertThat(front).as("a front").isNotEmpty();
+        assertThat(infeasible).as("trials beyond the constraint").isPositive();
+        assertThat(StreamSupport.stream(trials.spliterator(), false).filter(t -> t.get("onFront").asBoolean())
+                .map(t -> t.get("trialId").asText()).sorted().toList()).as("the trial list marks the front").isEqualTo(front.stream().sorted().toList());
+        assertThat(browser.findElement(By.id("summary")).getText()).endsWith("Pareto front of " + front.size());
+
+        JavascriptExecutor js = browser;
+        String drawn = browser.findElement(By.tagName("body")).getAttribute("data-front");
+        assertThat(Json.MAPPER.readTree(drawn)).extracting(JsonNode::asText).containsExactlyInAnyOrderElementsOf(front);
+        assertThat(((Number) js.executeScript("return echarts.getInstanceByDom(document.getElementById('best')).getOption()"
+                + ".series.find(s => s.name.startsWith('infeasible')).data.length")).longValue())
+                .as("every infeasible trial drawn apart").isEqualTo(infeasible);
+        assertThat((String) js.executeScript("return echarts.getInstanceByDom(document.getElementById('best')).getOption().title[0].text"))
+                .isEqualTo("Pareto front");
+        assertThat(browser.findElements(By.cssSelector("#trials th[data-key='onFront'], #trials th[data-key='values.size']"))).hasSize(2);
+    }
+
+    private static String submit(String base, String spec) throws Exception {
+        HttpResponse<String> submitted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/api/experiments"))
+                .header("Content-Type", "application/yaml").header("Authorization", TestTokens.bearer(TOKENS.submit()))
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        return Json.MAPPER.readTree(submitted.body()).get("experimentId").asText();
+    }
+
+    private static String get(String url) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", TestTokens.bearer(TOKENS.read())).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
     }
 
     /** How many trials' curves the page drew, of these statuses (it counts them as it draws). */

@@ -23,7 +23,9 @@ import ml.dmlc.xgboost4j.java.XGBoostError;
  *
  * <p>Hyperparameters (all optional): {@code eta} (default 0.3), {@code max_depth} (6), {@code subsample} (1.0),
  * {@code booster} ({@code gbtree} or {@code dart}), {@code rounds} (30) and {@code checkpointEvery} (10).
- * After every round it reports {@code val_accuracy} and {@code val_mlogloss} on a fixed 25% validation split.
+ * After every round it reports {@code val_accuracy} and {@code val_mlogloss} on a fixed 25% validation split, and
+ * {@code model_kb}, the size of the model so far (its UBJSON form, as checkpointed): a second objective that trades
+ * against accuracy (xgboost-digits-pareto.yaml).
  * Every {@code checkpointEvery} rounds, and after the last, it writes {@code checkpoint_<round, 6 digits>}
  * inside {@link TrialContext#checkpointDir()} with the model ({@value #MODEL}) and the round ({@value #ROUND}),
  * and reports it with that round. Given {@link TrialContext#restoreFrom()}, it loads that model and carries on
@@ -76,7 +78,8 @@ public final class DigitsTrainable implements Trainable {
                 float[][] probabilities = booster.predict(valid);
                 Map<String, Double> metrics = Map.of(
                         "val_accuracy", accuracy(probabilities, data.validY()),
-                        "val_mlogloss", logLoss(probabilities, data.validY()));
+                        "val_mlogloss", logLoss(probabilities, data.validY()),
+                        "model_kb", booster.toByteArray("ubj").length / 1024.0);
                 if (round % checkpointEvery == 0 || round == rounds) {
                     context.report(round, metrics, checkpoint(booster, round, context.checkpointDir()));
                 } else {

@@ -34,9 +34,11 @@ class DigitsTrainableTest {
         RecordingContext context = train(CONFIG, dir, null);
 
         assertThat(context.steps()).isEqualTo(steps(1, 30));
-        assertThat(context.reports).allSatisfy(r -> assertThat(r.metrics()).containsOnlyKeys("val_accuracy", "val_mlogloss"));
+        assertThat(context.reports).allSatisfy(r -> assertThat(r.metrics()).containsOnlyKeys("val_accuracy", "val_mlogloss", "model_kb"));
         assertThat(context.last().metrics().get("val_accuracy")).isGreaterThan(0.9);
         assertThat(context.last().metrics().get("val_mlogloss")).isLessThan(context.reports.get(0).metrics().get("val_mlogloss"));
+        assertThat(context.reports).extracting(r -> r.metrics().get("model_kb")).as("the model grows a tree per class each round")
+                .isSortedAccordingTo(Double::compare).doesNotHaveDuplicates();
         assertThat(context.reports).filteredOn(r -> r.checkpoint() != null).extracting(RecordingContext.Report::step)
                 .containsExactly(10L, 20L, 30L);
         for (long round : List.of(10L, 20L, 30L)) {
@@ -44,6 +46,8 @@ class DigitsTrainableTest {
             assertThat(checkpoint).isEqualTo(dir.resolve(String.format("checkpoint_%06d", round))).isDirectory();
             assertThat(checkpoint.resolve(DigitsTrainable.MODEL)).isNotEmptyFile();
             assertThat(Files.readString(checkpoint.resolve(DigitsTrainable.ROUND))).isEqualTo(Long.toString(round));
+            assertThat(context.reports.get((int) round - 1).metrics().get("model_kb")).as("the size of the model checkpointed")
+                    .isEqualTo(Files.size(checkpoint.resolve(DigitsTrainable.MODEL)) / 1024.0);
         }
         try (var entries = Files.list(dir)) {
             assertThat(entries.map(p -> p.getFileName().toString()))

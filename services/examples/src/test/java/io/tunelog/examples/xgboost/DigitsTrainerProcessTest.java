@@ -47,7 +47,7 @@ class DigitsTrainerProcessTest {
                 dir.resolve("logs1"));
 
         assertThat(lines).extracting(ReportLine::step).isEqualTo(LongStream.rangeClosed(1, 12).boxed().toList());
-        assertThat(lines).allSatisfy(l -> assertThat(l.metrics()).containsOnlyKeys("val_accuracy", "val_mlogloss"));
+        assertThat(lines).allSatisfy(l -> assertThat(l.metrics()).containsOnlyKeys("val_accuracy", "val_mlogloss", "model_kb"));
         assertThat(lines.get(11).metrics().get("val_accuracy")).isGreaterThan(0.85);
         assertThat(lines).filteredOn(l -> l.checkpoint() != null).extracting(ReportLine::checkpoint)
                 .containsExactly("checkpoint_000010", "checkpoint_000012");

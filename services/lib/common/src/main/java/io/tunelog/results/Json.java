@@ -8,10 +8,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.domain.event.LoggedEvent;
+import io.tunelog.domain.spec.Constraint;
+import io.tunelog.domain.spec.ExperimentSpec;
+import io.tunelog.domain.spec.Metric;
 import io.tunelog.domain.state.ExperimentState;
+import io.tunelog.domain.state.Objectives;
+import io.tunelog.domain.state.ParetoFront;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -67,6 +74,10 @@ public final class Json {
             b.put("metric", best.value());
             b.put("metricName", state.spec().metric().name());
         }, () -> node.putNull("best"));
+        if (state.spec() != null && state.spec().isMultiObjective()) {
+            node.set("objectives", objectives(state.spec()));
+            node.set("front", front(state, state.front()));
+        }
         node.set("completion", completion(state));
         node.set("unplaceable", unplaceable(state));
         node.put("resultsDir", resultsDir == null ? null : resultsDir.toAbsolutePath().toString());
@@ -102,14 +113,65 @@ public final class Json {
         return list;
     }
 
+    /** The objectives in spec order, each with its mode: the order of a front member's values. */
+    public static ArrayNode objectives(ExperimentSpec spec) {
+        ArrayNode list = MAPPER.createArrayNode();
+        for (Metric m : spec.objectives()) {
+            list.addObject().put("name", m.name()).put("mode", m.mode().name().toLowerCase(Locale.ROOT));
+        }
+        return list;
+    }
+
+    /**
+     * The Pareto front, in creation order: each trial with its last reported value of each objective (keyed by name, in
+     * spec order) and its configuration. Every member keeps every constraint.
+     */
+    public static ArrayNode front(ExperimentState state, List<ParetoFront.Member> front) {
+        ExperimentSpec spec = state.spec();
+        ArrayNode list = MAPPER.createArrayNode();
+        for (ParetoFront.Member m : front) {
+            ObjectNode node = list.addObject();
+            node.put("trialId", m.trialId());
+            ObjectNode values = node.putObject("values");
+            for (int i = 0; i < m.values().length; i++) {
+                values.put(spec.objectives().get(i).name(), m.values()[i]);
+            }
+            node.set("config", MAPPER.valueToTree(new TreeMap<>(state.trial(m.trialId()).config())));
+        }
+        return list;
+    }
+
+    /**
+     * A trial's last reported value of each objective and each constrained metric (those it has reported), and with
+     * constraints whether it keeps them all ({@code feasible}).
+     */
+    public static void putMetrics(ObjectNode row, TrialState t, ExperimentSpec spec) {
+        row.setAll(lastValues(t, spec));
+        if (!spec.constraints().isEmpty()) {
+            row.put("feasible", Objectives.feasible(spec, t));
+        }
+    }
+
+    /** A trial's last reported value of each objective, then of each constrained metric, by name (those it reported). */
+    public static ObjectNode lastValues(TrialState t, ExperimentSpec spec) {
+        ObjectNode values = MAPPER.createObjectNode();
+        for (Metric m : spec.objectives()) {
+            t.lastValue(m.name()).ifPresent(v -> values.put(m.name(), v));
+        }
+        for (Constraint c : spec.constraints()) {
+            t.lastValue(c.name()).ifPresent(v -> values.put(c.name(), v));
+        }
+        return values;
+    }
+
     /** One line per trial for experiment.json. */
-    static ObjectNode trial(TrialState t, String metric) {
+    static ObjectNode trial(TrialState t, ExperimentSpec spec) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("trialId", t.trialId());
         node.put("status", t.status().name());
         node.put("attempts", t.attempt());
         node.put("reports", t.reports().size());
-        t.lastValue(metric).ifPresent(v -> node.put(metric, v));
+        putMetrics(node, t, spec);
         node.set("config", MAPPER.valueToTree(new TreeMap<>(t.config())));
         return node;
     }

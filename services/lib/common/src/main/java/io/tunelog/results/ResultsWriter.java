@@ -45,7 +45,7 @@ public final class ResultsWriter {
             node.set("spec", Json.MAPPER.readTree(state.specJson()));
             state.completion().ifPresent(c -> node.put("completionReason", c.reason()));
             ArrayNode trials = node.putArray("trialList");
-            state.trials().forEach(t -> trials.add(Json.trial(t, state.spec().metric().name())));
+            state.trials().forEach(t -> trials.add(Json.trial(t, state.spec())));
         }
         return node;
     }

@@ -98,7 +98,24 @@ class SpecJsonPropertyTest {
             Plateau plateau = r.nextBoolean() ? null
                     : new Plateau(2 + r.nextInt(20), Math.max(Double.MIN_VALUE, Math.abs(anyDouble())), positiveInt());
             TrialSpec trial = trial();
-            return new ExperimentSpec(name(), metric, r.nextLong(), budget, space, searcher(space), scheduler(), trial, robust, goal, plateau);
+            if (r.nextInt(3) > 0) {
+                return new ExperimentSpec(name(), metric, r.nextLong(), budget, space, searcher(space), scheduler(), trial, robust, goal, plateau);
+            }
+            // Several objectives (no goal, plateau or robust stage then), or one with constraints.
+            List<Metric> objectives = new ArrayList<>(List.of(metric));
+            for (int i = r.nextInt(4); i > 0; i--) {
+                Metric more = new Metric(nonBlankText(), mode());
+                if (objectives.stream().noneMatch(m -> m.name().equals(more.name()))) {
+                    objectives.add(more);
+                }
+            }
+            boolean several = objectives.size() > 1;
+            List<Constraint> constraints = new ArrayList<>();
+            for (int i = r.nextInt(3); i > 0; i--) {
+                constraints.add(new Constraint(nonBlankText(), r.nextBoolean() ? new Threshold(anyDouble(), null) : new Threshold(null, anyDouble())));
+            }
+            return new ExperimentSpec(name(), objectives, r.nextLong(), budget, space, searcher(space), scheduler(), trial,
+                    several ? null : robust, several ? null : goal, several ? null : plateau, constraints);
         }
 
         /** A number of seconds a spec may give: at least a millisecond, at most 10^9. */
