@@ -41,6 +41,7 @@ public final class BohbSearcher implements Searcher {
 
     @Override
     public void check(ExperimentSpec spec) {
+        Searchers.requireOneObjective(spec);
         Settings.of(spec);
     }
 

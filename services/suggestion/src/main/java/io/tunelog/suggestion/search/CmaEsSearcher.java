@@ -48,6 +48,7 @@ public final class CmaEsSearcher implements Searcher {
 
     @Override
     public void check(ExperimentSpec spec) {
+        Searchers.requireOneObjective(spec);
         Settings.of(spec);
     }
 

@@ -33,6 +33,7 @@ public final class EvolutionSearcher implements Searcher {
 
     @Override
     public void check(ExperimentSpec spec) {
+        Searchers.requireOneObjective(spec);
         Settings.of(spec);
     }
 

@@ -38,6 +38,8 @@ import org.apache.commons.math3.random.SobolSequenceGenerator;
  * design and half perturbations of the best observed points, then a pattern search over the
  * continuous coordinates from the best three. Every point is evaluated as the configuration it maps to
  * (integers and categories snapped, conditions applied), so the suggestion is what the model scored.</li>
+ * <li>Several objectives or constraints: {@link Parego}'s scalarisation, a fresh random weighting of the
+ * objectives for every suggestion, infeasible trials penalised; the model then runs as for one loss.</li>
  * </ul>
  *
  * Deterministic: the only randomness is the request's generator, drawn in a fixed order.
@@ -79,6 +81,9 @@ public final class GpSearcher implements Searcher {
         // Imported observations (warmStart) count as trials already run, as Optuna counts trials added to a study.
         if (request.index() + request.state().imported().size() < options.startupTrials() || observations.size() < 2) {
             return space.config(SobolSearcher.point(dims, request.index(), request.spec().seed()));
+        }
+        if (request.spec().isMultiObjective() || !request.spec().constraints().isEmpty()) {
+            observations = Parego.scalarise(observations, request.random());
         }
         Encoder encoder = new Encoder(space);
 

@@ -16,6 +16,7 @@ public final class Searchers {
             case SOBOL -> new SobolSearcher();
             case TPE -> new TpeSearcher();
             case GP -> new GpSearcher();
+            case NSGA2 -> new Nsga2Searcher();
             case CMAES -> new CmaEsSearcher();
             case EVOLUTION -> new EvolutionSearcher();
             case BOHB -> new BohbSearcher();
@@ -32,5 +33,18 @@ public final class Searchers {
         String name = spec.searcher().type();
         return of(SearcherType.named(name).orElseThrow(() -> new SpecException("searcher.type",
                 "expected a searcher this build has, one of " + SearcherType.names() + ", found \"" + name + "\"")));
+    }
+
+    /**
+     * Refuses several objectives or constraints for a searcher that ranks trials by one loss.
+     *
+     * @throws SpecException naming {@code searcher.type}
+     */
+    static void requireOneObjective(ExperimentSpec spec) {
+        if (spec.isMultiObjective() || !spec.constraints().isEmpty()) {
+            throw new SpecException("searcher.type", "expected random, grid, sobol, tpe, gp or nsga2 for an experiment with "
+                    + (spec.isMultiObjective() ? "several objectives" : "constraints") + ", found " + spec.searcher().type()
+                    + ", which ranks trials by one metric");
+        }
     }
 }

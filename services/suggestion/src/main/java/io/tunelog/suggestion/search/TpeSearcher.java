@@ -24,6 +24,10 @@ import org.apache.commons.math3.special.Erf;
  * densities are mixtures of product kernels. Parameters inactive in some trials (conditional spaces) are
  * modelled from the trials in which they were active, on their own.
  *
+ * <p>Several objectives or constraints ({@link TpeSplit}, after Optuna 3.1's MOTPE and its
+ * {@code constraints_func}): the good side is chosen by non-domination rank and hypervolume, infeasible
+ * trials are bad unless too few are feasible, and good trials weigh their hypervolume contribution.
+ *
  * <p>Options: {@code startupTrials} (10, random before the model), {@code candidates} (24),
  * {@code multivariate} (false), {@code priorWeight} (1.0).
  */
@@ -60,16 +64,25 @@ public final class TpeSearcher implements Searcher {
                                          double priorWeight) {
         UnitSpace space = new UnitSpace(request.spec().searchSpace());
 
-        // Good: the γ(n) lowest losses (ties to the earlier trial); bad: the rest and everything pending.
-        List<History.Observation> sorted = new ArrayList<>(history.observations());
-        sorted.sort(Comparator.comparingDouble(History.Observation::loss));
-        int n = sorted.size();
+        int n = history.observations().size();
         int good = Math.min((int) Math.ceil(0.1 * n), 25);
         List<double[]> below = new ArrayList<>();
         List<double[]> above = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            (i < good ? below : above).add(space.unit(sorted.get(i).config()));
+        double[] weights = null;
+        if (request.spec().isMultiObjective() || !request.spec().constraints().isEmpty()) {
+            TpeSplit.Split split = TpeSplit.of(history.observations(), good);
+            split.below().forEach(i -> below.add(space.unit(history.observations().get(i).config())));
+            split.above().forEach(i -> above.add(space.unit(history.observations().get(i).config())));
+            weights = split.belowWeights();
+        } else {
+            // Good: the γ(n) lowest losses (ties to the earlier trial); bad: the rest.
+            List<History.Observation> sorted = new ArrayList<>(history.observations());
+            sorted.sort(Comparator.comparingDouble(History.Observation::loss));
+            for (int i = 0; i < n; i++) {
+                (i < good ? below : above).add(space.unit(sorted.get(i).config()));
+            }
         }
+        // Everything pending is bad, as a pessimistic guess.
         history.pending().forEach(config -> above.add(space.unit(config)));
 
         int dims = space.dimensions();
@@ -80,22 +93,23 @@ public final class TpeSearcher implements Searcher {
             for (int d = 0; d < dims; d++) {
                 joint[d] = allPresent(below, d) && allPresent(above, d);
             }
-            sampleJointly(space, joint, below, above, candidates, priorWeight, request.random(), best);
+            sampleJointly(space, joint, below, weights, above, candidates, priorWeight, request.random(), best);
         }
         for (int d = 0; d < dims; d++) {
             if (!joint[d]) {
-                best[d] = sampleOne(space, d, present(below, d), present(above, d), candidates, priorWeight, request.random());
+                best[d] = sampleOne(space, d, present(below, d), presentWeights(below, weights, d), present(above, d), candidates,
+                        priorWeight, request.random());
             }
         }
         return space.config(best);
     }
 
-    /** The coordinate of dimension d with the highest l/g among candidates drawn from l. */
-    private static double sampleOne(UnitSpace space, int d, double[] below, double[] above, int candidates,
-                                    double priorWeight, RandomGenerator random) {
+    /** The coordinate of dimension d with the highest l/g among candidates drawn from l (weights null: equal). */
+    private static double sampleOne(UnitSpace space, int d, double[] below, double[] belowWeights, double[] above,
+                                    int candidates, double priorWeight, RandomGenerator random) {
         int k = space.categories(d);
         if (k > 0) {
-            double[] l = categorical(below, k, priorWeight);
+            double[] l = belowWeights == null ? categorical(below, k, priorWeight) : categorical(below, belowWeights, k, priorWeight);
             double[] g = categorical(above, k, priorWeight);
             int bestCategory = 0;
             double bestScore = Double.NEGATIVE_INFINITY;
@@ -109,7 +123,7 @@ public final class TpeSearcher implements Searcher {
             }
             return (bestCategory + 0.5) / k;
         }
-        Parzen l = Parzen.of(below, priorWeight);
+        Parzen l = belowWeights == null ? Parzen.of(below, priorWeight) : Parzen.of(below, belowWeights, priorWeight);
         Parzen g = Parzen.of(above, priorWeight);
         double best = 0.5;
         double bestScore = Double.NEGATIVE_INFINITY;
@@ -125,14 +139,16 @@ public final class TpeSearcher implements Searcher {
     }
 
     /** Fills the joint dimensions of {@code best} with the candidate of highest l/g under product kernels. */
-    private static void sampleJointly(UnitSpace space, boolean[] joint, List<double[]> below, List<double[]> above,
-                                      int candidates, double priorWeight, RandomGenerator random, double[] best) {
+    private static void sampleJointly(UnitSpace space, boolean[] joint, List<double[]> below, double[] belowWeights,
+                                      List<double[]> above, int candidates, double priorWeight, RandomGenerator random,
+                                      double[] best) {
         int dims = space.dimensions();
         Parzen[] l = new Parzen[dims];
         Parzen[] g = new Parzen[dims];
         for (int d = 0; d < dims; d++) {
             if (joint[d] && space.categories(d) == 0) {
-                l[d] = Parzen.of(present(below, d), priorWeight);
+                l[d] = belowWeights == null ? Parzen.of(present(below, d), priorWeight)
+                        : Parzen.of(present(below, d), belowWeights, priorWeight);
                 g[d] = Parzen.of(present(above, d), priorWeight);
             }
         }
@@ -140,7 +156,8 @@ public final class TpeSearcher implements Searcher {
         double[] x = new double[dims];
         for (int c = 0; c < candidates; c++) {
             // One component of l (a good trial, or the prior) for every dimension.
-            int component = l.length == 0 ? 0 : Parzen.drawComponent(below.size(), priorWeight, random);
+            int component = l.length == 0 ? 0 : belowWeights == null ? Parzen.drawComponent(below.size(), priorWeight, random)
+                    : Parzen.drawComponent(belowWeights, priorWeight, random);
             for (int d = 0; d < dims; d++) {
                 if (!joint[d]) {
                     continue;
@@ -153,7 +170,8 @@ public final class TpeSearcher implements Searcher {
                     x[d] = l[d].sampleComponent(component, random);
                 }
             }
-            double score = jointLogDensity(space, joint, l, below, priorWeight, x) - jointLogDensity(space, joint, g, above, priorWeight, x);
+            double score = jointLogDensity(space, joint, l, below, belowWeights, priorWeight, x)
+                    - jointLogDensity(space, joint, g, above, null, priorWeight, x);
             if (score > bestScore) {
                 bestScore = score;
                 System.arraycopy(x, 0, best, 0, dims);
@@ -163,12 +181,12 @@ public final class TpeSearcher implements Searcher {
 
     /** log of the mixture over components (observations and the prior) of product kernels. */
     private static double jointLogDensity(UnitSpace space, boolean[] joint, Parzen[] kernels, List<double[]> points,
-                                          double priorWeight, double[] x) {
+                                          double[] weights, double priorWeight, double[] x) {
         int components = points.size() + 1;
         double[] logTerms = new double[components];
-        double total = points.size() + priorWeight;
+        double total = weights == null ? points.size() + priorWeight : Arrays.stream(weights).sum() + priorWeight;
         for (int i = 0; i < components; i++) {
-            double sum = StrictMath.log((i < points.size() ? 1.0 : priorWeight) / total);
+            double sum = StrictMath.log((i < points.size() ? (weights == null ? 1.0 : weights[i]) : priorWeight) / total);
             for (int d = 0; d < x.length; d++) {
                 if (!joint[d]) {
                     continue;
@@ -200,6 +218,21 @@ public final class TpeSearcher implements Searcher {
         return p;
     }
 
+    /** As {@link #categorical(double[], int, double)}, each point counting its weight. */
+    private static double[] categorical(double[] points, double[] weights, int k, double priorWeight) {
+        double[] p = new double[k];
+        Arrays.fill(p, priorWeight / k);
+        double total = priorWeight;
+        for (int i = 0; i < points.length; i++) {
+            p[Math.min((int) (points[i] * k), k - 1)] += weights[i];
+            total += weights[i];
+        }
+        for (int c = 0; c < k; c++) {
+            p[c] /= total;
+        }
+        return p;
+    }
+
     private static int draw(double[] p, RandomGenerator random) {
         double r = random.nextDouble();
         for (int c = 0; c < p.length - 1; c++) {
@@ -222,6 +255,20 @@ public final class TpeSearcher implements Searcher {
 
     private static double[] present(List<double[]> points, int d) {
         return points.stream().mapToDouble(p -> p[d]).filter(v -> !Double.isNaN(v)).toArray();
+    }
+
+    /** The weights of the points present in dimension d, or null for equal weights. */
+    private static double[] presentWeights(List<double[]> points, double[] weights, int d) {
+        if (weights == null) {
+            return null;
+        }
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < points.size(); i++) {
+            if (!Double.isNaN(points.get(i)[d])) {
+                out.add(weights[i]);
+            }
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     static double logSumExp(double[] values) {
@@ -297,6 +344,25 @@ public final class TpeSearcher implements Searcher {
             }
             sigmas[n] = 1.0;
             return new Parzen(mus, sigmas, weights);
+        }
+
+        /** Points with these weights first, then the prior. */
+        static Parzen of(double[] points, double[] pointWeights, double priorWeight) {
+            Parzen equal = of(points, priorWeight);
+            double[] weights = Arrays.copyOf(pointWeights, points.length + 1);
+            weights[points.length] = priorWeight;
+            return new Parzen(equal.mus, equal.sigmas, weights);
+        }
+
+        /** A component drawn in proportion to these weights, the prior last. */
+        static int drawComponent(double[] weights, double priorWeight, RandomGenerator random) {
+            double r = random.nextDouble() * (Arrays.stream(weights).sum() + priorWeight);
+            for (int i = 0; i < weights.length; i++) {
+                if ((r -= weights[i]) < 0) {
+                    return i;
+                }
+            }
+            return weights.length;
         }
 
         static int drawComponent(int points, double priorWeight, RandomGenerator random) {

@@ -4,7 +4,9 @@ import io.tunelog.domain.event.Event;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.domain.testing.LogBuilder;
 import io.tunelog.suggestion.SuggestionDecider;
+import io.tunelog.suggestion.search.Hypervolume;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -117,5 +119,87 @@ public final class SearchRun {
             best.add(incumbent);
         }
         return new Result(best, nanos, Math.max(suggestions, 1), perTrial, finished);
+    }
+
+    /** Every trial's objectives (min-oriented), whether it met the constraints, and the suggestion time. */
+    public record MultiResult(List<double[]> objectives, List<Boolean> feasible, long suggestNanos) {
+        /** The hypervolume the feasible trials dominate up to the problem's reference point. */
+        public double hypervolume(double[] reference) {
+            List<double[]> points = new ArrayList<>();
+            for (int i = 0; i < objectives.size(); i++) {
+                if (feasible.get(i)) {
+                    points.add(objectives.get(i));
+                }
+            }
+            return Hypervolume.of(points, reference);
+        }
+    }
+
+    /**
+     * Runs a problem with several objectives (metrics f0, f1, ...) and its constraints as reported metrics,
+     * one trial at a time in the order suggested, as {@link #minimize} does.
+     */
+    public static MultiResult minimizeAll(String searcher, MultiObjectiveProblem problem, int trials, long seed) {
+        StringBuilder space = new StringBuilder();
+        for (int d = 0; d < problem.dimensions(); d++) {
+            space.append("  x").append(d).append(": {uniform: [").append(problem.low()[d]).append(", ").append(problem.high()[d]).append("]}\n");
+        }
+        List<String> metrics = new ArrayList<>();
+        for (int k = 0; k < problem.objectives(); k++) {
+            metrics.add("{name: f" + k + ", mode: min}");
+        }
+        String constraints = problem.constraints().isEmpty() ? ""
+                : "constraints: [" + String.join(", ", problem.constraints().stream().map(MultiObjectiveProblem.Bound::yaml).toList()) + "]\n";
+        String spec = """
+                name: bench
+                metric: [%s]
+                %sseed: %d
+                budget: {trials: %d, concurrent: 1}
+                searchSpace:
+                %s
+                searcher: %s
+                trial: {command: [x]}
+                """.formatted(String.join(", ", metrics), constraints, seed, trials, space.toString().stripTrailing(), searcher);
+        LogBuilder log = LogBuilder.submitted("bench", spec);
+        SuggestionDecider decider = new SuggestionDecider();
+        List<double[]> objectives = new ArrayList<>();
+        List<Boolean> feasible = new ArrayList<>();
+        long nanos = 0;
+        while (log.state().trials().size() < trials || log.state().activeTrials() > 0) {
+            long t0 = System.nanoTime();
+            List<Event> created = log.decide(decider);
+            nanos += System.nanoTime() - t0;
+            if (created.isEmpty() && log.state().activeTrials() == 0) {
+                break;
+            }
+            String trialId = log.state().openTrials().iterator().next().trialId();
+            Map<String, Object> config = log.state().trial(trialId).config();
+            double[] x = new double[problem.dimensions()];
+            for (int d = 0; d < x.length; d++) {
+                x[d] = ((Number) config.get("x" + d)).doubleValue();
+            }
+            double[] values = problem.evaluate().apply(x);
+            Map<String, Double> metricsReported = new LinkedHashMap<>();
+            for (int k = 0; k < problem.objectives(); k++) {
+                metricsReported.put("f" + k, values[k]);
+            }
+            boolean ok = true;
+            for (int c = 0; c < problem.constraints().size(); c++) {
+                MultiObjectiveProblem.Bound bound = problem.constraints().get(c);
+                double value = values[problem.objectives() + c];
+                metricsReported.put(bound.name(), value);
+                ok &= bound.violation(value) == 0;
+            }
+            log.queued(trialId, 1);
+            log.started(trialId, 1);
+            log.reported(trialId, 1, 1, metricsReported);
+            log.completed(trialId, 1);
+            if (log.state().anomalyCount() > 0) {
+                throw new IllegalStateException("the fold refused an event: " + log.state().anomalies());
+            }
+            objectives.add(java.util.Arrays.copyOf(values, problem.objectives()));
+            feasible.add(ok);
+        }
+        return new MultiResult(objectives, feasible, nanos);
     }
 }

@@ -12,7 +12,7 @@ import java.util.TreeSet;
  * so a name without one does not compile.
  */
 public enum SearcherType {
-    RANDOM, GRID, SOBOL, TPE, GP, CMAES, EVOLUTION, BOHB;
+    RANDOM, GRID, SOBOL, TPE, GP, CMAES, EVOLUTION, BOHB, NSGA2;
 
     /** The name a spec uses: {@code searcher: {type: tpe}}. */
     public String specName() {
