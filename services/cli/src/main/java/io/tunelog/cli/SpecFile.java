@@ -43,7 +43,8 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
         if (searcher.chosenBy() == null) {
             return "searcher " + searcher.type();
         }
-        String why = SearcherChoice.choose(spec.searchSpace(), spec.budget(), spec.scheduler()).reason();
+        String why = SearcherChoice.choose(spec.searchSpace(), spec.budget(), spec.scheduler(),
+                spec.isMultiObjective() || !spec.constraints().isEmpty()).reason();
         return "searcher " + searcher.type() + ", chosen by " + searcher.chosenBy() + ": " + why;
     }
 

@@ -84,12 +84,13 @@ public final class SpecParser {
         Budget budget = budget(required(root.get("budget")));
         SearchSpace space = searchSpace(required(root.get("searchSpace")));
         SchedulerSpec scheduler = optional(root.get("scheduler"), SpecParser::scheduler, new SchedulerSpec(SchedulerType.FIFO.specName(), Map.of()));
-        SearcherSpec searcher = searcher(root.get("searcher"), space, budget, scheduler);
+        List<Constraint> constraints = optional(root.get("constraints"), ObjectiveParser::constraints, List.of());
+        boolean beyondOneMetric = objectives.size() > 1 || !constraints.isEmpty();
+        SearcherSpec searcher = searcher(root.get("searcher"), space, budget, scheduler, beyondOneMetric);
         TrialSpec trial = trial(required(root.get("trial")), metric.mode());
         RobustSpec robust = optional(root.get("robust"), SpecParser::robust, null);
         Threshold goal = optional(root.get("goal"), g -> StopParser.goal(g, objectives), null);
         Plateau plateau = optional(root.get("plateau"), p -> StopParser.plateau(p, objectives), null);
-        List<Constraint> constraints = optional(root.get("constraints"), ObjectiveParser::constraints, List.of());
         List<String> warmStartFrom = optional(root.get("warmStart"), SpecParser::warmStart, List.of());
 
         boolean hasGrid = space.params().values().stream().anyMatch(d -> d instanceof ParamDomain.Grid);
@@ -437,9 +438,9 @@ public final class SpecParser {
      * configurations to evaluate first. The canonical JSON always names one, with {@code chosenBy} when it was picked, so
      * reading a stored spec back never picks again.
      */
-    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget, SchedulerSpec scheduler) {
+    private static SearcherSpec searcher(Field f, SearchSpace space, Budget budget, SchedulerSpec scheduler, boolean beyondOneMetric) {
         if (!f.isSet()) {
-            return SearcherChoice.choose(space, budget, scheduler).searcher();
+            return SearcherChoice.choose(space, budget, scheduler, beyondOneMetric).searcher();
         }
         Set<String> known = new TreeSet<>(SearcherType.names());
         known.add(SearcherChoice.AUTO);
@@ -455,7 +456,7 @@ public final class SpecParser {
                 throw f.get(option).error("expected no options with searcher type auto, which picks a searcher and uses its"
                         + " defaults, found " + quote(option) + " (name the searcher, e.g. {type: gp, ...}, to set its options)");
             }
-            searcher = SearcherChoice.choose(space, budget, scheduler).searcher();
+            searcher = SearcherChoice.choose(space, budget, scheduler, beyondOneMetric).searcher();
         } else {
             if (chosen && !(chosenBy instanceof String rule && CHOSEN_BY_RULE.matcher(rule).matches())) {
                 throw f.get(CHOSEN_BY).error("expected the rule that picked the searcher, such as " + quote(SearcherChoice.RULE)

@@ -118,6 +118,20 @@ class SearcherChoiceTest {
         }
 
         @Test
+        void shouldPickASearcherThatTakesSeveralObjectivesOrConstraints() {
+            String two = SPEC.replace("metric: {name: loss, mode: min}", "metric: [{name: loss, mode: min}, {name: size, mode: min}]");
+            String constrained = SPEC + "constraints: [{name: mem, below: 4}]\n";
+            String asha = "scheduler: {type: asha}\n";
+
+            assertThat(SpecParser.parse(two).searcher().type()).as("ParEGO within the gp's limits").isEqualTo("gp");
+            assertThat(SpecParser.parse(two.replace("trials: 40", "trials: 400")).searcher().type()).as("past them").isEqualTo("tpe");
+            assertThat(SpecParser.parse(constrained + asha).searcher().type()).as("not bohb, which ranks one metric").isEqualTo("gp");
+            assertThat(SpecParser.parse(constrained.replace("trials: 40", "trials: 400")).searcher().type())
+                    .as("not cmaes, which refuses constraints").isEqualTo("tpe");
+            assertThat(SpecParser.parse(SPEC + asha).searcher().type()).as("one metric, unconstrained, as before").isEqualTo("bohb");
+        }
+
+        @Test
         void shouldNameTheChosenSearcherAndTheRuleInTheCanonicalSpec() {
             String json = SpecJson.toJson(SpecParser.parse(SPEC + "searcher: {type: auto}\n"));
 
