@@ -14,6 +14,7 @@ import io.tunelog.log.LogReader;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
@@ -67,7 +68,8 @@ final class EnqueueCommand implements Callable<Integer> {
                 }
             }
             // The gate's own rules and words: sending what it would refuse would only leave a rejection behind.
-            Admission.refusal(state, null, new EventPayload.TrialEnqueued(config, requestedBy)).ifPresent(refusal -> {
+            Admission.refusal(state, null, new EventPayload.TrialEnqueued(config, requestedBy))
+                    .or(() -> state.spec() == null ? Optional.empty() : Admission.enqueueRoomRefusal(state)).ifPresent(refusal -> {
                 throw new Tunelog.UserError(Tunelog.BAD_INPUT, refusal);
             });
             RecordMetadata sent = ExperimentFollower.send(clients, experimentId, new EnqueueTrial(experimentId, config, requestedBy));

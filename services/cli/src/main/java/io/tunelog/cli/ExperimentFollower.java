@@ -102,7 +102,8 @@ final class ExperimentFollower {
         long failed = state.trials().stream().filter(t -> t.isTerminal(state.spec().trial().maxFailures()) && t.status() == TrialStatus.FAILED).count();
         long stopped = count(state, TrialStatus.STOPPED);
         int planned = RobustStage.plannedTrials(state);
-        String best = state.spec().isMultiObjective() ? "front " + state.front().size() + (state.front().size() == 1 ? " trial" : " trials")
+        int frontSize = state.spec().isMultiObjective() ? state.front().size() : 0;
+        String best = state.spec().isMultiObjective() ? "front " + frontSize + (frontSize == 1 ? " trial" : " trials")
                 : state.best().map(b -> "best " + b.trialId() + " " + state.spec().metric().name() + "=" + String.format("%.4f", b.value()))
                         .orElse("no result yet");
         long ended = done + stopped + failed;

@@ -44,7 +44,7 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
             return "searcher " + searcher.type();
         }
         String why = SearcherChoice.choose(spec.searchSpace(), spec.budget(), spec.scheduler(),
-                spec.isMultiObjective() || !spec.constraints().isEmpty()).reason();
+                spec.beyondOneMetric()).reason();
         return "searcher " + searcher.type() + ", chosen by " + searcher.chosenBy() + ": " + why;
     }
 

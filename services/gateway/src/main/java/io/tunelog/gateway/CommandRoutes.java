@@ -142,7 +142,8 @@ final class CommandRoutes {
             });
             // The gate's own rules and words: what it would refuse is refused before anything is sent.
             catalog.require(id, experiment -> Admission.refusal(experiment.state(), null,
-                    new EventPayload.TrialEnqueued(checked, requestedBy))).ifPresent(refusal -> {
+                    new EventPayload.TrialEnqueued(checked, requestedBy)).or(() -> Admission.enqueueRoomRefusal(experiment.state())))
+                    .ifPresent(refusal -> {
                 throw new Problem(409, "experimentId", refusal);
             });
             send(id, new EnqueueTrial(id, checked, requestedBy), "enqueued configuration");

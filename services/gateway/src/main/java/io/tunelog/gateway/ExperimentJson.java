@@ -136,7 +136,7 @@ final class ExperimentJson {
         node.set("devices", Json.MAPPER.valueToTree(t.devices()));
         node.put("unplaceable", t.unplaceable());
         node.put("origin", t.origin());
-        if (spec != null && (spec.isMultiObjective() || !spec.constraints().isEmpty())) {
+        if (spec != null && spec.beyondOneMetric()) {
             node.set("values", Json.lastValues(t, spec));
             if (!spec.constraints().isEmpty()) {
                 node.put("feasible", Objectives.feasible(spec, t));

@@ -69,7 +69,10 @@ final class ReadRoutes {
                 ExperimentState state = experiment.state();
                 String metric = state.spec() == null ? null : state.spec().metric().name();
                 Set<String> front = new HashSet<>();
-                experiment.front().forEach(m -> front.add(m.trialId()));
+                if (state.spec() != null && state.spec().isMultiObjective()) {
+                    // Only rows of several objectives say onFront; the front is quadratic in the trials.
+                    experiment.front().forEach(m -> front.add(m.trialId()));
+                }
                 List<Row> rows = new ArrayList<>();
                 for (TrialState t : state.trials()) {
                     if (status == null || t.status() == status) {

@@ -206,6 +206,10 @@ final class CommandGate {
             } catch (SpecException e) {
                 return reject(record, experimentId, null, e.getMessage());
             }
+            Optional<String> full = Admission.enqueueRoomRefusal(views.view(experimentId));
+            if (full.isPresent()) {
+                return reject(record, experimentId, null, full.get());
+            }
         }
         String key = "enqueued/" + record.partition() + "-" + record.offset();
         return accept(record, experimentId, null, key, new EventPayload.TrialEnqueued(config, cmd.getRequestedBy()), views, now);

@@ -6,6 +6,7 @@ import io.tunelog.domain.spec.ExperimentSpec;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.ExperimentStatus;
+import io.tunelog.domain.state.Objectives;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
 import java.util.ArrayList;
@@ -43,8 +44,14 @@ final class WarmStart {
         int skipped = 0;
         for (int i = 0; i < spec.warmStartFrom().size(); i++) {
             String id = spec.warmStartFrom().get(i);
-            ExperimentState source = sources.apply(id);
             String field = "warmStart.from[" + i + "]";
+            ExperimentState source;
+            try {
+                source = sources.apply(id);
+            } catch (RuntimeException unreadable) {
+                // A log the gate cannot read refuses this submission; it must not stop the gate, which would meet it again.
+                throw new Refused(field, "the log of experiment " + id + " could not be read: " + unreadable.getMessage());
+            }
             if (source.status() == ExperimentStatus.UNKNOWN || source.spec() == null) {
                 throw new Refused(field, "no experiment " + id + " was submitted");
             }
@@ -55,8 +62,8 @@ final class WarmStart {
                 if (!trial.isTerminal(source.spec().trial().maxFailures())) {
                     continue;
                 }
-                Map<String, Double> metrics = lastMetrics(trial, spec.metric().name());
-                if (metrics == null) {
+                Map<String, Double> metrics = lastMetrics(trial);
+                if (Objectives.minimised(spec, metrics) == null || Objectives.violations(spec, metrics) == null) {
                     continue;
                 }
                 Map<String, Object> restricted = new LinkedHashMap<>(trial.config());
@@ -72,24 +79,15 @@ final class WarmStart {
         return new Imports(observations, skipped);
     }
 
-    /** The finite metrics of the trial's last report that carries {@code metric} finite; null when none does. */
-    private static Map<String, Double> lastMetrics(TrialState trial, String metric) {
-        List<Report> reports = trial.reports();
-        for (int i = reports.size() - 1; i >= 0; i--) {
-            Double value = reports.get(i).metrics().get(metric);
-            if (value != null) {
-                if (!Double.isFinite(value)) {
-                    return null;
-                }
-                Map<String, Double> finite = new LinkedHashMap<>();
-                reports.get(i).metrics().forEach((name, v) -> {
-                    if (Double.isFinite(v)) {
-                        finite.put(name, v);
-                    }
-                });
-                return finite;
-            }
+    /**
+     * Each metric's last reported value, as {@link TrialState#lastValue} takes it, for those whose last value is finite.
+     */
+    private static Map<String, Double> lastMetrics(TrialState trial) {
+        Map<String, Double> last = new LinkedHashMap<>();
+        for (Report report : trial.reports()) {
+            last.putAll(report.metrics());
         }
-        return null;
+        last.values().removeIf(value -> !Double.isFinite(value));
+        return last;
     }
 }

@@ -102,4 +102,42 @@ class WarmStartGateTest {
         assertThat(running.rejected().getReason())
                 .isEqualTo("invalid spec at warmStart.from[0]: experiment old is RUNNING: only an ended experiment's trials are imported");
     }
+
+    @Test
+    void shouldImportEachMetricsLastValueSoAnotherObjectiveReportedEarlierStillCounts() {
+        LogBuilder log = LogBuilder.submitted("old", OLD);
+        log.append(new Event(Event.id("old", "trial-00000/created"), "old", "trial-00000", 0, LogBuilder.T0,
+                new Event.Source("suggestion", "s"), 0L, new EventPayload.TrialCreated(Map.of("x", 0.5, "y", 0.5), "suggested", 0)));
+        log.queued("trial-00000", 1);
+        log.started("trial-00000", 1);
+        log.reported("trial-00000", 1, 1, Map.of("loss", 4.0, "size", 7.0));
+        log.reported("trial-00000", 1, 2, Map.of("loss", 3.0));
+        log.completed("trial-00000", 1);
+        log.command(null, "cancelled", new EventPayload.ExperimentCancelled("enough", null));
+        String two = NEW.replace("metric: {name: loss, mode: min}", "metric: [{name: loss, mode: min}, {name: size, mode: min}]");
+        SubmitExperiment submit = new SubmitExperiment("new", two, "ana");
+        ExperimentState view = new ExperimentState("new");
+
+        CommandGate.Outcome outcome = new CommandGate("test", spec -> {}, id -> log.state()).admit(
+                new ConsumerRecord<>(Topics.SUBMISSIONS, 0, 1L, "new", AvroBytes.encode(submit)), new CommandGate.Views() {
+                    @Override public ExperimentState view(String experimentId) { return view; }
+                    @Override public Long basis(String experimentId) { return null; }
+                    @Override public ExperimentStatus settled(String experimentId) { return null; }
+                }, Instant.now());
+
+        assertThat(outcome.following()).extracting(Event::payload).containsExactly(
+                new ObservationImported("old", "trial-00000", Map.of("x", 0.5), Map.of("loss", 3.0, "size", 7.0)));
+    }
+
+    @Test
+    void shouldRejectASourceWhoseLogCannotBeReadWithoutStoppingTheGate() {
+        CommandGate gate = new CommandGate("test", spec -> {}, id -> {
+            throw new IllegalStateException("undecodable record at offset 7");
+        });
+
+        CommandGate.Outcome outcome = submit(gate, new ExperimentState("new"));
+
+        assertThat(outcome.rejected().getReason())
+                .isEqualTo("invalid spec at warmStart.from[0]: the log of experiment old could not be read: undecodable record at offset 7");
+    }
 }

@@ -82,7 +82,7 @@ public final class GpSearcher implements Searcher {
         if (request.index() + request.state().imported().size() < options.startupTrials() || observations.size() < 2) {
             return space.config(SobolSearcher.point(dims, request.index(), request.spec().seed()));
         }
-        if (request.spec().isMultiObjective() || !request.spec().constraints().isEmpty()) {
+        if (request.spec().beyondOneMetric()) {
             observations = Parego.scalarise(observations, request.random());
         }
         Encoder encoder = new Encoder(space);

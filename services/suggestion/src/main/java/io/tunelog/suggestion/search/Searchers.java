@@ -41,7 +41,7 @@ public final class Searchers {
      * @throws SpecException naming {@code searcher.type}
      */
     static void requireOneObjective(ExperimentSpec spec) {
-        if (spec.isMultiObjective() || !spec.constraints().isEmpty()) {
+        if (spec.beyondOneMetric()) {
             throw new SpecException("searcher.type", "expected random, grid, sobol, tpe, gp or nsga2 for an experiment with "
                     + (spec.isMultiObjective() ? "several objectives" : "constraints") + ", found " + spec.searcher().type()
                     + ", which ranks trials by one metric");

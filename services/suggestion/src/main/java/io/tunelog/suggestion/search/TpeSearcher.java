@@ -69,7 +69,7 @@ public final class TpeSearcher implements Searcher {
         List<double[]> below = new ArrayList<>();
         List<double[]> above = new ArrayList<>();
         double[] weights = null;
-        if (request.spec().isMultiObjective() || !request.spec().constraints().isEmpty()) {
+        if (request.spec().beyondOneMetric()) {
             TpeSplit.Split split = TpeSplit.of(history.observations(), good);
             split.below().forEach(i -> below.add(space.unit(history.observations().get(i).config())));
             split.above().forEach(i -> above.add(space.unit(history.observations().get(i).config())));

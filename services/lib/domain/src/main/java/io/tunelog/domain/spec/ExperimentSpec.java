@@ -73,6 +73,14 @@ public record ExperimentSpec(
         return objectives.get(0);
     }
 
+    /**
+     * Whether trials are judged on more than one metric (several objectives, or any constraint): what searchers and
+     * rules that rank one metric cannot serve.
+     */
+    public boolean beyondOneMetric() {
+        return isMultiObjective() || !constraints.isEmpty();
+    }
+
     /** Whether the spec optimises more than one metric: there is then no single best trial, only a Pareto front. */
     public boolean isMultiObjective() {
         return objectives.size() > 1;

@@ -110,7 +110,7 @@ public final class Admission {
 
     /**
      * An imported observation comes from an experiment the spec's warmStart names, once per source trial, before any trial of
-     * this experiment, with a config this space holds as written and a finite value of this experiment's metric.
+     * this experiment, with a config this space holds as written and a finite value of each objective and constrained metric.
      */
     private static Optional<String> importRefusal(ExperimentState state, EventPayload.ObservationImported imported) {
         String source = imported.fromExperiment() + "/" + imported.fromTrial();
@@ -131,15 +131,19 @@ public final class Admission {
         } catch (SpecException e) {
             return Optional.of("observation of " + source + ": " + e.getMessage());
         }
-        if (!imported.metrics().containsKey(state.spec().metric().name())) {
-            return Optional.of("observation of " + source + " has no value of " + state.spec().metric().name());
+        Optional<String> nonFinite = nonFinite(imported.metrics()).map(problem -> "observation of " + source + ": " + problem);
+        if (nonFinite.isPresent()) {
+            return nonFinite;
         }
-        return nonFinite(imported.metrics()).map(problem -> "observation of " + source + ": " + problem);
+        if (Objectives.minimised(state.spec(), imported.metrics()) == null || Objectives.violations(state.spec(), imported.metrics()) == null) {
+            return Optional.of("observation of " + source + " lacks a value of an objective or constrained metric of this experiment");
+        }
+        return Optional.empty();
     }
 
     /**
-     * An enqueued configuration is a point of the space as written, for a searcher other than grid, while budget.trials
-     * has room for it after the trials created, the initial configurations not yet created and those enqueued before it.
+     * An enqueued configuration is a point of the space as written, for a searcher other than grid. Whether budget.trials
+     * still has room for it is the gate's judgement alone ({@link #enqueueRoomRefusal}), not the fold's.
      */
     private static Optional<String> enqueueRefusal(ExperimentState state, EventPayload.TrialEnqueued enqueued) {
         ExperimentSpec spec = state.spec();
@@ -153,6 +157,18 @@ public final class Admission {
         } catch (SpecException e) {
             return Optional.of(e.getMessage());
         }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether budget.trials has room for one more enqueued configuration after the trials created, the initial
+     * configurations not yet created and those enqueued before it. The gate's rule, checked on its view before it logs
+     * a TrialEnqueued, and never by the fold or the audit: trials are created by the suggestion service, whose latest
+     * TrialCreated the gate's view may not have folded yet, so the log may hold an enqueue the last suggestion overtook.
+     * The suggestion decider never creates past the budget: such a configuration stays enqueued and not taken.
+     */
+    public static Optional<String> enqueueRoomRefusal(ExperimentState state) {
+        ExperimentSpec spec = state.spec();
         int pending = state.enqueued().size() - state.enqueuedTaken();
         int room = spec.plannedTrials() - Math.max(state.trials().size(), spec.searcher().initial().size()) - pending;
         return room > 0 ? Optional.empty()

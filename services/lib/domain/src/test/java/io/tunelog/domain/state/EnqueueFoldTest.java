@@ -41,7 +41,18 @@ class EnqueueFoldTest {
         assertThat(log.state().anomalies()).isEmpty();
         assertThat(log.state().enqueued()).extracting(TrialEnqueued::config)
                 .containsExactly(Map.of("x", 0.1, "n", 1L), Map.of("x", 0.2, "n", 3L));
-        assertThat(refusal(log, Map.of("x", 0.3, "n", 1L))).contains("budget.trials (3) has no room: every trial is created or already taken");
+        assertThat(Admission.enqueueRoomRefusal(log.state()))
+                .contains("budget.trials (3) has no room: every trial is created or already taken");
+    }
+
+    @Test
+    void shouldLeaveTheBudgetsRoomToTheGateSoAnEnqueueTheLastSuggestionOvertookStillAudits() {
+        LogBuilder log = LogBuilder.submitted("e", SPEC);
+        enqueue(log, Map.of("x", 0.1, "n", 1L));
+        enqueue(log, Map.of("x", 0.2, "n", 3L));
+
+        // The gate judged room on a view without the last TrialCreated; the fold admits it, the decider never creates it.
+        assertThat(refusal(log, Map.of("x", 0.3, "n", 1L))).isEmpty();
     }
 
     @Test
