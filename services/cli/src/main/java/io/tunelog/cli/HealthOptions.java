@@ -29,6 +29,16 @@ final class HealthOptions {
         }
     }
 
+    /** A Prometheus registry with the JVM's own meters, as /metrics serves it. */
+    static PrometheusMeterRegistry prometheusRegistry() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(prometheus);
+        new JvmGcMetrics().bindTo(prometheus);
+        new JvmThreadMetrics().bindTo(prometheus);
+        new ProcessorMetrics().bindTo(prometheus);
+        return prometheus;
+    }
+
     /**
      * The started server, or null when no port was given. It also serves the process's meters: the services' and the
      * worker's register theirs in Micrometer's global registry, to which this adds a Prometheus registry with the
@@ -38,11 +48,7 @@ final class HealthOptions {
         if (healthPort == null) {
             return null;
         }
-        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(prometheus);
-        new JvmGcMetrics().bindTo(prometheus);
-        new JvmThreadMetrics().bindTo(prometheus);
-        new ProcessorMetrics().bindTo(prometheus);
+        PrometheusMeterRegistry prometheus = prometheusRegistry();
         Metrics.addRegistry(prometheus);
         try {
             HealthServer server = HealthServer.start(healthHost, healthPort, components, prometheus::scrape);

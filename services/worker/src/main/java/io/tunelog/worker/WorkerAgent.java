@@ -215,11 +215,12 @@ public final class WorkerAgent implements AutoCloseable {
         threads.forEach(Thread::start);
         // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
         MeterRegistry registry = Metrics.globalRegistry;
-        meters.add(Gauge.builder("tunelog.worker.slots", settings, Settings::slots).description("Trial slots of the worker")
+        // Each gauge's name ends in its base unit, as Prometheus's naming asks; Micrometer appends it where it does not.
+        meters.add(Gauge.builder("tunelog.worker.slots", settings, Settings::slots).baseUnit("slots").description("Trial slots of the worker")
                 .tag("worker", settings.workerId()).register(registry));
-        meters.add(Gauge.builder("tunelog.worker.trials.running", running, Map::size).description("Attempts the worker runs")
+        meters.add(Gauge.builder("tunelog.worker.running.attempts", running, Map::size).baseUnit("attempts").description("Attempts the worker runs")
                 .tag("worker", settings.workerId()).register(registry));
-        meters.add(Gauge.builder("tunelog.worker.reports.in.flight", window, ReportWindow::size)
+        meters.add(Gauge.builder("tunelog.worker.in.flight.reports", window, ReportWindow::size).baseUnit("reports")
                 .description("Reports sent and not yet judged by the gate").tag("worker", settings.workerId()).register(registry));
         started = true;
         LOG.info("worker {} on {} ready with {} CPUs and GPUs {}; trials get {} of its environment{}", settings.workerId(),

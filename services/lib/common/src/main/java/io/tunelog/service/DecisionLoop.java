@@ -104,7 +104,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, KafkaClients.RECORDS_PER_PASS));
         this.admin = clients.admin();
         // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
-        this.metrics = new LoopMetrics(io.micrometer.core.instrument.Metrics.globalRegistry, logic.service(), instance, logic.gatesCommands());
+        this.metrics = new LoopMetrics(io.micrometer.core.instrument.Metrics.globalRegistry, logic.service(), logic.gatesCommands());
         PartitionSnapshots snapshots = new PartitionSnapshots(clients, logic.service(), instance, snapshotPolicy);
         this.tracker = new ExperimentTracker(logic.service(), logic.writtenAhead(), snapshots, metrics);
         this.txn = new LoopTransaction(clients.producer(name + "-" + instance, name + "-" + instance),
