@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tunelog.health.HealthServer;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.WorkQueue;
 import io.tunelog.platform.Platform;
@@ -94,6 +95,31 @@ class DeployFilesTest {
     }
 
     @Test
+    void shouldScrapeEveryLongRunningPodWithThePodMonitor() throws IOException {
+        assertThat(checkPodMonitor(podMonitor(), kubernetesObjects())).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenPodMonitors")
+    void shouldRejectABrokenPodMonitor(String what, String from, String to, String problem) throws IOException {
+        String monitor = Files.readString(DEPLOY.resolve("kubernetes/monitoring/podmonitor.yaml"));
+        assertThat(monitor).as("the case must change something").contains(from);
+
+        assertThat(checkPodMonitor(documents(monitor.replace(from, to)).get(0), kubernetesObjects()))
+                .anySatisfy(p -> assertThat(p).contains(problem));
+    }
+
+    static Stream<Arguments> brokenPodMonitors() {
+        return Stream.of(
+                Arguments.of("port of no container", "port: health", "port: metrics",
+                        "Deployment/tunelog-scheduler has no port metrics serving --health-port"),
+                Arguments.of("another path", "path: /metrics", "path: /prometheus", "path /prometheus, not /metrics"),
+                Arguments.of("selecting no pod", "      app.kubernetes.io/name: tunelog\n", "      app.kubernetes.io/name: other\n",
+                        "does not select Deployment/tunelog-worker"),
+                Arguments.of("another namespace", "namespace: tunelog", "namespace: monitoring", "does not select Deployment/tunelog-gateway"));
+    }
+
+    @Test
     void shouldPassEveryCheckOnTheComposeFile() throws IOException {
         List<JsonNode> docs = documents(Files.readString(DEPLOY.resolve("compose/compose.yaml")));
 
@@ -178,7 +204,15 @@ class DeployFilesTest {
                 Arguments.of("Service selecting no pod", "  selector:\n    app: gateway", "  selector:\n    app: gateways",
                         "Service/gateway: selector app=gateways matches no Deployment's pods"),
                 Arguments.of("Service to a port the pod lacks", "targetPort: https", "targetPort: http",
-                        "Service/gateway: targetPort http is not a port of Deployment/gateway"));
+                        "Service/gateway: targetPort http is not a port of Deployment/gateway"),
+                Arguments.of("pod not scraped", "prometheus.io/scrape: \"true\"\n", "prometheus.io/scrape: \"false\"\n",
+                        "container worker: no prometheus.io/scrape \"true\""),
+                Arguments.of("scrape on another port", "prometheus.io/port: \"8080\"\n", "prometheus.io/port: \"9090\"\n",
+                        "container worker: prometheus.io/port 9090, not --health-port 8080"),
+                Arguments.of("scrape on another path", "prometheus.io/path: /metrics}", "prometheus.io/path: /prometheus}",
+                        "container gateway: prometheus.io/path /prometheus, not /metrics"),
+                Arguments.of("annotation not a string", "prometheus.io/port: \"8080\"\n", "prometheus.io/port: 8080\n",
+                        "Deployment/worker: annotation prometheus.io/port is not a string"));
     }
 
     static Stream<Arguments> brokenComposeFiles() {
@@ -238,6 +272,10 @@ class DeployFilesTest {
                   app: worker
               template:
                 metadata:
+                  annotations:
+                    prometheus.io/scrape: "true"
+                    prometheus.io/port: "8080"
+                    prometheus.io/path: /metrics
                   labels:
                     app: worker
                     tier: batch
@@ -316,6 +354,7 @@ class DeployFilesTest {
                   app: gateway
               template:
                 metadata:
+                  annotations: {prometheus.io/scrape: "true", prometheus.io/port: "8080", prometheus.io/path: /metrics}
                   labels:
                     app: gateway
                 spec:
@@ -455,6 +494,9 @@ class DeployFilesTest {
                         + " is not among spec.template.metadata.labels");
             }
         });
+        // Kubernetes refuses an annotation that is not a string, such as an unquoted port.
+        d.at("/spec/template/metadata/annotations").properties().stream().filter(e -> !e.getValue().isTextual())
+                .forEach(e -> problems.add(id + ": annotation " + e.getKey() + " is not a string"));
         JsonNode pod = d.at("/spec/template/spec");
         Set<String> volumes = new HashSet<>();
         for (JsonNode v : pod.path("volumes")) {
@@ -563,6 +605,7 @@ class DeployFilesTest {
             return;
         }
         Integer port = healthPort(where, sub, problems);
+        checkScrape(where, owner.at("/spec/template/metadata/annotations"), port, problems);
         for (String[] probe : new String[][] {{"livenessProbe", "/health/live"}, {"readinessProbe", "/health/ready"}}) {
             JsonNode get = c.path(probe[0]).path("httpGet");
             if (get.isMissingNode()) {
@@ -576,6 +619,22 @@ class DeployFilesTest {
             if (port != null && !port.equals(probed)) {
                 problems.add(where + ": " + probe[0] + " port " + probed + ", not --health-port " + port);
             }
+        }
+    }
+
+    /** Prometheus's pod discovery scrapes a long-running command where it serves its meters: --health-port, /metrics. */
+    private static void checkScrape(String where, JsonNode annotations, Integer port, List<String> problems) {
+        if (!annotations.path("prometheus.io/scrape").asText().equals("true")) {
+            problems.add(where + ": no prometheus.io/scrape \"true\" on its pod, so its /metrics is not scraped");
+            return;
+        }
+        String scraped = annotations.path("prometheus.io/port").asText();
+        if (port != null && !scraped.equals(port.toString())) {
+            problems.add(where + ": prometheus.io/port " + scraped + ", not --health-port " + port);
+        }
+        String path = annotations.path("prometheus.io/path").asText();
+        if (!path.equals(HealthServer.METRICS)) {
+            problems.add(where + ": prometheus.io/path " + path + ", not " + HealthServer.METRICS);
         }
     }
 
@@ -679,6 +738,65 @@ class DeployFilesTest {
         if (hpa.at("/spec/metrics").isEmpty()) {
             problems.add(id + ": no metrics");
         }
+    }
+
+    /**
+     * Every problem of the Prometheus Operator's PodMonitor: it must select every Deployment that runs a long-running
+     * tunelog command, in its namespace, and scrape each at /metrics on a named port that is the container's --health-port.
+     */
+    static List<String> checkPodMonitor(JsonNode monitor, List<JsonNode> objects) {
+        List<String> problems = new ArrayList<>();
+        if (!monitor.path("apiVersion").asText().equals("monitoring.coreos.com/v1") || !monitor.path("kind").asText().equals("PodMonitor")) {
+            problems.add("not a monitoring.coreos.com/v1 PodMonitor");
+        }
+        JsonNode selector = monitor.at("/spec/selector/matchLabels");
+        for (JsonNode d : ofKind(objects, "Deployment")) {
+            String id = "Deployment/" + d.at("/metadata/name").asText();
+            boolean serves = false;
+            Set<String> healthPorts = new HashSet<>();
+            for (JsonNode c : d.at("/spec/template/spec/containers")) {
+                ParseResult sub = TUNELOG_IMAGE.matcher(c.path("image").asText()).find() ? parse(strings(c.path("args"))).subcommand() : null;
+                if (sub == null || !isLongRunning(sub)) {
+                    continue;
+                }
+                serves = true;
+                Integer port = sub.matchedOptionValue("--health-port", null);
+                c.path("ports").forEach(p -> {
+                    if (port != null && p.path("containerPort").asInt() == port) {
+                        healthPorts.add(p.path("name").asText());
+                    }
+                });
+            }
+            if (!serves) {
+                continue;
+            }
+            boolean selected = d.at("/metadata/namespace").equals(monitor.at("/metadata/namespace")) && !selector.isEmpty()
+                    && selector.properties().stream().allMatch(e -> e.getValue().equals(d.at("/spec/template/metadata/labels").get(e.getKey())));
+            if (!selected) {
+                problems.add("does not select " + id);
+                continue;
+            }
+            for (JsonNode endpoint : monitor.at("/spec/podMetricsEndpoints")) {
+                String port = endpoint.path("port").asText();
+                if (!healthPorts.contains(port)) {
+                    problems.add(id + " has no port " + port + " serving --health-port");
+                }
+                String path = endpoint.path("path").asText();
+                if (!path.equals(HealthServer.METRICS)) {
+                    problems.add("path " + path + ", not " + HealthServer.METRICS);
+                }
+            }
+        }
+        if (monitor.at("/spec/podMetricsEndpoints").isEmpty()) {
+            problems.add("no podMetricsEndpoints");
+        }
+        return problems;
+    }
+
+    private static JsonNode podMonitor() throws IOException {
+        List<JsonNode> docs = documents(Files.readString(DEPLOY.resolve("kubernetes/monitoring/podmonitor.yaml")));
+        assertThat(docs).hasSize(1);
+        return docs.get(0);
     }
 
     /** Every problem found in a compose file, each as "service: what". */
