@@ -69,16 +69,16 @@ public final class ResultsWriter {
         writeAtomically(dir.resolve("result.json"), results.toString());
         List<String> columns = new ArrayList<>(List.of("training_iteration", "attempt", "timestamp"));
         columns.addAll(metricNames);
-        StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
+        List<List<String>> rows = new ArrayList<>();
         for (Report r : trial.reports()) {
             List<String> cells = new ArrayList<>(List.of(String.valueOf(r.step()), String.valueOf(r.attempt()), r.timestamp().toString()));
             for (String m : metricNames) {
                 Double v = r.metrics().get(m);
                 cells.add(v == null ? "" : String.valueOf(v));
             }
-            csv.append(String.join(",", cells)).append('\n');
+            rows.add(cells);
         }
-        writeAtomically(dir.resolve("progress.csv"), csv.toString());
+        writeAtomically(dir.resolve("progress.csv"), CsvTable.write(columns, rows));
         if (!trial.reports().isEmpty()) {
             TensorBoardWriter.write(trial, dir);
         }

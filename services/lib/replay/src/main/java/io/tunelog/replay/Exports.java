@@ -4,6 +4,7 @@ import io.tunelog.domain.event.LoggedEvent;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.domain.state.Report;
 import io.tunelog.domain.state.TrialState;
+import io.tunelog.results.CsvTable;
 import io.tunelog.results.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /** `tunelog export`: the log as an Avro archive, as JSON lines, or its reports as one CSV table. */
@@ -66,25 +68,17 @@ public final class Exports {
         List<String> header = new ArrayList<>(List.of("experiment_id", "trial_id", "attempt", "training_iteration", "timestamp", "trial_status"));
         metrics.forEach(header::add);
         params.forEach(p -> header.add("config/" + p));
-        StringBuilder s = new StringBuilder(String.join(",", header)).append('\n');
+        List<List<String>> rows = new ArrayList<>();
         for (TrialState t : state.trials()) {
             for (Report r : t.reports()) {
                 List<String> row = new ArrayList<>(List.of(state.experimentId(), t.trialId(), String.valueOf(r.attempt()),
                         String.valueOf(r.step()), r.timestamp().toString(), t.status().name()));
                 metrics.forEach(m -> row.add(r.metrics().containsKey(m) ? String.valueOf(r.metrics().get(m)) : ""));
-                params.forEach(p -> row.add(cell(t.config().get(p))));
-                s.append(String.join(",", row)).append('\n');
+                params.forEach(p -> row.add(Objects.toString(t.config().get(p), "")));
+                rows.add(row);
             }
         }
-        return s.toString();
-    }
-
-    private static String cell(Object value) {
-        if (value == null) {
-            return "";
-        }
-        String text = value.toString();
-        return text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replace("\"", "\"\"") + "\"" : text;
+        return CsvTable.write(header, rows);
     }
 
     private static void writeText(Path out, String text) {
