@@ -3,8 +3,8 @@ package io.tunelog.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tunelog.results.Json;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.tunelog.results.Json;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -52,8 +52,8 @@ public final class JsonResponses {
         }
     }
 
-    /** The problem details of {@code p}, met answering a request for {@code path}. */
-    public static ObjectNode problemDetails(Problem p, String path) {
+    /** The problem details of {@code p}, met answering a request for {@code path} (its instance). */
+    private static ObjectNode problemDetails(Problem p, String path) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("type", ABOUT_BLANK);
         body.put("title", HttpResponseStatus.valueOf(p.status).reasonPhrase());
