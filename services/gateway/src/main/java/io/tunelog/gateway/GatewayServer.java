@@ -33,9 +33,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 /**
  * Tunelog over HTTP: submits experiments (as {@code tunelog submit} does) and serves what the log says about
  * them, folded by an {@link ExperimentCatalog} of its own; {@code openapi.yaml} beside this class describes every
- * endpoint.
+ * endpoint, and is served ({@link OpenApiDocument}).
  *
  * <pre>
+ * GET  /api/openapi.json                             the OpenAPI 3.1 document of all this
  * POST /api/experiments[?id=]                        the spec as YAML or JSON; 202 and a Location
  * POST /api/experiments/{experimentId}/cancel        optionally {"reason": "..."}; 202, or 409 when it is not running
  * GET  /api/experiments                              every experiment, one line each
@@ -50,7 +51,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * POST /api/experiments/{experimentId}/leases/{leaseId}/renew|reports|checkpoints|complete|fail
  * </pre>
  *
- * Every error is {@code {"error": ..., "field": ...}}, the field naming what is at fault when something is.
+ * Every error is RFC 9457 problem details ({@code application/problem+json}, see {@link JsonResponses}), its extension
+ * member {@code field} naming what is at fault when something is.
  *
  * <p>Every request under {@code /api/} needs a bearer token ({@link Tokens}): a work token for the leases (see
  * {@link LeaseDesk}), a read token (or any other) for GET, a submit token for anything else, unless the server was
@@ -141,7 +143,7 @@ public final class GatewayServer implements AutoCloseable {
         return catalog.failure().isEmpty();
     }
 
-    /** Every API route served, as {@code "GET /api/experiments/{experimentId}"}: what openapi.yaml must describe. */
+    /** Every API route served, as {@code "GET /api/experiments/{experimentId}"}: what the OpenAPI document must describe. */
     public List<String> routes() {
         List<String> routes = new ArrayList<>();
         for (Route route : endpoint.router().getRoutes()) {
@@ -174,6 +176,8 @@ public final class GatewayServer implements AutoCloseable {
         r.post(EXPERIMENTS + "/:experimentId/enqueue")
                 .handler(BodyHandler.create(false).setBodyLimit(SpecParser.MAX_SPEC_BYTES))
                 .handler(commands::enqueue);
+        Buffer openApi = Buffer.buffer(OpenApiDocument.json());
+        r.get(OpenApiDocument.PATH).handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JsonResponses.JSON).end(openApi));
         r.get(EXPERIMENTS).handler(reads::list);
         r.get(EXPERIMENTS + "/:experimentId").handler(reads::experiment);
         r.get(EXPERIMENTS + "/:experimentId/trials").handler(reads::trials);

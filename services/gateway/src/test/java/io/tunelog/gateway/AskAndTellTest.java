@@ -70,11 +70,11 @@ class AskAndTellTest {
         assertThat(call("POST", leases, TOKENS.read(), null).status()).isEqualTo(403);
         Answer submitter = call("POST", leases, TOKENS.submit(), null);
         assertThat(submitter.status()).isEqualTo(403);
-        assertThat(submitter.json().get("error").asText()).isEqualTo("a submit token cannot do this: it needs a work token");
+        assertThat(submitter.json().get("detail").asText()).isEqualTo("a submit token cannot do this: it needs a work token");
         Answer unknown = call("POST", "/api/experiments/no-such-experiment/leases", TOKENS.work(), null);
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().get("field").asText()).isEqualTo("experimentId");
-        assertThat(unknown.json().get("error").asText()).isEqualTo("no experiment no-such-experiment in the log");
+        assertThat(unknown.json().get("detail").asText()).isEqualTo("no experiment no-such-experiment in the log");
 
         // Lease A takes the first trial for one second, reports, checkpoints by reference, then falls silent.
         Answer a = take(leases, 1);
@@ -112,7 +112,7 @@ class AskAndTellTest {
         while (System.currentTimeMillis() < deadline) {
             Answer next = call("POST", leases + "?wait=30&leaseSeconds=30", TOKENS.work(), null);
             if (next.status() == 409) {
-                assertThat(next.json().get("error").asText()).isEqualTo("experiment " + id + " is COMPLETED: it has no more trials to hand out");
+                assertThat(next.json().get("detail").asText()).isEqualTo("experiment " + id + " is COMPLETED: it has no more trials to hand out");
                 break;
             }
             if (next.status() == 204) {
@@ -128,7 +128,7 @@ class AskAndTellTest {
                 Answer late = call("POST", leaseA + "/reports", TOKENS.work(), "{\"step\": 2, \"metrics\": {\"loss\": 0.4}}");
                 assertThat(late.status()).as(late.body()).isEqualTo(409);
                 assertThat(late.json().get("field").asText()).isEqualTo("leaseId");
-                assertThat(late.json().get("error").asText())
+                assertThat(late.json().get("detail").asText())
                         .startsWith("refused by the gate: stale attempt 1 of trial-00000 (current attempt is 2); lease "
                                 + a.json().get("leaseId").asText() + " lapsed at ");
                 requeuedSeen = true;
@@ -154,7 +154,7 @@ class AskAndTellTest {
         String id = submit(SPEC.replace("name: ask-tell", "name: for-workers").replace("askAndTell: true", "command: [/bin/true]"));
         Answer answer = call("POST", "/api/experiments/" + id + "/leases", TOKENS.work(), null);
         assertThat(answer.status()).isEqualTo(409);
-        assertThat(answer.json().get("error").asText()).isEqualTo("experiment " + id + " runs its trials on workers; only one whose "
+        assertThat(answer.json().get("detail").asText()).isEqualTo("experiment " + id + " runs its trials on workers; only one whose "
                 + "spec says trial: {askAndTell: true} hands them to clients over HTTP");
         Answer noLease = call("POST", "/api/experiments/" + id + "/leases/nope/renew", TOKENS.work(), null);
         assertThat(noLease.status()).isEqualTo(404);
@@ -178,7 +178,7 @@ class AskAndTellTest {
         Answer after = call("POST", at + "/reports", TOKENS.work(), "{\"step\": 4, \"metrics\": {\"loss\": 0}}");
         assertThat(after.status()).isEqualTo(409);
         // After the last trial, the experiment itself has completed, and the gate says so first.
-        assertThat(after.json().get("error").asText()).matches("refused by the gate: (trial " + lease.json().get("trialId").asText()
+        assertThat(after.json().get("detail").asText()).matches("refused by the gate: (trial " + lease.json().get("trialId").asText()
                 + " is COMPLETED and cannot report|experiment " + lease.json().get("experimentId").asText() + " is COMPLETED)");
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.codec.AvroBytes;
@@ -232,7 +233,7 @@ class GatewayServerTest {
         Reply yaml = post("/api/experiments", "application/yaml", SPEC.replace("trials: 6", "trials: -3"));
         assertThat(yaml.status()).isEqualTo(400);
         assertThat(yaml.json().get("field").asText()).isEqualTo("budget.trials");
-        assertThat(yaml.json().get("error").asText()).startsWith("budget.trials: ");
+        assertThat(yaml.json().get("detail").asText()).startsWith("budget.trials: ");
 
         Reply json = post("/api/experiments", "application/json; charset=utf-8",
                 "{\"name\": \"j\", \"metric\": {\"name\": \"score\", \"mode\": \"sideways\"}}");
@@ -259,7 +260,7 @@ class GatewayServerTest {
         Reply reply = post("/api/experiments", "application/yaml", big);
         assertThat(reply.status()).isEqualTo(413);
         assertThat(reply.json().get("field").asText()).isEqualTo("body");
-        assertThat(reply.json().get("error").asText()).contains("262144");
+        assertThat(reply.json().get("detail").asText()).contains("262144");
     }
 
     @Test
@@ -267,7 +268,7 @@ class GatewayServerTest {
         Reply unknown = get("/api/experiments/no-such-experiment");
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().get("field").asText()).isEqualTo("experimentId");
-        assertThat(unknown.json().get("error").asText()).contains("no-such-experiment");
+        assertThat(unknown.json().get("detail").asText()).contains("no-such-experiment");
         assertThat(get("/api/experiments/no-such-experiment/trials").status()).isEqualTo(404);
         assertThat(get("/api/experiments/no-such-experiment/stream").status()).isEqualTo(404);
         Reply path = get("/api/nothing-here");
@@ -302,7 +303,7 @@ class GatewayServerTest {
         await("/api/experiments/" + id, r -> r.status() == 200);
         Reply again = post("/api/experiments?id=" + id, "application/yaml", SPEC);
         assertThat(again.status()).isEqualTo(422);
-        assertThat(again.json().get("error").asText()).isEqualTo("experiment " + id + " already exists");
+        assertThat(again.json().get("detail").asText()).isEqualTo("experiment " + id + " already exists");
         assertThat(again.json().get("field").asText()).isEqualTo("id");
 
         // A producer that skips the gateway's checks is refused by the gate, and the gateway reports the gate's reason.
@@ -312,7 +313,7 @@ class GatewayServerTest {
                     SPEC.replace("gracePeriod: 1", "gracePeriod: 1, grace: 2"), "test")))).get();
         }
         JsonNode rejected = await("/api/experiments/" + refused, r -> r.status() == 422);
-        assertThat(rejected.get("error").asText()).startsWith("submission of " + refused + " rejected: ").contains("scheduler.");
+        assertThat(rejected.get("detail").asText()).startsWith("submission of " + refused + " rejected: ").contains("scheduler.");
         assertThat(get("/api/experiments/" + refused + "/events").status()).isEqualTo(422);
     }
 
@@ -362,7 +363,7 @@ class GatewayServerTest {
 
         Reply again = post(cancel, "application/json", "");
         assertThat(again.status()).isEqualTo(409);
-        assertThat(again.json().get("error").asText()).isEqualTo("experiment " + id + " is CANCELLED");
+        assertThat(again.json().get("detail").asText()).isEqualTo("experiment " + id + " is CANCELLED");
     }
 
     @Test
@@ -395,7 +396,7 @@ class GatewayServerTest {
 
         Reply full = post(enqueue, "application/json", "{\"x\": 0.5}");
         assertThat(full.status()).isEqualTo(409);
-        assertThat(full.json().get("error").asText()).startsWith("budget.trials (3) has no room");
+        assertThat(full.json().get("detail").asText()).startsWith("budget.trials (3) has no room");
         assertThat(post("/api/experiments/" + id + "/cancel", "application/json", "").status()).isEqualTo(202);
         await("/api/experiments/" + id, r -> r.json().get("status").asText().equals("CANCELLED"));
     }
@@ -444,8 +445,7 @@ class GatewayServerTest {
                 String what = route + " with " + (header == null ? "no token" : header.substring(0, 6) + "...");
                 assertThat(r.statusCode()).as(what).isEqualTo(401);
                 assertThat(r.headers().firstValue("WWW-Authenticate")).as(what).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-                assertThat(r.headers().firstValue("Content-Type")).as(what).hasValue("application/json");
-                assertThat(Json.MAPPER.readTree(r.body()).get("field").asText()).as(what).isEqualTo("Authorization");
+                assertProblem(r, 401, "Authorization");
             }
         }
         // Nor does a path or method that is not served say anything without a token.
@@ -460,6 +460,38 @@ class GatewayServerTest {
     }
 
     @Test
+    void shouldAnswerEveryErrorAsRfc9457ProblemDetails() throws Exception {
+        String read = TestTokens.bearer(TOKENS.read());
+        String submit = TestTokens.bearer(TOKENS.submit());
+        HttpResponse<String> missing = send("GET", "/api/experiments/no-such-experiment", null, null, read);
+        JsonNode notFound = assertProblem(missing, 404, "experimentId");
+        assertThat(notFound.get("detail").asText()).isEqualTo("no experiment no-such-experiment in the log");
+        assertThat(notFound.get("instance").asText()).isEqualTo("/api/experiments/no-such-experiment");
+
+        HttpResponse<String> badSpec = send("POST", "/api/experiments", "application/yaml", SPEC.replace("trials: 6", "trials: -3"), submit);
+        assertThat(assertProblem(badSpec, 400, "budget.trials").get("detail").asText()).startsWith("budget.trials: ");
+        assertProblem(send("GET", "/api/experiments/x/trials?sort=sideways", null, null, read), 400, "sort");
+        assertProblem(send("GET", "/api/experiments", null, null, null), 401, "Authorization");
+        assertProblem(send("POST", "/api/experiments", "application/yaml", SPEC, read), 403, "Authorization");
+        assertProblem(send("DELETE", "/api/experiments", null, null, submit), 405, "method");
+    }
+
+    /** The body of an RFC 9457 problem with this status, naming {@code field} in the extension member. */
+    static JsonNode assertProblem(HttpResponse<String> r, int status, String field) throws IOException {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).as(r.body()).hasValue("application/problem+json");
+        JsonNode body = Json.MAPPER.readTree(r.body());
+        assertThat(body.get("type").asText()).isEqualTo("about:blank");
+        assertThat(body.get("title").asText()).isEqualTo(io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase());
+        assertThat(body.get("status").asInt()).isEqualTo(status);
+        assertThat(body.get("detail").asText()).isNotBlank();
+        assertThat(body.get("instance").asText()).isEqualTo(r.uri().getPath());
+        assertThat(body.get("field").asText()).isEqualTo(field);
+        assertThat(body.has("error")).as("the old error member is gone").isFalse();
+        return body;
+    }
+
+    @Test
     void shouldLetAReadTokenReadButNotSubmitOrCancel() throws Exception {
         String id = "gw-read-only-" + System.nanoTime();
         String read = TestTokens.bearer(TOKENS.read());
@@ -468,7 +500,7 @@ class GatewayServerTest {
         HttpResponse<String> submit = send("POST", "/api/experiments?id=" + id, "application/yaml", SPEC, read);
         assertThat(submit.statusCode()).as(submit.body()).isEqualTo(403);
         assertThat(Json.MAPPER.readTree(submit.body()).get("field").asText()).isEqualTo("Authorization");
-        assertThat(Json.MAPPER.readTree(submit.body()).get("error").asText()).isEqualTo("a read token cannot do this: it needs a submit token");
+        assertThat(Json.MAPPER.readTree(submit.body()).get("detail").asText()).isEqualTo("a read token cannot do this: it needs a submit token");
         HttpResponse<String> cancel = send("POST", "/api/experiments/" + id + "/cancel", "application/json", "", read);
         assertThat(cancel.statusCode()).isEqualTo(403);
 
@@ -527,13 +559,11 @@ class GatewayServerTest {
     }
 
     @Test
-    void shouldDescribeInItsOpenApiDocumentExactlyTheRoutesItServes() throws Exception {
-        JsonNode doc;
-        try (InputStream in = GatewayServer.class.getResourceAsStream("/openapi.yaml")) {
-            assertThat(in).as("openapi.yaml on the class path").isNotNull();
-            doc = new ObjectMapper(new YAMLFactory()).readTree(in);
-        }
-        assertThat(doc.get("openapi").asText()).startsWith("3.0");
+    void shouldServeAnOpenApiDocumentOfExactlyTheRoutesItServes() throws Exception {
+        Reply served = get("/api/openapi.json");
+        assertThat(served.status()).isEqualTo(200);
+        JsonNode doc = served.json();
+        assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
         Set<String> described = new HashSet<>();
         Set<String> methods = Set.of("get", "post", "put", "delete", "patch", "head", "options");
         doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
@@ -541,11 +571,38 @@ class GatewayServerTest {
                 described.add(method.toUpperCase() + " " + path.getKey());
             }
         }));
-        assertThat(gateway.routes()).hasSize(17);
+        assertThat(gateway.routes()).hasSize(18).contains("GET /api/openapi.json");
         assertThat(described).containsExactlyInAnyOrderElementsOf(gateway.routes());
-        // Every error answer is the one error schema.
+        // Every error answer is RFC 9457 problem details.
+        doc.get("components").get("responses").forEach(r -> assertThat(r.get("content").fieldNames()).toIterable()
+                .containsExactly("application/problem+json"));
         doc.get("components").get("responses").forEach(r ->
-                assertThat(r.get("content").get("application/json").get("schema").get("$ref").asText()).isEqualTo("#/components/schemas/Error"));
+                assertThat(r.at("/content/application~1problem+json/schema/$ref").asText()).isEqualTo("#/components/schemas/Problem"));
+        assertThat(doc.at("/components/schemas/Problem/required")).extracting(JsonNode::asText)
+                .containsExactly("type", "title", "status", "detail");
+        // The spec body is the spec's JSON Schema, the file editors use, and it takes the specs the gateway takes.
+        JsonNode specSchema;
+        try (InputStream in = GatewayServer.class.getResourceAsStream("/tunelog-spec.schema.json")) {
+            specSchema = Json.MAPPER.readTree(in);
+        }
+        // Embedded as it is but for its $id, its references pointing into the document.
+        ObjectNode embedded = (ObjectNode) Json.MAPPER.readTree(doc.at("/components/schemas/ExperimentSpec").toString()
+                .replace(OpenApiDocument.EMBEDDED_DEFS, OpenApiDocument.LOCAL_DEFS));
+        assertThat(embedded.put("$id", specSchema.get("$id").asText())).isEqualTo(specSchema);
+        for (String media : List.of("application/yaml", "text/yaml", "application/json")) {
+            assertThat(doc.at("/paths/~1api~1experiments/post/requestBody/content/" + media.replace("/", "~1") + "/schema/$ref").asText())
+                    .as(media).isEqualTo("#/components/schemas/ExperimentSpec");
+        }
+        // The document's own ExperimentSpec, its references resolved within the document, takes the spec the gateway takes.
+        ObjectNode asSchema = doc.deepCopy();
+        asSchema.put("$ref", "#/components/schemas/ExperimentSpec");
+        io.vertx.json.schema.Validator spec = io.vertx.json.schema.Validator.create(
+                io.vertx.json.schema.JsonSchema.of(new io.vertx.core.json.JsonObject(asSchema.toString())),
+                new io.vertx.json.schema.JsonSchemaOptions().setDraft(io.vertx.json.schema.Draft.DRAFT202012)
+                        .setBaseUri("https://tunelog.io/schemas/"));
+        JsonNode submitted = new ObjectMapper(new YAMLFactory()).readTree(SPEC);
+        assertThat(spec.validate(new io.vertx.core.json.JsonObject(submitted.toString())).getValid()).isTrue();
+        assertThat(spec.validate(new io.vertx.core.json.JsonObject(submitted.toString()).put("bugdet", 1)).getValid()).isFalse();
         // Every operation wants the bearer token and says what happens without one; those that change what runs say 403.
         assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
         assertThat(doc.at("/security/0").has("bearer")).isTrue();
@@ -579,15 +636,18 @@ class GatewayServerTest {
     /** A POST with the submit token. */
     static Reply post(String path, String contentType, String body) throws Exception {
         HttpResponse<String> r = send("POST", path, contentType, body, TestTokens.bearer(TOKENS.submit()));
-        if (!r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
+        if (!r.headers().firstValue("Content-Type").orElse("").matches("application/(problem\\+)?json.*")) {
             throw new AssertionError("not JSON: " + r.statusCode() + " " + r.body());
         }
         return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Location").orElse(null));
     }
 
     static HttpResponse<String> send(String method, String path, String contentType, String body, String authorization) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Authorization", authorization)
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }

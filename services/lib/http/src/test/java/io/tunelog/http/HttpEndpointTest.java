@@ -62,19 +62,21 @@ class HttpEndpointTest {
     }
 
     @Test
-    void shouldAnswerAProblemWithItsStatusAndTheOneErrorBody() throws Exception {
-        assertError(get("/problem", null), 409, "{\"error\":\"it conflicts\",\"field\":\"thing\"}");
+    void shouldAnswerAProblemAsRfc9457ProblemDetails() throws Exception {
+        assertError(get("/problem", null), 409, "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,\"detail\":\"it conflicts\",\"instance\":\"/problem\",\"field\":\"thing\"}");
         // No field when nothing in particular is at fault.
-        assertError(get("/no-field", null), 503, "{\"error\":\"not now\"}");
+        assertError(get("/no-field", null), 503, "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,\"detail\":\"not now\",\"instance\":\"/no-field\"}");
     }
 
     @Test
     void shouldExplainAFailureThatCarriesOnlyAStatus() throws Exception {
-        assertError(get("/status/413", null), 413, "{\"error\":\"too big\",\"field\":\"body\"}");
-        assertError(get("/status/400", null), 400, "{\"error\":\"request failed with status 400\",\"field\":\"where\"}");
+        assertError(get("/status/413", null), 413, "{\"type\":\"about:blank\",\"title\":\"Request Entity Too Large\",\"status\":413,\"detail\":\"too big\",\"instance\":\"/status/413\",\"field\":\"body\"}");
+        assertError(get("/status/400", null), 400, "{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"request failed with status 400\",\"instance\":\"/status/400\",\"field\":\"where\"}");
         HttpResponse<String> bug = get("/bug", null);
         assertThat(bug.statusCode()).isEqualTo(500);
-        assertThat(Json.MAPPER.readTree(bug.body()).get("error").asText()).isEqualTo("internal error: java.lang.IllegalStateException: a bug");
+        assertThat(bug.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(Json.MAPPER.readTree(bug.body()).get("title").asText()).isEqualTo("Internal Server Error");
+        assertThat(Json.MAPPER.readTree(bug.body()).get("detail").asText()).isEqualTo("internal error: java.lang.IllegalStateException: a bug");
     }
 
     @Test
@@ -89,7 +91,7 @@ class HttpEndpointTest {
     @Test
     void shouldLetInOnlyATokenWhoseScopeCoversTheMethod() throws Exception {
         HttpResponse<String> none = get("/guarded/holder", null);
-        assertError(none, 401, "{\"error\":\"no token: send Authorization: Bearer <token>\",\"field\":\"Authorization\"}");
+        assertError(none, 401, "{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"no token: send Authorization: Bearer <token>\",\"instance\":\"/guarded/holder\",\"field\":\"Authorization\"}");
         assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue(Tokens.CHALLENGE);
 
         HttpResponse<String> read = get("/guarded/holder", TOKENS.read());
@@ -124,7 +126,7 @@ class HttpEndpointTest {
 
     static void assertError(HttpResponse<String> reply, int status, String body) {
         assertThat(reply.statusCode()).as(reply.body()).isEqualTo(status);
-        assertThat(reply.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(reply.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(reply.body()).isEqualTo(body);
     }
 }

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * </pre>
  *
  * Checkpoint ids hold '/', so a client sends them percent-encoded as one path segment; each listed
- * checkpoint carries its archive path ready to use. Every error is {@code {"error": ..., "field": ...}}.
+ * checkpoint carries its archive path ready to use. Every error is RFC 9457 problem details naming the {@code field} at
+ * fault ({@link JsonResponses}).
  *
  * <p>Everything under {@code /experiments/} needs a read token ({@link Tokens}), unless the server was started
  * without authentication; {@code /health} says only whether it reads the log, and answers anyone, as probes do not

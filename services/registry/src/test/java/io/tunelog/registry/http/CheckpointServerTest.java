@@ -177,7 +177,7 @@ class CheckpointServerTest {
         Reply gone = await(() -> get(path + "/archive"), r -> r.status() != 200);
         assertThat(gone.status()).isEqualTo(410);
         assertThat(gone.json().get("field").asText()).isEqualTo("checkpointId");
-        assertThat(gone.json().get("error").asText()).contains("trial-00000/a1/checkpoint_000001").contains("deleted");
+        assertThat(gone.json().get("detail").asText()).contains("trial-00000/a1/checkpoint_000001").contains("deleted");
         assertThat(older).as("nothing here removes files: the answer comes from the log").isDirectory();
         assertThat(get(path).json().get("status").asText()).isEqualTo("deleted");
         assertThat(get(path.replace("000001", "000002") + "/archive").status()).isEqualTo(200);
@@ -257,7 +257,8 @@ class CheckpointServerTest {
                 Reply reply = new Reply(r.statusCode(), r.body(), r.headers());
                 assertError(reply, 401, "Authorization", "token");
                 assertThat(r.headers().firstValue("WWW-Authenticate")).as(path).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-                assertThat(r.body()).doesNotContain("checkpoint_000001");
+                // Nothing but the client's own path (the problem's instance) comes back.
+                assertThat(r.body().replace(reply.json().get("instance").asText(), "")).doesNotContain("checkpoint_000001");
             }
         }
         // A submit token reads too.
@@ -302,9 +303,14 @@ class CheckpointServerTest {
 
     private static void assertError(Reply reply, int status, String field, String mentions) throws Exception {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
-        assertThat(reply.headers().firstValue("Content-Type")).hasValue("application/json");
+        // RFC 9457 problem details, with the field at fault as an extension member.
+        assertThat(reply.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(reply.json().get("type").asText()).isEqualTo("about:blank");
+        assertThat(reply.json().get("title").asText()).isEqualTo(io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase());
+        assertThat(reply.json().get("status").asInt()).isEqualTo(status);
+        assertThat(reply.json().get("instance").asText()).startsWith("/");
         assertThat(reply.json().get("field").asText()).isEqualTo(field);
-        assertThat(reply.json().get("error").asText()).contains(mentions);
+        assertThat(reply.json().get("detail").asText()).contains(mentions);
     }
 
     /** An experiment with two running trials, written to the log as the services and the gate would write it. */

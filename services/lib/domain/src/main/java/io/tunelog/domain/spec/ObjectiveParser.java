@@ -51,7 +51,7 @@ final class ObjectiveParser {
         List<Constraint> constraints = new ArrayList<>();
         for (int i = 0; i < f.node().size(); i++) {
             Field item = f.get(i);
-            fields(item, "name", "above", "below");
+            fields(item, SpecKeys.CONSTRAINT);
             String name = requiredText(item.get("name"));
             Double above = optional(item.get("above"), SpecChecks::finite, null);
             Double below = optional(item.get("below"), SpecChecks::finite, null);
@@ -64,7 +64,7 @@ final class ObjectiveParser {
     }
 
     static Metric metric(Field f) {
-        fields(f, "name", "mode");
+        fields(f, SpecKeys.OBJECTIVE);
         return new Metric(requiredText(f.get("name")), mode(required(f.get("mode"))));
     }
 

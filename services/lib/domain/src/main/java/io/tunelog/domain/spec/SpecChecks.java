@@ -38,9 +38,8 @@ final class SpecChecks {
     }
 
     /** A mapping whose keys are all among {@code allowed}: a misspelt optional key must not pass as absent. */
-    static void fields(Field f, String... allowed) {
+    static void fields(Field f, List<String> known) {
         mapping(f);
-        List<String> known = List.of(allowed);
         for (String key : keys(f)) {
             if (!known.contains(key)) {
                 throw f.get(key).error("expected a known field, one of " + known + ", found unknown field " + quote(key));

@@ -76,7 +76,7 @@ public final class SpecJson {
         }
         // Beside the options, not among them: each searcher refuses options it does not read.
         if (spec.searcher().chosenBy() != null) {
-            searcher.put(SpecParser.CHOSEN_BY, spec.searcher().chosenBy());
+            searcher.put(SpecKeys.CHOSEN_BY, spec.searcher().chosenBy());
         }
         root.set("searcher", searcher);
         root.set("scheduler", typed(spec.scheduler().type(), spec.scheduler().options()));

@@ -34,8 +34,6 @@ import java.util.stream.Collectors;
 public final class SpecParser {
     /** The field named by errors about the document as a whole. */
     public static final String WHOLE_SPEC = "(spec)";
-    /** The searcher's key for the configurations it evaluates first, not an option of the searcher. */
-    private static final String INITIAL = "initial";
 
     // The builder starts with every YAML parser feature off, so both are set explicitly:
     // - an empty value ("seed:") is null, meaning "not given", not the string "";
@@ -50,11 +48,7 @@ public final class SpecParser {
     private static final Pattern PARAM = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
-    /** The canonical spec's record of the rule that picked its searcher ({@link SearcherChoice}); not an option. */
-    static final String CHOSEN_BY = "chosenBy";
     private static final Pattern CHOSEN_BY_RULE = Pattern.compile("auto/[1-9][0-9]{0,8}");
-    private static final List<String> PARAM_TYPES = List.of("uniform", "quniform", "loguniform", "qloguniform",
-            "normal", "qnormal", "randint", "qrandint", "lograndint", "choice", "grid");
     /**
      * The largest spec accepted, in UTF-8 bytes, for the text and for its canonical JSON alike. A spec travels
      * whole in one Kafka record (the submission, then the log's {@code ExperimentSubmitted}), and a broker
@@ -74,8 +68,7 @@ public final class SpecParser {
     public static ExperimentSpec parse(String text) {
         checkSize(text, "");
         Field root = new Field(document(text), "");
-        fields(root, "name", "metric", "seed", "budget", "searchSpace", "searcher", "scheduler", "trial", "robust", "goal", "plateau",
-                "constraints", "warmStart");
+        fields(root, SpecKeys.TOP);
 
         String name = name(required(root.get("name")));
         List<Metric> objectives = ObjectiveParser.objectives(required(root.get("metric")));
@@ -131,7 +124,7 @@ public final class SpecParser {
     }
 
     private static RobustSpec robust(Field f) {
-        fields(f, "top", "seeds", "probes", "radius", "seedParam");
+        fields(f, SpecKeys.ROBUST);
         int top = optional(f.get("top"), SpecChecks::positiveInt, 3);
         int seeds = optional(f.get("seeds"), SpecChecks::nonNegativeInt, 3);
         int probes = optional(f.get("probes"), SpecChecks::nonNegativeInt, 2);
@@ -151,7 +144,7 @@ public final class SpecParser {
 
     /** {@code warmStart: {from: [id, ...]}}: distinct experiment ids, at least one. */
     private static List<String> warmStart(Field f) {
-        fields(f, "from");
+        fields(f, SpecKeys.WARM_START);
         Field from = required(f.get("from"));
         if (!from.node().isArray() || from.node().isEmpty()) {
             throw from.error("expected a list of experiment ids, found " + describe(from.node()));
@@ -173,7 +166,8 @@ public final class SpecParser {
 
     // ---- the document ----
 
-    private static JsonNode document(String text) {
+    /** The spec text as a tree, read as the parser reads it (the schema test validates this tree). */
+    static JsonNode document(String text) {
         if (text == null) {
             throw new SpecException(WHOLE_SPEC, "expected spec text, found nothing");
         }
@@ -253,7 +247,7 @@ public final class SpecParser {
     }
 
     private static Budget budget(Field f) {
-        fields(f, "trials", "concurrent", "seconds", "maxFailedTrials");
+        fields(f, SpecKeys.BUDGET);
         int trials = positiveInt(required(f.get("trials")));
         int concurrent = optional(f.get("concurrent"), SpecChecks::positiveInt, 1);
         Double seconds = optional(f.get("seconds"), StopParser::seconds, null);
@@ -294,8 +288,8 @@ public final class SpecParser {
                         + " again (a dotted name and a nested group name the same parameter)");
             }
             params.put(name, domain(param));
-            if (param.node().has("when")) {
-                conditions.put(name, condition(param.get("when"), params));
+            if (param.node().has(SpecKeys.WHEN)) {
+                conditions.put(name, condition(param.get(SpecKeys.WHEN), params));
             }
         }
     }
@@ -303,7 +297,7 @@ public final class SpecParser {
     /** A mapping holding a type, a condition, or anything but mappings, is a parameter (maybe a bad one). */
     private static boolean isParameter(Field f) {
         for (String key : keys(f)) {
-            if (PARAM_TYPES.contains(key) || key.equals("when") || !f.node().get(key).isObject()) {
+            if (SpecKeys.PARAM_TYPES.contains(key) || key.equals(SpecKeys.WHEN) || !f.node().get(key).isObject()) {
                 return true;
             }
         }
@@ -340,9 +334,9 @@ public final class SpecParser {
     private static ParamDomain domain(Field f) {
         JsonNode node = f.node();
         List<String> types = node == null || !node.isObject() ? List.of()
-                : keys(f).stream().filter(k -> !k.equals("when")).toList();
+                : keys(f).stream().filter(k -> !k.equals(SpecKeys.WHEN)).toList();
         if (types.size() != 1) {
-            throw f.error("expected a mapping with exactly one type, one of " + PARAM_TYPES
+            throw f.error("expected a mapping with exactly one type, one of " + SpecKeys.PARAM_TYPES
                     + ", e.g. {uniform: [0, 1]}, found " + describe(node));
         }
         String type = types.get(0);
@@ -367,7 +361,7 @@ public final class SpecParser {
             case "randint", "lograndint", "qrandint" -> intRange(args, type);
             case "choice" -> new ParamDomain.Choice(values(args));
             case "grid" -> new ParamDomain.Grid(values(args));
-            default -> throw f.error("expected a parameter type, one of " + PARAM_TYPES + ", found " + quote(type));
+            default -> throw f.error("expected a parameter type, one of " + SpecKeys.PARAM_TYPES + ", found " + quote(type));
         };
     }
 
@@ -445,31 +439,31 @@ public final class SpecParser {
         Set<String> known = new TreeSet<>(SearcherType.names());
         known.add(SearcherChoice.AUTO);
         String type = type(f, known);
-        Map<String, Object> options = options(f, INITIAL);
-        List<Map<String, Object>> initial = optional(f.get(INITIAL), i -> initial(i, space), List.of());
-        boolean chosen = options.containsKey(CHOSEN_BY);
-        Object chosenBy = options.remove(CHOSEN_BY);
+        Map<String, Object> options = options(f, SpecKeys.INITIAL);
+        List<Map<String, Object>> initial = optional(f.get(SpecKeys.INITIAL), i -> initial(i, space), List.of());
+        boolean chosen = options.containsKey(SpecKeys.CHOSEN_BY);
+        Object chosenBy = options.remove(SpecKeys.CHOSEN_BY);
         SearcherSpec searcher;
         if (type.equals(SearcherChoice.AUTO)) {
             if (chosen || !options.isEmpty()) {
-                String option = chosen ? CHOSEN_BY : options.keySet().iterator().next();
+                String option = chosen ? SpecKeys.CHOSEN_BY : options.keySet().iterator().next();
                 throw f.get(option).error("expected no options with searcher type auto, which picks a searcher and uses its"
                         + " defaults, found " + quote(option) + " (name the searcher, e.g. {type: gp, ...}, to set its options)");
             }
             searcher = SearcherChoice.choose(space, budget, scheduler, beyondOneMetric).searcher();
         } else {
             if (chosen && !(chosenBy instanceof String rule && CHOSEN_BY_RULE.matcher(rule).matches())) {
-                throw f.get(CHOSEN_BY).error("expected the rule that picked the searcher, such as " + quote(SearcherChoice.RULE)
-                        + " (the canonical spec records it), found " + describe(f.node().get(CHOSEN_BY)));
+                throw f.get(SpecKeys.CHOSEN_BY).error("expected the rule that picked the searcher, such as " + quote(SearcherChoice.RULE)
+                        + " (the canonical spec records it), found " + describe(f.node().get(SpecKeys.CHOSEN_BY)));
             }
             searcher = new SearcherSpec(type, options, List.of(), (String) chosenBy);
         }
         if (!initial.isEmpty() && searcher.is(SearcherType.GRID)) {
-            throw f.get(INITIAL).error("expected no initial configurations for the grid searcher, which evaluates every grid point"
+            throw f.get(SpecKeys.INITIAL).error("expected no initial configurations for the grid searcher, which evaluates every grid point"
                     + ", found " + initial.size());
         }
         if (initial.size() > budget.trials()) {
-            throw f.get(INITIAL).error("expected at most budget.trials (" + budget.trials() + ") configurations, found "
+            throw f.get(SpecKeys.INITIAL).error("expected at most budget.trials (" + budget.trials() + ") configurations, found "
                     + initial.size());
         }
         return searcher.withInitial(initial);
@@ -525,8 +519,7 @@ public final class SpecParser {
     }
 
     private static TrialSpec trial(Field f, Mode metricMode) {
-        fields(f, "command", "trainable", "maxFailures", "checkpoint", "reportTimeoutSeconds", "holdAtMilestones", "resources",
-                "askAndTell", "stop");
+        fields(f, SpecKeys.TRIAL);
         boolean hasCommand = f.node().has("command");
         boolean hasTrainable = f.node().has("trainable");
         boolean askAndTell = optional(f.get("askAndTell"), SpecChecks::bool, false);
@@ -558,7 +551,7 @@ public final class SpecParser {
     }
 
     private static Resources resources(Field f) {
-        fields(f, "cpus", "gpus");
+        fields(f, SpecKeys.RESOURCES);
         int cpus = optional(f.get("cpus"), SpecChecks::positiveInt, Resources.DEFAULT.cpus());
         int gpus = optional(f.get("gpus"), SpecChecks::nonNegativeInt, Resources.DEFAULT.gpus());
         return new Resources(cpus, gpus);
@@ -599,7 +592,7 @@ public final class SpecParser {
     }
 
     private static CheckpointSpec checkpoint(Field f, Mode metricMode) {
-        fields(f, "keep", "scoreAttribute", "scoreMode");
+        fields(f, SpecKeys.CHECKPOINT);
         int keep = optional(f.get("keep"), SpecChecks::positiveInt, 1);
         String scoreAttribute = optional(f.get("scoreAttribute"), SpecChecks::requiredText, null);
         Mode scoreMode = optional(f.get("scoreMode"), ObjectiveParser::mode, metricMode);

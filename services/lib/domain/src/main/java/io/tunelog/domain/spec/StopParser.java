@@ -25,7 +25,7 @@ final class StopParser {
         Double seconds = optional(f.get(TrialStop.SECONDS), StopParser::seconds, null);
         Map<String, Threshold> metrics = new LinkedHashMap<>();
         for (String key : keys(f)) {
-            if (key.equals(TrialStop.STEP) || key.equals(TrialStop.SECONDS)) {
+            if (SpecKeys.TRIAL_STOP.contains(key)) {
                 continue;
             }
             if (key.isBlank()) {
@@ -51,7 +51,7 @@ final class StopParser {
 
     static Plateau plateau(Field f, List<Metric> objectives) {
         singleObjective(f, objectives, "the spread of the best scores of one metric");
-        fields(f, "top", "std", "patience");
+        fields(f, SpecKeys.PLATEAU);
         int top = optional(f.get("top"), t -> intAtLeast(t, 2), Plateau.DEFAULT_TOP);
         double std = optional(f.get("std"), SpecChecks::finite, Plateau.DEFAULT_STD);
         if (!(std > 0)) {
@@ -94,7 +94,7 @@ final class StopParser {
         if (f.node() == null || !f.node().isObject()) {
             throw f.error("expected {above: x} or {below: x}, found " + describe(f.node()));
         }
-        fields(f, "above", "below");
+        fields(f, SpecKeys.THRESHOLD);
         Double above = optional(f.get("above"), SpecChecks::finite, null);
         Double below = optional(f.get("below"), SpecChecks::finite, null);
         if (above == null && below == null) {
