@@ -120,10 +120,18 @@ final class ExperimentFollower {
                 clock(elapsed), eta(elapsed, ended, planned).map(left -> "ETA " + clock(left)).orElse("ETA --:--"));
     }
 
-    /** The line within {@code max} characters: without its bar, which repeats the count, then cut short. */
+    /**
+     * The line within {@code max} characters: first without its bar, which repeats the count; then cut short before
+     * its last part (the clock and ETA), which stays whole while there is room for it.
+     */
     static String fit(String line, int max) {
         String shorter = line.length() <= max ? line : line.replaceFirst(" \\[[#.]*\\]", "");
-        return shorter.length() <= max ? shorter : shorter.substring(0, Math.max(0, max - 3)) + "...";
+        if (shorter.length() <= max) {
+            return shorter;
+        }
+        String tail = shorter.substring(shorter.lastIndexOf(" | "));
+        int room = max - tail.length() - 3;
+        return room >= 20 ? shorter.substring(0, room) + "..." + tail : shorter.substring(0, Math.max(0, max - 3)) + "...";
     }
 
     /** A bar of {@code width} cells, filled in proportion to {@code done} of {@code total}. */

@@ -54,12 +54,14 @@ class ProgressLineTest {
     }
 
     @Test
-    void shouldDropTheBarThenCutTheLineToFitTheWidth() {
+    void shouldDropTheBarThenCutTheLineBeforeItsClockToFitTheWidth() {
         String line = "[xgb] [###.......] 3/10 ended: 1 running, 3 completed | best trial-00002 acc=0.9700 | 00:12, ETA 00:28";
         assertThat(ExperimentFollower.fit(line, 200)).isEqualTo(line);
         assertThat(ExperimentFollower.fit(line, line.length() - 1))
                 .isEqualTo("[xgb] 3/10 ended: 1 running, 3 completed | best trial-00002 acc=0.9700 | 00:12, ETA 00:28");
-        assertThat(ExperimentFollower.fit(line, 40)).hasSize(40).startsWith("[xgb] 3/10 ended").endsWith("...");
+        assertThat(ExperimentFollower.fit(line, 60)).isEqualTo("[xgb] 3/10 ended: 1 running, 3 complet... | 00:12, ETA 00:28");
+        // Too narrow to keep the clock whole: cut at the end.
+        assertThat(ExperimentFollower.fit(line, 30)).isEqualTo("[xgb] 3/10 ended: 1 running...");
     }
 
     @Test
