@@ -1,13 +1,16 @@
 package io.tunelog.cli;
 
+import ch.qos.logback.classic.Level;
 import io.tunelog.kafka.broker.LocalBroker;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** A real standalone single-node KRaft broker from the project's own Kafka jars. */
-@Command(name = "broker", mixinStandardHelpOptions = true, description = "Run a standalone single-node Kafka (KRaft) broker until stopped.")
+@Command(name = "broker", mixinStandardHelpOptions = true, description = {"Run a standalone single-node Kafka (KRaft) broker until stopped.",
+        "Its logs go to broker.log in the --data-dir (--verbose: here too)."})
 final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Log directory; reused if already formatted (default: ~/.tunelog/broker)")
     Path dataDir;
@@ -26,6 +29,9 @@ final class BrokerCommand implements Callable<Integer> {
             + "the data directory is formatted")
     Path adminPasswordFile;
 
+    @Mixin
+    ConsoleLogs logs;
+
     @Override
     public Integer call() throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".tunelog", "broker");
@@ -38,6 +44,7 @@ final class BrokerCommand implements Callable<Integer> {
                     SecretFile.read(storePasswordFile, "--store-password-file"), "CN=tunelog-broker",
                     SecretFile.read(adminPasswordFile, "--admin-password-file"));
         }
+        logs.toFile(dir.resolve("broker.log"), Level.INFO);
         LocalBroker.runForeground(dir, port, security);
         return 0;
     }

@@ -25,11 +25,13 @@ final class ExperimentFollower {
     private final KafkaClients clients;
     private final PrintWriter progress;
     private final boolean interactive;
+    private final int width;
 
     ExperimentFollower(KafkaClients clients, PrintWriter progress) {
         this.clients = clients;
         this.progress = progress;
         this.interactive = System.console() != null;
+        this.width = TerminalWidth.columns(System.getenv("COLUMNS"), interactive);
     }
 
     static void submit(KafkaClients clients, String experimentId, SpecFile spec) {
@@ -90,8 +92,10 @@ final class ExperimentFollower {
         if (state.spec() == null) {
             return;
         }
-        String line = line(state, Duration.ofNanos(System.nanoTime() - startedNanos));
-        progress.print(interactive ? "\r" + line + "   " : line + System.lineSeparator());
+        // One column short of the width: a line that fills the last column wraps on some terminals.
+        String line = fit(line(state, Duration.ofNanos(System.nanoTime() - startedNanos)), width - 1);
+        // Padded over what a longer line before it left on the terminal.
+        progress.print(interactive ? "\r" + line + " ".repeat(width - 1 - line.length()) : line + System.lineSeparator());
         progress.flush();
     }
 
@@ -114,6 +118,20 @@ final class ExperimentFollower {
         return String.format("[%s] %s %d/%d ended: %d running, %d completed, %d stopped, %d failed%s | %s | %s, %s",
                 state.spec().name(), bar(ended, planned, 20), ended, planned, running, done, stopped, failed, stuck, best,
                 clock(elapsed), eta(elapsed, ended, planned).map(left -> "ETA " + clock(left)).orElse("ETA --:--"));
+    }
+
+    /**
+     * The line within {@code max} characters: first without its bar, which repeats the count; then cut short before
+     * its last part (the clock and ETA), which stays whole while there is room for it.
+     */
+    static String fit(String line, int max) {
+        String shorter = line.length() <= max ? line : line.replaceFirst(" \\[[#.]*\\]", "");
+        if (shorter.length() <= max) {
+            return shorter;
+        }
+        String tail = shorter.substring(shorter.lastIndexOf(" | "));
+        int room = max - tail.length() - 3;
+        return room >= 20 ? shorter.substring(0, room) + "..." + tail : shorter.substring(0, Math.max(0, max - 3)) + "...";
     }
 
     /** A bar of {@code width} cells, filled in proportion to {@code done} of {@code total}. */

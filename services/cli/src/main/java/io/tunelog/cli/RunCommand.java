@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import ch.qos.logback.classic.Level;
 import io.tunelog.domain.spec.SpecException;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs one experiment to its end: services and workers in this process, on a given cluster or an embedded broker. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run an experiment to the end with local services and workers (an embedded Kafka broker unless one is given).")
+        description = {"Run an experiment to the end with local services and workers (an embedded Kafka broker unless one is given).",
+                "The logs of Kafka and the services go to tunelog.log in the experiment's results directory (--verbose: here too)."})
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Experiment spec (YAML or JSON)")
     Path specPath;
@@ -39,6 +41,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     FollowOptions follow;
+
+    @Mixin
+    ConsoleLogs logs;
 
     @Spec
     CommandSpec command;
@@ -69,6 +74,10 @@ final class RunCommand implements Callable<Integer> {
         Path root = follow.root();
         Path resultsDir = root.resolve(experimentId);
         var err = command.commandLine().getErr();
+        // Warnings only from Tunelog's own loggers: the progress line is the console's.
+        Path logFile = resultsDir.resolve("tunelog.log");
+        logs.toFile(logFile, Level.WARN);
+        err.println("log in " + logFile);
         LocalBroker broker = null;
         String bootstrap = kafka.bootstrapOrNull();
         if (bootstrap == null) {

@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import ch.qos.logback.classic.Level;
 import io.tunelog.health.HealthServer;
 import io.tunelog.http.HttpSecurity;
 import io.tunelog.platform.Platform;
@@ -17,13 +18,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs services against a cluster until the process is stopped. */
-@Command(name = "services", mixinStandardHelpOptions = true, description = "Run the Tunelog services until stopped.")
+@Command(name = "services", mixinStandardHelpOptions = true, description = {"Run the Tunelog services until stopped.",
+        "Kafka's logs go to services-<instance>.log in the first --storage directory (--verbose: here too)."})
 final class ServicesCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
     @Mixin
     HealthOptions health;
+
+    @Mixin
+    ConsoleLogs logs;
 
     @Option(names = "--only", split = ",", description = "Services to run (default: all of scheduler, suggestion, registry)")
     List<String> only;
@@ -62,6 +67,7 @@ final class ServicesCommand implements Callable<Integer> {
         health.check();
         CheckpointStores stores = checkpointStores(roots);
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
+        logs.toFile(roots.get(0).resolve("services-" + id + ".log"), Level.INFO);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             platform.ensureTopics(kafka.layout()).startServices(names, id, stores);

@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import ch.qos.logback.classic.Level;
 import io.tunelog.domain.event.Event;
 import io.tunelog.domain.state.ExperimentState;
 import io.tunelog.kafka.KafkaClients;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Publishes an experiment to a running cluster's submissions topic, and optionally follows it to the end. */
-@Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit an experiment to running services.")
+@Command(name = "submit", mixinStandardHelpOptions = true, description = {"Submit an experiment to running services.",
+        "The Kafka clients' logs go to tunelog.log in the experiment's results directory (--verbose: here too)."})
 final class SubmitCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Experiment spec (YAML or JSON)")
     Path specPath;
@@ -32,6 +34,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     FollowOptions follow;
 
+    @Mixin
+    ConsoleLogs logs;
+
     @Spec
     CommandSpec command;
 
@@ -43,6 +48,7 @@ final class SubmitCommand implements Callable<Integer> {
         if (Event.experimentIdProblem(id) != null) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--id: " + Event.experimentIdProblem(id));
         }
+        logs.toFile(follow.root().resolve(id).resolve("tunelog.log"), Level.WARN);
         try (Admin admin = clients.admin()) {
             Topics.ensure(admin, kafka.layout());
         }

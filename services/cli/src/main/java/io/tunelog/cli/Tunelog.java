@@ -16,10 +16,6 @@ public final class Tunelog {
     public static final int BAD_INPUT = 2;
 
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("run") || args[0].equals("submit"))) {
-            // These print a live progress line; per-trial log lines would tear it.
-            System.setProperty("org.slf4j.simpleLogger.log.io.tunelog", "warn");
-        }
         System.exit(commandLine().execute(args));
     }
 

@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import ch.qos.logback.classic.Level;
 import io.tunelog.health.HealthServer;
 import io.tunelog.platform.Platform;
 import io.tunelog.worker.GpuDetection;
@@ -18,13 +19,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs one worker agent until the process is stopped. */
-@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run a worker agent until stopped.")
+@Command(name = "worker", mixinStandardHelpOptions = true, description = {"Run a worker agent until stopped.",
+        "Kafka's logs go to worker-<id>.log in the --log-dir (--verbose: here too)."})
 final class WorkerCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
     @Mixin
     HealthOptions health;
+
+    @Mixin
+    ConsoleLogs logs;
 
     @Option(names = {"--cpus", "--slots"}, defaultValue = "1",
             description = "CPUs for trials: a trial holds its trial.resources.cpus of them while it runs, so with the default "
@@ -105,6 +110,7 @@ final class WorkerCommand implements Callable<Integer> {
         var clients = kafka.requiredClients();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
         String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
+        logs.toFile((logDir != null ? logDir : store).resolve("worker-" + id + ".log"), Level.INFO);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)

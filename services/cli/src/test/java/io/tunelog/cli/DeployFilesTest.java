@@ -217,7 +217,7 @@ class DeployFilesTest {
 
     static Stream<Arguments> brokenComposeFiles() {
         return Stream.of(
-                Arguments.of("neither image nor build", "    image: apache/kafka:4.3.0\n", "", "kafka: neither image nor build"),
+                Arguments.of("neither image nor build", "    image: apache/kafka:4.3.2\n", "", "kafka: neither image nor build"),
                 Arguments.of("depends on a missing service", "      kafka:\n        condition", "      kafka-1:\n        condition",
                         "worker: depends on kafka-1, which is not a service"),
                 Arguments.of("option that does not exist", "--slots", "--slot", "Unknown options: '--slot'"),
@@ -426,7 +426,7 @@ class DeployFilesTest {
                 KAFKA_BOOTSTRAP_SERVERS: kafka:9092
             services:
               kafka:
-                image: apache/kafka:4.3.0
+                image: apache/kafka:4.3.2
               worker:
                 <<: *tunelog
                 command: [worker, --slots, "2", --health-port, "8080", --health-host, 0.0.0.0]

@@ -52,4 +52,24 @@ class ProgressLineTest {
         assertThat(ExperimentFollower.line(log.state(), Duration.ofSeconds(5)))
                 .contains("0 failed | 1 unplaceable: trial-00000 no live worker has 8 GPUs | no result yet");
     }
+
+    @Test
+    void shouldDropTheBarThenCutTheLineBeforeItsClockToFitTheWidth() {
+        String line = "[xgb] [###.......] 3/10 ended: 1 running, 3 completed | best trial-00002 acc=0.9700 | 00:12, ETA 00:28";
+        assertThat(ExperimentFollower.fit(line, 200)).isEqualTo(line);
+        assertThat(ExperimentFollower.fit(line, line.length() - 1))
+                .isEqualTo("[xgb] 3/10 ended: 1 running, 3 completed | best trial-00002 acc=0.9700 | 00:12, ETA 00:28");
+        assertThat(ExperimentFollower.fit(line, 60)).isEqualTo("[xgb] 3/10 ended: 1 running, 3 complet... | 00:12, ETA 00:28");
+        // Too narrow to keep the clock whole: cut at the end.
+        assertThat(ExperimentFollower.fit(line, 30)).isEqualTo("[xgb] 3/10 ended: 1 running...");
+    }
+
+    @Test
+    void shouldTakeTheWidthFromColumnsElseADefaultOffATerminal() {
+        assertThat(TerminalWidth.columns("100", false)).isEqualTo(100);
+        assertThat(TerminalWidth.columns(" 72 ", true)).isEqualTo(72);
+        assertThat(TerminalWidth.columns("3", false)).isEqualTo(20);
+        assertThat(TerminalWidth.columns("wide", false)).isEqualTo(TerminalWidth.NOT_A_TERMINAL);
+        assertThat(TerminalWidth.columns(null, false)).isEqualTo(TerminalWidth.NOT_A_TERMINAL);
+    }
 }

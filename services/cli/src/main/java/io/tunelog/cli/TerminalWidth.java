@@ -1,0 +1,24 @@
+package io.tunelog.cli;
+
+import picocli.CommandLine.Model.UsageMessageSpec;
+
+/** How many columns the progress line may take. */
+final class TerminalWidth {
+    /** Not a terminal (a file, a pipe, a batch job's log): lines of this many columns. */
+    static final int NOT_A_TERMINAL = 120;
+    private static final int NARROWEST = 20;
+
+    private TerminalWidth() {
+    }
+
+    /**
+     * {@code COLUMNS} when it holds a number; else on a terminal its width as picocli reads it for usage help
+     * ({@code stty}), 80 if that fails; else {@link #NOT_A_TERMINAL}.
+     */
+    static int columns(String columnsVariable, boolean terminal) {
+        if (columnsVariable != null && columnsVariable.trim().matches("\\d{1,5}")) {
+            return Math.max(NARROWEST, Integer.parseInt(columnsVariable.trim()));
+        }
+        return terminal ? new UsageMessageSpec().autoWidth(true).width() : NOT_A_TERMINAL;
+    }
+}
