@@ -2,6 +2,8 @@ package io.tunelog.cli;
 
 import io.tunelog.kafka.broker.LocalBroker;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +28,10 @@ final class BrokerCommand implements Callable<Integer> {
             + "the data directory is formatted")
     Path adminPasswordFile;
 
+    @Option(names = "--override", paramLabel = "KEY=VALUE", description = "A Kafka broker setting that replaces the broker's own, "
+            + "e.g. listeners=PLAINTEXT://0.0.0.0:9092 in a container (repeatable)")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".tunelog", "broker");
@@ -38,7 +44,7 @@ final class BrokerCommand implements Callable<Integer> {
                     SecretFile.read(storePasswordFile, "--store-password-file"), "CN=tunelog-broker",
                     SecretFile.read(adminPasswordFile, "--admin-password-file"));
         }
-        LocalBroker.runForeground(dir, port, security);
+        LocalBroker.runForeground(dir, port, security, overrides);
         return 0;
     }
 }
