@@ -3,6 +3,8 @@ package io.tunelog.cli;
 import ch.qos.logback.classic.Level;
 import io.tunelog.kafka.broker.LocalBroker;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +34,10 @@ final class BrokerCommand implements Callable<Integer> {
     @Mixin
     ConsoleLogs logs;
 
+    @Option(names = "--override", paramLabel = "KEY=VALUE", description = "A Kafka broker setting that replaces the broker's own, "
+            + "e.g. listeners=PLAINTEXT://0.0.0.0:9092 in a container (repeatable)")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".tunelog", "broker");
@@ -45,7 +51,7 @@ final class BrokerCommand implements Callable<Integer> {
                     SecretFile.read(adminPasswordFile, "--admin-password-file"));
         }
         logs.toFile(dir.resolve("broker.log"), Level.INFO);
-        LocalBroker.runForeground(dir, port, security);
+        LocalBroker.runForeground(dir, port, security, overrides);
         return 0;
     }
 }

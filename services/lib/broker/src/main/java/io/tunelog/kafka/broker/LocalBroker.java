@@ -96,6 +96,14 @@ public final class LocalBroker implements AutoCloseable {
 
     /** As {@link #start(Path, int)}; {@code security} null for a plaintext broker without authorization. */
     public static LocalBroker start(Path dataDir, int port, Security security) {
+        return start(dataDir, port, security, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int, Security)}, with Kafka settings that replace the broker's own (listeners on other
+     * interfaces, say, as a container needs). It is ready once its inter-broker listener's advertised address answers.
+     */
+    public static LocalBroker start(Path dataDir, int port, Security security, Map<String, String> overrides) {
         Path dir = dataDir.toAbsolutePath();
         Path propsFile = dir.resolve("server.properties");
         boolean formatted = Files.exists(dir.resolve("log").resolve("meta.properties"));
@@ -109,12 +117,13 @@ public final class LocalBroker implements AutoCloseable {
             if (security != null) {
                 secure(config, security);
             }
+            config.putAll(overrides);
             store(config, propsFile);
             if (!formatted) {
                 format(propsFile, security);
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(load(propsFile), false), Time.SYSTEM);
-            LocalBroker broker = new LocalBroker(server, dir, HOST + ":" + clientPort, security);
+            LocalBroker broker = new LocalBroker(server, dir, interBrokerAddress(config), security);
             try {
                 server.startup();
                 broker.awaitReady(Duration.ofSeconds(60));
@@ -129,8 +138,9 @@ public final class LocalBroker implements AutoCloseable {
     }
 
     /** {@code tunelog broker}: runs a broker until the JVM is asked to stop. */
-    public static void runForeground(Path dataDir, int port, Security security) throws InterruptedException {
-        LocalBroker broker = start(dataDir, port, security);
+    public static void runForeground(Path dataDir, int port, Security security, Map<String, String> overrides)
+            throws InterruptedException {
+        LocalBroker broker = start(dataDir, port, security, overrides);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();
@@ -237,6 +247,18 @@ public final class LocalBroker implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The advertised address of the listener brokers talk on: the client listener unless overridden. */
+    private static String interBrokerAddress(Properties config) {
+        String name = config.getProperty("inter.broker.listener.name");
+        for (String listener : config.getProperty("advertised.listeners").split(",")) {
+            String[] parts = listener.trim().split("://", 2);
+            if (parts.length == 2 && parts[0].equals(name)) {
+                return parts[1];
+            }
+        }
+        throw new IllegalArgumentException("advertised.listeners has no " + name + " listener (inter.broker.listener.name)");
     }
 
     private static int[] previousPorts(Path propsFile) {

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.testing.ShareGroupCheck;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,6 +46,33 @@ class LocalBrokerTest {
     void shouldShareOnePartitionAsTheWorkersUseIt(@TempDir Path dir) throws Exception {
         try (LocalBroker broker = LocalBroker.start(dir, 0)) {
             ShareGroupCheck.assertEachRecordToOneMemberAndReleasedRedelivered(broker.bootstrapServers());
+        }
+    }
+
+    @Test
+    void shouldTakeOverriddenListenersAndWaitOnTheInterBrokerOne(@TempDir Path dir) throws Exception {
+        int client = freePort();
+        int internal = freePort();
+        int controller = freePort();
+        Map<String, String> overrides = Map.of(
+                "listeners", "PLAINTEXT://127.0.0.1:" + client + ",BROKER://127.0.0.1:" + internal + ",CONTROLLER://127.0.0.1:" + controller,
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:" + client + ",BROKER://127.0.0.1:" + internal,
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name", "BROKER",
+                "controller.quorum.voters", "1@127.0.0.1:" + controller);
+        try (LocalBroker broker = LocalBroker.start(dir, 0, null, overrides)) {
+            assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + internal);
+            KafkaClients clients = KafkaClients.of("127.0.0.1:" + client);
+            try (KafkaProducer<String, byte[]> producer = clients.producer("t", null)) {
+                producer.send(new ProducerRecord<>("t1", "k", "through the client listener".getBytes())).get();
+            }
+            assertThat(readAll(clients)).containsExactly("through the client listener");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
         }
     }
 

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real Kafka cluster for one test class, never a mock: the external cluster named by
- * {@code KAFKA_BOOTSTRAP_SERVERS} if set, otherwise an in-JVM KRaft cluster from Kafka's own test kit
- * (Testcontainers would come between the two, but no Docker engine runs on our machines).
+ * {@code KAFKA_BOOTSTRAP_SERVERS} if set, otherwise an in-JVM KRaft cluster from Kafka's own test kit.
+ * (PlatformExtension can put a broker in a container instead, through Testcontainers.)
  * Share groups work on it without further setup.
  *
  * <pre>

@@ -15,12 +15,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The running platform for an end-to-end suite: a real Kafka cluster ({@link KafkaBrokerExtension}), the topics,
+ * The running platform for an end-to-end suite: a real Kafka cluster ({@link KafkaBrokerExtension}, or with
+ * {@code TUNELOG_KAFKA=testcontainers} one broker in a container, {@link ContainerBroker}), the topics,
  * the services and a pool of workers, started before the class's tests and stopped after them, either in this
  * JVM ({@link Platform}) or each as a process of its own ({@link ProcessFleet}).
  *
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * Configure it where it is declared; it starts once per class, on a static field.
  */
-public final class PlatformExtension implements BeforeAllCallback, AfterAllCallback {
+public final class PlatformExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
     private static final Duration READY = Duration.ofSeconds(120);
 
     private final Class<?> mainClass;
@@ -45,6 +48,9 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
 
     private String owner;
     private Path storage;
+    private ContainerBroker container;
+    /** Why this suite's tests are skipped: it wants a broker in a container, which cannot run here. */
+    private String skipped;
     private KafkaClients clients;
     private Platform platform;
     private ProcessFleet fleet;
@@ -117,11 +123,14 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
     }
 
     public String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return container != null ? container.bootstrapServers() : kafka.bootstrapServers();
     }
 
     /** The cluster itself, to stop and start a broker. */
     public KafkaBrokerExtension kafka() {
+        if (container != null) {
+            throw new IllegalStateException("the broker runs in a container (TUNELOG_KAFKA=testcontainers), not in this JVM");
+        }
         return kafka;
     }
 
@@ -158,6 +167,7 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
     }
 
     private <T> T started(T value) {
+        Assumptions.assumeTrue(skipped == null, skipped);
         if (value == null) {
             throw new IllegalStateException("the platform starts before all tests of the class; register the extension on a static field");
         }
@@ -166,13 +176,24 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        kafka.beforeAll(context);
         if (owner != null) {
             return; // already started for an enclosing class
         }
         owner = context.getUniqueId();
+        if (ContainerBroker.wanted()) {
+            skipped = layout == Topics.Layout.LOCAL ? ContainerBroker.missingEngine()
+                    : "TUNELOG_KAFKA=testcontainers runs one broker in a container; this suite needs three";
+            if (skipped != null) {
+                // Each test is reported skipped (beforeEach); this line says so where a @BeforeAll stops the class first.
+                System.err.println(context.getDisplayName() + " skipped: " + skipped);
+                return;
+            }
+            container = ContainerBroker.start();
+        } else {
+            kafka.beforeAll(context);
+        }
         storage = givenStorage != null ? Files.createDirectories(givenStorage) : Files.createTempDirectory("tunelog-platform");
-        clients = KafkaClients.of(kafka.bootstrapServers());
+        clients = KafkaClients.of(bootstrapServers());
         try (Admin admin = clients.admin()) {
             Topics.ensure(admin, layout);
         }
@@ -183,7 +204,7 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
                     .withGpus(gpus.getOrDefault(id, List.of()))));
             platform.awaitServicesReady(READY.toMillis());
         } else {
-            fleet = new ProcessFleet(mainClass, kafka.bootstrapServers(), storage);
+            fleet = new ProcessFleet(mainClass, bootstrapServers(), storage);
             services.forEach(service -> fleet.services(service, service, instance));
             workers.forEach((id, slots) -> fleet.worker(id, slots, gpus.getOrDefault(id, List.of())));
             for (ProcessFleet.Member m : fleet.members()) {
@@ -193,14 +214,26 @@ public final class PlatformExtension implements BeforeAllCallback, AfterAllCallb
     }
 
     @Override
+    public void beforeEach(ExtensionContext context) {
+        Assumptions.assumeTrue(skipped == null, skipped);
+    }
+
+    @Override
     public void afterAll(ExtensionContext context) throws Exception {
+        if (!context.getUniqueId().equals(owner)) {
+            return; // a @Nested class ending
+        }
+        owner = null;
+        skipped = null;
         try {
-            if (context.getUniqueId().equals(owner)) {
-                owner = null;
-                stop();
-            }
+            stop();
         } finally {
-            kafka.afterAll(context);
+            if (container != null) {
+                container.close();
+                container = null;
+            } else {
+                kafka.afterAll(context);
+            }
         }
     }
 
