@@ -48,6 +48,7 @@ spec() {
   sed -e "s/^name: .*/name: $1/" -e "s/trials: 8, concurrent: 2/trials: $2, concurrent: $3/" \
       -e 's/maxFailures: 1/maxFailures: 0/' \
       -e '/^  penalty:/a\  epochs:          {choice: [40]}\n  checkpointEvery: {choice: [4]}\n  minEpochSeconds: {choice: [0.25]}' \
+      -e "s#python/sklearn_digits.py#$root/services/examples/python/sklearn_digits.py#" \
       services/examples/sklearn-digits.yaml > "$run/$1.yaml"
 }
 events() { "$tunelog" events "$1" > "$run/$1.events.jsonl"; }
