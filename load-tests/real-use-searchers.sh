@@ -17,7 +17,8 @@ for searcher in "${searchers[@]}"; do
     grid="s/^  booster: .*/  booster:   {grid: [gbtree, dart]}/; s/^  max_depth: .*/  max_depth: {grid: [2, 4, 6, 8]}/;"
     trials=$((8 + 2 * 3))
   fi
-  sed "${grid} s/^searcher: .*/searcher:  {type: $searcher}/; s/^name: .*/name: xgb-digits-$searcher/" \
+  # The copy is not next to bin/xgboost-digits, so it names the program by its absolute path.
+  sed "${grid} s/^searcher: .*/searcher:  {type: $searcher}/; s/^name: .*/name: xgb-digits-$searcher/; s#\[bin/xgboost-digits\]#[$PWD/services/examples/bin/xgboost-digits]#" \
     services/examples/xgboost-digits-search.yaml > "$work/$searcher.yaml"
   summary=$(bin/tunelog run "$work/$searcher.yaml" --json --results-dir "$work/results-$searcher")
   echo "$summary" | SEARCHER="$searcher" TRIALS="$trials" /usr/bin/python3 -c '

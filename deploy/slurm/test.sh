@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tunelog on a real one-node Slurm cluster, end to end (CI runs it; it must run as root):
-#  1. cluster.sh starts Slurm; deploy/local/start.sh starts a broker and the services, with no workers;
+#  1. cluster.sh starts Slurm; deploy/local/start.sh starts a broker and the services, with no workers; the worker
+#     jobs run Tunelog from the release archive (services/dist/target, made by mvn package), unpacked in the run dir;
 #  2. `sbatch --array=0-1 worker.sbatch` starts two worker agents as Slurm jobs, and they run an experiment of
 #     real scikit-learn trials (maxFailures 0) to completion;
 #  3. meanwhile, once a trial has a checkpoint, its job is `scancel`led: the trial must resume on the other job
@@ -40,7 +41,12 @@ step "starting Slurm, a broker and the services"
 deploy/slurm/cluster.sh start 4
 deploy/local/start.sh "$run" 0
 export KAFKA_BOOTSTRAP_SERVERS="$(cat "$run/bootstrap")"
-export TUNELOG_STORAGE="$run/storage" TUNELOG_HOME="$root"
+# The worker jobs run Tunelog from the release archive (mvn package made it), unpacked as on a shared file system.
+archive="$(ls "$root"/services/dist/target/tunelog-*.tar.gz 2>/dev/null | head -1)"
+[ -f "$archive" ] || fail "no release archive in services/dist/target: build it first (mvn -B package)"
+mkdir -p "$run/opt" && tar xzf "$archive" -C "$run/opt"
+home="$(ls -d "$run"/opt/tunelog-*)"
+export TUNELOG_STORAGE="$run/storage" TUNELOG_HOME="$home"
 
 # Real trials: SGD on the digits, 40 epochs paced to 0.25 s each, a checkpoint every 4; maxFailures 0, so
 # only a preemption may fail an attempt without failing its trial.
@@ -48,6 +54,7 @@ spec() {
   sed -e "s/^name: .*/name: $1/" -e "s/trials: 8, concurrent: 2/trials: $2, concurrent: $3/" \
       -e 's/maxFailures: 1/maxFailures: 0/' \
       -e '/^  penalty:/a\  epochs:          {choice: [40]}\n  checkpointEvery: {choice: [4]}\n  minEpochSeconds: {choice: [0.25]}' \
+      -e "s#python/sklearn_digits.py#$home/examples/python/sklearn_digits.py#" \
       services/examples/sklearn-digits.yaml > "$run/$1.yaml"
 }
 events() { "$tunelog" events "$1" > "$run/$1.events.jsonl"; }

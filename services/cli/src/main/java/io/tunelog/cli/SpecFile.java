@@ -13,7 +13,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** A spec file read and validated before anything touches Kafka. */
+/** A spec file read and validated before anything touches Kafka, its relative command paths resolved ({@link CommandPaths}). */
 record SpecFile(Path path, String text, ExperimentSpec spec) {
 
     static SpecFile read(Path path) {
@@ -24,10 +24,13 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read spec " + path + ": " + e.getMessage());
         }
         try {
-            ExperimentSpec spec = SpecParser.parse(text);
+            SpecParser.parse(text);
+            // Parsed again once its command paths are resolved: that text is what is sent and what workers run.
+            String resolved = CommandPaths.resolve(text, path.toAbsolutePath().getParent());
+            ExperimentSpec spec = SpecParser.parse(resolved);
             // What the gate would refuse, refused before anything is sent.
             new SchedulingService().checkSubmittedSpec(spec);
-            return new SpecFile(path, text, spec);
+            return new SpecFile(path, resolved, spec);
         } catch (SpecException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "invalid spec " + path + " at " + e.getMessage());
         }

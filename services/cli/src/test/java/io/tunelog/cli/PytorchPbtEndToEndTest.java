@@ -17,7 +17,6 @@ import io.tunelog.replay.Audit;
 import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.ExperimentLog;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,10 +49,8 @@ class PytorchPbtEndToEndTest {
     @Test
     void shouldGoOnFromTheDonorsCheckpointWithTheExploredLearningRateAfterEachExploit() throws Exception {
         Assumptions.assumeTrue(pythonHasTorch(), "/usr/bin/python3 with torch and scikit-learn is not installed (Debian: python3-torch)");
-        // The example as it is, but for its script's path: the workers here run in services/cli, not the repository root.
-        String yaml = Files.readString(EXAMPLES.resolve("pytorch-digits-pbt.yaml"))
-                .replace("services/examples/python/pytorch_digits.py", EXAMPLES.resolve("python/pytorch_digits.py").toString());
-        SpecFile spec = SpecFile.read(Files.writeString(PLATFORM.storage().resolve("pytorch-digits-pbt.yaml"), yaml));
+        // The example as it is: its script's path resolves next to the spec, though the workers here run in services/cli.
+        SpecFile spec = SpecFile.read(EXAMPLES.resolve("pytorch-digits-pbt.yaml"));
         String id = "torch-pbt-" + System.nanoTime();
         ExperimentFollower.submit(PLATFORM.clients(), id, spec);
 
