@@ -121,11 +121,18 @@ final class ExperimentFollower {
     }
 
     /**
-     * The line within {@code max} characters: first without its bar, which repeats the count; then cut short before
-     * its last part (the clock and ETA), which stays whole while there is room for it.
+     * The line within {@code max} characters, giving up first what repeats or matters least: the bar (the count says
+     * it), then the trials by status (the count of those ended stays), then the text before the best value and the
+     * clock, which stay whole while there is room for them.
      */
     static String fit(String line, int max) {
-        String shorter = line.length() <= max ? line : line.replaceFirst(" \\[[#.]*\\]", "");
+        String shorter = line;
+        for (String dispensable : List.of(" \\[[#.]*\\]", "(?<= ended): [^|]*?(?= \\|)")) {
+            if (shorter.length() <= max) {
+                return shorter;
+            }
+            shorter = shorter.replaceFirst(dispensable, "");
+        }
         if (shorter.length() <= max) {
             return shorter;
         }

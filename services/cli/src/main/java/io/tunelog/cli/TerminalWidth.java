@@ -4,8 +4,8 @@ import picocli.CommandLine.Model.UsageMessageSpec;
 
 /** How many columns the progress line may take. */
 final class TerminalWidth {
-    /** Not a terminal (a file, a pipe, a batch job's log): lines of this many columns. */
-    static final int NOT_A_TERMINAL = 120;
+    /** Not a terminal (a file, a pipe, a batch job's log): nothing wraps there, so lines are never cut. */
+    static final int NOT_A_TERMINAL = Integer.MAX_VALUE;
     private static final int NARROWEST = 20;
 
     private TerminalWidth() {

@@ -54,18 +54,19 @@ class ProgressLineTest {
     }
 
     @Test
-    void shouldDropTheBarThenCutTheLineBeforeItsClockToFitTheWidth() {
+    void shouldDropTheBarThenTheCountsByStatusThenCutTheLineBeforeItsClockToFitTheWidth() {
         String line = "[xgb] [###.......] 3/10 ended: 1 running, 3 completed | best trial-00002 acc=0.9700 | 00:12, ETA 00:28";
         assertThat(ExperimentFollower.fit(line, 200)).isEqualTo(line);
         assertThat(ExperimentFollower.fit(line, line.length() - 1))
                 .isEqualTo("[xgb] 3/10 ended: 1 running, 3 completed | best trial-00002 acc=0.9700 | 00:12, ETA 00:28");
-        assertThat(ExperimentFollower.fit(line, 60)).isEqualTo("[xgb] 3/10 ended: 1 running, 3 complet... | 00:12, ETA 00:28");
+        assertThat(ExperimentFollower.fit(line, 70)).isEqualTo("[xgb] 3/10 ended | best trial-00002 acc=0.9700 | 00:12, ETA 00:28");
+        assertThat(ExperimentFollower.fit(line, 50)).isEqualTo("[xgb] 3/10 ended | best tria... | 00:12, ETA 00:28");
         // Too narrow to keep the clock whole: cut at the end.
-        assertThat(ExperimentFollower.fit(line, 30)).isEqualTo("[xgb] 3/10 ended: 1 running...");
+        assertThat(ExperimentFollower.fit(line, 30)).isEqualTo("[xgb] 3/10 ended | best tri...");
     }
 
     @Test
-    void shouldTakeTheWidthFromColumnsElseADefaultOffATerminal() {
+    void shouldTakeTheWidthFromColumnsAndNeverCutOffATerminal() {
         assertThat(TerminalWidth.columns("100", false)).isEqualTo(100);
         assertThat(TerminalWidth.columns(" 72 ", true)).isEqualTo(72);
         assertThat(TerminalWidth.columns("3", false)).isEqualTo(20);
