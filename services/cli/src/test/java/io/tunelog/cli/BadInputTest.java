@@ -169,7 +169,7 @@ class BadInputTest {
         assertThat(exit).as("exit code").isNotZero();
         assertThat(line).as("stderr").isNotEmpty().doesNotContain("\n").contains(named.replace("@/", ""));
         assertThat(out + line).as("output").doesNotContain("Exception").doesNotContain("\tat ");
-        TABLE.add("| `" + command + "` | " + input + " | `" + line.replace(dir.toString(), "DIR").replace("|", "\\|") + "` | " + exit + " |");
+        TABLE.add("| `" + command + "` | " + input + " | `` " + line.replace(dir.toString(), "DIR").replace("|", "\\|") + " `` | " + exit + " |");
     }
 
     @Test
