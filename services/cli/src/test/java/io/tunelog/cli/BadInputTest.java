@@ -5,17 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -170,6 +173,34 @@ class BadInputTest {
         assertThat(line).as("stderr").isNotEmpty().doesNotContain("\n").contains(named.replace("@/", ""));
         assertThat(out + line).as("output").doesNotContain("Exception").doesNotContain("\tat ");
         TABLE.add("| `" + command + "` | " + input + " | `` " + line.replace(dir.toString(), "DIR").replace("|", "\\|") + " `` | " + exit + " |");
+    }
+
+    /**
+     * The same, through {@code main} in a JVM of its own, where the Kafka client's and logback's own lines would show
+     * too: still exactly one line.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("childCases")
+    void shouldPrintOneLineAndNothingElseFromMain(String input, List<String> args) throws Exception {
+        Path target = Path.of("target").toAbsolutePath();
+        String classPath = target.resolve("classes") + File.pathSeparator + Files.readString(target.resolve("runtime-classpath.txt")).trim();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classPath, Tunelog.class.getName()));
+        args.forEach(a -> command.add(a.startsWith("@/") ? dir.resolve(a.substring(2)).toString() : a));
+        Process main = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(main.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(main.waitFor(60, TimeUnit.SECONDS)).as("ended").isTrue();
+
+        assertThat(main.exitValue()).as("exit code").isNotZero();
+        assertThat(err.strip()).as("stderr").isNotEmpty().doesNotContain("\n").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    static Stream<Arguments> childCases() {
+        return Stream.of(
+                Arguments.of("an Avro file that is not a Tunelog archive", List.of("audit", "x", "--from", "@/songs.avro")),
+                Arguments.of("an unreachable broker", List.of("audit", "x", "-b", closed, "--kafka-timeout", "1")),
+                Arguments.of("a broker whose name does not resolve", List.of("audit", "x", "-b", "nosuchhost.invalid:9092", "--kafka-timeout", "1")),
+                Arguments.of("an unknown flag", List.of("audit", "x", "--bogus")));
     }
 
     @Test
