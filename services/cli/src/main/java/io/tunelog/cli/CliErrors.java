@@ -12,6 +12,7 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine;
 
 /**
@@ -25,7 +26,10 @@ final class CliErrors implements IExecutionExceptionHandler, IParameterException
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         String name = cmd.getCommandSpec().qualifiedName();
-        cmd.getErr().println(name + ": " + oneLine(e.getMessage()) + " (see `" + name + " --help`)");
+        List<String> suggestions = e instanceof UnmatchedArgumentException u ? u.getSuggestions() : List.of();
+        String hint = suggestions.isEmpty() ? ""
+                : "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))) + "?";
+        cmd.getErr().println(name + ": " + oneLine(e.getMessage()) + hint + " (see `" + name + " --help`)");
         if (debug(args)) {
             e.printStackTrace(cmd.getErr());
         }

@@ -136,6 +136,7 @@ class BadInputTest {
                 bad("audit", "an unknown experiment", "nope", "audit", "nope", "-b", kafka),
                 bad("audit", "an unreachable broker", closed, "audit", "x", "-b", closed, "--kafka-timeout", "1"),
                 bad("audit", "an unknown flag", "--bogus", "audit", "x", "--bogus"),
+                bad("audit", "a misspelt flag", "did you mean --json?", "audit", "x", "--jsn"),
                 bad("state", "an Avro file that is not a Tunelog archive", "songs.avro", "state", "x", "--at", "3", "--from", "@/songs.avro"),
                 bad("state", "a bad --at", "--at", "state", "x", "--at", "yesterday", "-b", kafka),
                 bad("export", "a text file as archive", "text.txt", "export", "x", "--format", "csv", "--out", "@/x.csv", "--from", "@/text.txt"),
