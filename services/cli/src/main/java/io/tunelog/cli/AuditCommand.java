@@ -34,6 +34,9 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AuditReport report = Audit.withAllServices().run(source.source(experimentId));
+        if (report.events() == 0) {
+            throw new Tunelog.UserError(1, "no events for experiment " + experimentId);
+        }
         var out = command.commandLine().getOut();
         if (json) {
             out.println(Json.MAPPER.writeValueAsString(toJson(report)));

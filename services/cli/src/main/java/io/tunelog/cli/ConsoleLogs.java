@@ -45,6 +45,7 @@ final class ConsoleLogs {
         own.setLevel(Level.INFO);
         // logback.xml quiets the client's connection warnings for the console; the file keeps them.
         context.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(null);
+        context.getLogger("org.apache.kafka.clients.ClientUtils").setLevel(null);
         root.addAppender(fileAppender(context, file));
         if (console != null && !verbose) {
             root.detachAppender(console);

@@ -9,6 +9,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Option;
 
 /** How to reach Kafka, shared by every command that talks to a cluster. */
@@ -27,6 +32,10 @@ final class KafkaOptions {
             + "have (default: ${DEFAULT-VALUE})")
     short replicationFactor;
 
+    @Option(names = "--kafka-timeout", defaultValue = "60", description = "Seconds to wait for the cluster to answer "
+            + "before giving up at start (default: ${DEFAULT-VALUE})")
+    int kafkaTimeoutSeconds;
+
     /** The bootstrap servers given, or from the environment, or null when neither says. */
     String bootstrapOrNull() {
         if (bootstrapServers != null) {
@@ -43,19 +52,44 @@ final class KafkaOptions {
             try (Reader r = Files.newBufferedReader(clientConfig)) {
                 props.load(r);
             } catch (IOException e) {
-                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read client config " + clientConfig + ": " + e.getMessage());
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read client config " + clientConfig + ": " + CliErrors.reason(e));
             }
             props.forEach((k, v) -> extra.put(k.toString(), v));
         }
         return new KafkaClients(bootstrap, extra);
     }
 
+    /** Clients of the cluster given, once it has answered: an unreachable one is one line, not a later stack trace. */
     KafkaClients requiredClients() {
         String bootstrap = bootstrapOrNull();
         if (bootstrap == null) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "no Kafka cluster: give --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS");
         }
-        return clients(bootstrap);
+        if (kafkaTimeoutSeconds < 1) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--kafka-timeout must be at least 1 second, got " + kafkaTimeoutSeconds);
+        }
+        KafkaClients clients = clients(bootstrap);
+        awaitAnswer(clients);
+        return clients;
+    }
+
+    private void awaitAnswer(KafkaClients clients) {
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, kafkaTimeoutSeconds * 1000L);
+        Map<String, Object> props = clients.common();
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        try (Admin admin = Admin.create(props)) {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs)).clusterId().get();
+        } catch (ExecutionException e) {
+            throw new Tunelog.UserError(1, "cannot reach Kafka at " + clients.bootstrapServers() + " within "
+                    + kafkaTimeoutSeconds + " s (--kafka-timeout): " + e.getCause().getMessage());
+        } catch (KafkaException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot connect to Kafka at " + clients.bootstrapServers() + ": "
+                    + CliErrors.describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Tunelog.UserError(1, "interrupted while waiting for Kafka at " + clients.bootstrapServers());
+        }
     }
 
     Topics.Layout layout() {

@@ -2,8 +2,11 @@ package io.tunelog.cli;
 
 import io.tunelog.replay.ExperimentLog;
 import io.tunelog.replay.LogSource;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.apache.avro.AvroRuntimeException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -23,11 +26,29 @@ final class LogSourceOptions {
         if (!Files.isRegularFile(from)) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "no archive at " + from);
         }
-        LogSource archive = LogSource.archive(from);
+        LogSource archive = notAnArchiveIsBadInput(() -> LogSource.archive(from));
         if (!archive.experimentId().equals(experimentId)) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, from + " holds experiment " + archive.experimentId() + ", not " + experimentId);
         }
-        return archive;
+        return LogSource.of(experimentId, action -> notAnArchiveIsBadInput(() -> {
+            archive.forEach(action);
+            return null;
+        }));
+    }
+
+    /**
+     * Avro throws its own exceptions on a file that is not Avro or holds other records than a log's; each is the
+     * user's file being wrong, said in one line naming it.
+     */
+    private <T> T notAnArchiveIsBadInput(Supplier<T> reading) {
+        try {
+            return reading.get();
+        } catch (UncheckedIOException | AvroRuntimeException | IllegalArgumentException e) {
+            String reason = (e instanceof UncheckedIOException && e.getCause() != null ? CliErrors.describe(e.getCause()) : CliErrors.describe(e))
+                    .replace(from + " is not a Tunelog archive: ", "");
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--from " + from + " is not a Tunelog archive (from `tunelog export "
+                    + "--format avro`): " + reason);
+        }
     }
 
     /** The whole log in memory: for commands that need it more than once. */

@@ -17,7 +17,7 @@ final class SecretFile {
             }
             return first;
         } catch (IOException e) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, option + ": cannot read " + file + ": " + e.getMessage());
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, option + ": cannot read " + file + ": " + CliErrors.reason(e));
         }
     }
 }

@@ -55,7 +55,6 @@ final class ServicesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var clients = kafka.requiredClients();
         var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
         for (String name : names) {
             if (!Platform.SERVICES.contains(name)) {
@@ -66,6 +65,7 @@ final class ServicesCommand implements Callable<Integer> {
         HttpSecurity security = checkHttpOptions(names);
         health.check();
         CheckpointStores stores = checkpointStores(roots);
+        var clients = kafka.requiredClients();
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
         logs.toFile(roots.get(0).resolve("services-" + id + ".log"), Level.INFO);
         CountDownLatch stopped = new CountDownLatch(1);

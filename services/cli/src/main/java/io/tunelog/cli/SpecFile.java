@@ -21,7 +21,7 @@ record SpecFile(Path path, String text, ExperimentSpec spec) {
         try {
             text = Files.readString(path);
         } catch (IOException e) {
-            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read spec " + path + ": " + e.getMessage());
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read spec " + path + ": " + CliErrors.reason(e));
         }
         try {
             SpecParser.parse(text);

@@ -34,17 +34,16 @@ final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentLog log = source.load(experimentId);
-        ExperimentState state;
-        if (at.matches("\\d+")) {
-            state = Replay.stateAtOffset(log, Long.parseLong(at));
-        } else {
+        Instant time = null;
+        if (!at.matches("\\d+")) {
             try {
-                state = Replay.stateAtTime(log, Instant.parse(at));
+                time = Instant.parse(at);
             } catch (DateTimeParseException e) {
                 throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--at: expected a log offset or an ISO-8601 time such as 2026-11-28T17:06:31Z, got " + at);
             }
         }
+        ExperimentLog log = source.load(experimentId);
+        ExperimentState state = time == null ? Replay.stateAtOffset(log, Long.parseLong(at)) : Replay.stateAtTime(log, time);
         ObjectNode node = Json.summary(state, null);
         node.remove("resultsDir");
         node.put("at", at);

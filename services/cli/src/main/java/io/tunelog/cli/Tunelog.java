@@ -2,6 +2,8 @@ package io.tunelog.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code tunelog} command. */
 @Command(name = "tunelog", mixinStandardHelpOptions = true, version = "tunelog 0.1.0",
@@ -15,21 +17,16 @@ public final class Tunelog {
     /** Exit code for bad input: an invalid spec or option. */
     public static final int BAD_INPUT = 2;
 
+    @Option(names = CliErrors.DEBUG, scope = ScopeType.INHERIT, description = "On an error, print its stack trace too")
+    boolean debug;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Tunelog())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof UserError u) {
-                        cmd.getErr().println("tunelog: " + u.getMessage());
-                        return u.exitCode();
-                    }
-                    cmd.getErr().println("tunelog: " + e);
-                    e.printStackTrace(cmd.getErr());
-                    return 1;
-                });
+        CliErrors errors = new CliErrors();
+        return new CommandLine(new Tunelog()).setExecutionExceptionHandler(errors).setParameterExceptionHandler(errors);
     }
 
     /** A failure to report in one line, without a stack trace. */

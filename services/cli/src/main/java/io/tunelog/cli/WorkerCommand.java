@@ -52,7 +52,8 @@ final class WorkerCommand implements Callable<Integer> {
     Path logDir;
 
     @Option(names = "--max-output-bytes", defaultValue = "67108864",
-            description = "Most bytes one attempt may write to stdout; past it the trial is ended and fails (default: ${DEFAULT-VALUE}, 64 MiB)")
+            description = "Most bytes one attempt may write to stdout, and to stderr; past either the trial is ended and fails "
+                    + "(default: ${DEFAULT-VALUE}, 64 MiB)")
     long maxOutputBytes;
 
     @Option(names = "--max-reports-in-flight", defaultValue = "1000",

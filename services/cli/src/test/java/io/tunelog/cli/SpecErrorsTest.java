@@ -152,7 +152,7 @@ class SpecErrorsTest {
                 .execute("run", spec.toString(), "--gpus", "0,1,2,3", "--bootstrap-servers", KAFKA.bootstrapServers());
 
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(err.toString().strip()).doesNotContain("\n").startsWith("tunelog: invalid spec ")
+        assertThat(err.toString().strip()).doesNotContain("\n").startsWith("tunelog run: invalid spec ")
                 .endsWith(" at trial.resources.gpus: expected at most 4, the GPUs of the workers tunelog run starts: 0,1,2,3 "
                         + "(--gpus; --gpus names others), found 8");
         try (Admin admin = KafkaClients.of(KAFKA.bootstrapServers()).admin()) {

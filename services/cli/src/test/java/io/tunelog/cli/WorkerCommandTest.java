@@ -73,7 +73,7 @@ class WorkerCommandTest {
                 .execute("worker", "--python-helper", dir.toString(), "--bootstrap-servers", "127.0.0.1:1");
 
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(err.toString().strip()).isEqualTo("tunelog: --python-helper " + dir + " holds no tunelog package (no tunelog/__init__.py there)");
+        assertThat(err.toString().strip()).isEqualTo("tunelog worker: --python-helper " + dir + " holds no tunelog package (no tunelog/__init__.py there)");
     }
 
     @Test
@@ -95,7 +95,7 @@ class WorkerCommandTest {
                 .execute("worker", "--gpus", "0,1,0", "--bootstrap-servers", "127.0.0.1:1");
 
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(err.toString().strip()).isEqualTo("tunelog: --gpus 0,1,0: device 0 is given twice");
+        assertThat(err.toString().strip()).isEqualTo("tunelog worker: --gpus 0,1,0: device 0 is given twice");
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A trial's output log that never grows past its cap: whatever would go past it is dropped. */
+/** A trial's output log (stdout.log, stderr.log) that never grows past its cap: whatever would go past it is dropped. */
 final class CappedLog implements Closeable {
     private final OutputStream out;
     private final long cap;
@@ -28,6 +28,14 @@ final class CappedLog implements Closeable {
         int n = (int) Math.min(bytes.length, cap - written);
         out.write(bytes, 0, n);
         written += n;
+    }
+
+    /** Appends the bytes, or as many as fit; false when some did not. */
+    boolean write(byte[] bytes, int offset, int length) throws IOException {
+        int n = (int) Math.min(length, cap - written);
+        out.write(bytes, offset, n);
+        written += n;
+        return n == length;
     }
 
     void flush() throws IOException {

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The worker also ends an attempt on its own account, and reports it failed (retryable), when it goes
  * {@code trial.reportTimeoutSeconds} without a report, or when a child writes more than the worker's
- * output limit to stdout. Ending a child means TERM to it and every descendant it has then, and KILL to
- * those still alive after {@link #STOP_GRACE}.
+ * output limit to stdout or to stderr. Ending a child means TERM to it, every descendant it has then and its
+ * process group, and KILL to those still alive after {@link #STOP_GRACE}; a child that ends by itself takes its
+ * group with it.
  */
 final class TrialAttempt {
     private static final Logger LOG = LoggerFactory.getLogger(TrialAttempt.class);
@@ -167,13 +168,15 @@ final class TrialAttempt {
         if (p == null) {
             return;
         }
-        // Taken now: once the child is gone, its orphans are no longer its descendants.
+        // Taken now: once the child is gone, its orphans are no longer its descendants (they stay in its group).
         List<ProcessHandle> tree = Stream.concat(p.descendants(), Stream.of(p.toHandle())).toList();
         tree.forEach(ProcessHandle::destroy);
+        ProcessTree.signalGroup("TERM", p);
         try {
-            timers.schedule(() -> Stream.concat(tree.stream(), p.descendants())
-                            .filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly),
-                    STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            timers.schedule(() -> {
+                Stream.concat(tree.stream(), p.descendants()).filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+                ProcessTree.signalGroup("KILL", p);
+            }, STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // The worker is closing; runProcess still kills the child after the grace.
         }
@@ -293,8 +296,8 @@ final class TrialAttempt {
         Path configFile = logDir.resolve("config.json");
         Files.writeString(configFile, configJson);
         // An argument list, never a shell: parameter values cannot be interpreted as commands.
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectError(logDir.resolve("stderr.log").toFile())
+        // In a group of its own, so that the trial ends whole (see ProcessTree); stderr through the worker, capped.
+        ProcessBuilder builder = new ProcessBuilder(ProcessTree.inOwnGroup(command))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = builder.environment();
         // Built from the allow-list, never inherited whole: the worker's environment holds its Kafka settings and any
@@ -321,6 +324,10 @@ final class TrialAttempt {
         env.put("PYTHONUNBUFFERED", "1");
         restoreFrom().ifPresent(p -> env.put("TUNELOG_RESTORE_FROM", p.toString()));
         holdAnswers = HoldAnswers.offer(hold, logDir, env);
+        Optional<String> unstartable = ProcessTree.whyNotStartable(command.get(0), env.get("PATH"));
+        if (unstartable.isPresent()) {
+            return Outcome.failed("cannot start " + command.get(0) + ": " + unstartable.get());
+        }
         Process started;
         try {
             started = builder.start();
@@ -330,6 +337,10 @@ final class TrialAttempt {
             return Outcome.failed("cannot start " + command.get(0) + ": " + why);
         }
         process = started;
+        // The trial is its process: what it leaves behind (a daemon, a forgotten `sleep &` holding its stdout) ends
+        // with it, even once it is no longer its descendant.
+        started.onExit().thenRun(() -> ProcessTree.signalGroup("KILL", started));
+        Thread stderr = captureStderr(started);
         if (stopReason != null) {
             stop(stopReason);
         }
@@ -344,6 +355,8 @@ final class TrialAttempt {
             started.descendants().forEach(ProcessHandle::destroyForcibly);
             started.destroyForcibly().waitFor();
         }
+        // Before the attempt is finished, so that a flood it saw at the end still fails it.
+        stderr.join(STOP_GRACE.toMillis());
         int exit = started.exitValue();
         if (exit == 0) {
             return Outcome.OK;
@@ -403,6 +416,34 @@ final class TrialAttempt {
                 fail("stdout flood: more than " + maxOutputBytes + " bytes on stdout (the worker's limit, tunelog worker --max-output-bytes)");
             }
         }
+    }
+
+    /**
+     * Copies the child's stderr to {@code stderr.log}, capped like stdout: past the worker's output limit it stops
+     * reading and ends the attempt as a flood.
+     */
+    private Thread captureStderr(Process started) {
+        Thread copier = new Thread(() -> {
+            try (InputStream err = started.getErrorStream();
+                 CappedLog log = new CappedLog(logDir.resolve("stderr.log"), maxOutputBytes)) {
+                byte[] buffer = new byte[8192];
+                for (int n = err.read(buffer); n >= 0; n = err.read(buffer)) {
+                    if (!log.write(buffer, 0, n)) {
+                        fail("stderr flood: more than " + maxOutputBytes
+                                + " bytes on stderr (the worker's limit, tunelog worker --max-output-bytes)");
+                        return;
+                    }
+                    if (err.available() == 0) {
+                        log.flush(); // so that a trial's errors can be read as they come
+                    }
+                }
+            } catch (IOException e) {
+                LOG.warn("{}: cannot keep stderr: {}", key(), e.toString());
+            }
+        }, "stderr-" + key());
+        copier.setDaemon(true);
+        copier.start();
+        return copier;
     }
 
     private void refused(CappedLog log, String reason) {
@@ -539,8 +580,8 @@ final class TrialAttempt {
     }
 
     /**
-     * The last non-blank line of a file, read from its last 8 KiB only (stderr is not capped, and may be one
-     * enormous line), cut to 500 characters: it goes into a failure reason, which the log keeps forever.
+     * The last non-blank line of a file, read from its last 8 KiB only (stderr.log may be one enormous line), cut to
+     * 500 characters: it goes into a failure reason, which the log keeps forever.
      */
     static Optional<String> lastLine(Path file) {
         try (SeekableByteChannel channel = Files.newByteChannel(file)) {

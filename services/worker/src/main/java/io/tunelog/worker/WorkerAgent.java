@@ -62,8 +62,8 @@ public final class WorkerAgent implements AutoCloseable {
     /**
      * Where a worker keeps files, and what it is. {@code slots} is its CPUs ({@code --cpus}): a trial holds its
      * {@code trial.resources.cpus} of them while it runs. {@code gpus} are its devices ({@code --gpus}), each given to one
-     * attempt at a time. {@code maxOutputBytes} caps what one attempt may write to stdout: past it the worker ends the
-     * trial and reports it failed, and the trial's {@code stdout.log} never grows past it. {@code policy} says what the
+     * attempt at a time. {@code maxOutputBytes} caps what one attempt may write to stdout, and to stderr: past it the worker
+     * ends the trial and reports it failed, and the trial's {@code stdout.log} and {@code stderr.log} never grow past it. {@code policy} says what the
      * worker runs and what of its environment a trial gets. {@code hold}: how long it keeps an assignment that fits it
      * but not yet, before it hands it back for another worker. {@code pythonHelper} is the {@code tunelog} Python
      * package it puts first on a process trial's {@code PYTHONPATH}, if any.

@@ -170,6 +170,46 @@ class WorkerPoisonTest {
     }
 
     @Test
+    void shouldEndAChildThatFloodsStderrAndCapItsLog() throws Exception {
+        // 100 MB on stderr, then a clean exit: without a cap it all lands in stderr.log and the trial "completes".
+        String trial = "echo $$ > \"$TUNELOG_CHECKPOINT_DIR/pid\"; yes 'an error, again' | head -c 104857600 >&2; exit 0";
+
+        List<WorkerReport> reports = run("stderr-flood", List.of("/bin/sh", "-c", trial), null, null);
+
+        assertThat(kinds(reports)).containsExactly("TrialStarted", "TrialFailed");
+        assertFailed(reports, "stderr flood: more than " + MAX_OUTPUT + " bytes on stderr (the worker's limit, tunelog worker --max-output-bytes)");
+        assertGone(pid("stderr-flood", "pid"));
+        assertThat(Files.size(logDir("stderr-flood").resolve("stderr.log"))).as("stderr.log holds what came within the limit and no more")
+                .isBetween(MAX_OUTPUT - 1000, MAX_OUTPUT);
+    }
+
+    @Test
+    void shouldEndADescendantThatOutlivesTheTrialHoldingItsStdoutAndNotWaitForIt() throws Exception {
+        // The shell reports, leaves a sleep behind that holds its stdout, and exits: the trial is over.
+        String trial = "echo '{\"step\": 1, \"score\": 0.5}'; sleep 1000 & echo $! > \"$TUNELOG_CHECKPOINT_DIR/sleeper\"; exit 0";
+        long started = System.nanoTime();
+
+        List<WorkerReport> reports = run("orphan", List.of("/bin/sh", "-c", trial), null, null);
+
+        assertThat(kinds(reports)).containsExactly("TrialStarted", "TrialReported", "TrialCompleted");
+        assertGone(pid("orphan", "sleeper"));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not waiting on the sleeper's open stdout")
+                .isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void shouldEndWithAStoppedTrialAProcessThatLeftItsTreeButNotItsGroup() throws Exception {
+        // A subshell starts the sleep and exits at once, so the sleep is nobody's descendant; then the trial goes quiet.
+        String trial = "(sleep 1000 & echo $! > \"$TUNELOG_CHECKPOINT_DIR/sleeper\"); echo '{\"step\": 1, \"score\": 0.5}'; exec sleep 1000";
+
+        List<WorkerReport> reports = run("double-fork", List.of("/bin/sh", "-c", trial), null, 1);
+
+        assertThat(kinds(reports)).containsExactly("TrialStarted", "TrialReported", "TrialFailed");
+        assertFailed(reports, "no report for 1 s since step 1 (trial.reportTimeoutSeconds)");
+        assertGone(pid("double-fork", "sleeper"));
+    }
+
+    @Test
     void shouldKeepOnlyTheHeadOfOverlongLinesAndNeverTakeOneAsAReport() throws Exception {
         // A long plain line, a valid report padded past the line limit, a good report, and a long line with no line break.
         String trial = """
