@@ -32,12 +32,14 @@ public record Anchor(Statement statement, String signature) {
      * @param partition the log partition, or null when the anchor was made from an archive
      * @param offset the offset of the experiment's last record covered
      * @param records how many of the experiment's records it covers
+     * @param auditPassed whether the audit of those records passed when the anchor was made; a running experiment's
+     *                    head can lack decisions still in flight, and is anchored all the same
      * @param stride checkpoint i is the chain's link after record (i + 1) * stride
      * @param signer the fingerprint of {@code publicKey}
      * @param publicKey the signer's X.509-encoded Ed25519 public key, base64
      */
     public record Statement(String format, String experimentId, String topic, Integer partition, long offset, long records,
-                            String digest, int stride, List<String> checkpoints, String time, String signer, String publicKey) {
+                            boolean auditPassed, String digest, int stride, List<String> checkpoints, String time, String signer, String publicKey) {
         public Statement {
             checkpoints = List.copyOf(checkpoints);
         }
@@ -63,12 +65,14 @@ public record Anchor(Statement statement, String signature) {
     }
 
     /** Signs the head of {@code chain} (which must hold at least one record). */
-    public static Anchor sign(String experimentId, String topic, Integer partition, AnchorChain chain, Instant time, KeyPair key) {
+    public static Anchor sign(String experimentId, String topic, Integer partition, AnchorChain chain, boolean auditPassed, Instant time,
+                              KeyPair key) {
         if (chain.records() == 0) {
             throw new IllegalArgumentException("experiment " + experimentId + " has no records to anchor");
         }
         HexFormat hex = HexFormat.of();
-        Statement s = new Statement(FORMAT, experimentId, topic, partition, chain.lastOffset(), chain.records(), hex.formatHex(chain.head()),
+        Statement s = new Statement(FORMAT, experimentId, topic, partition, chain.lastOffset(), chain.records(), auditPassed,
+                hex.formatHex(chain.head()),
                 chain.stride(), chain.checkpoints().stream().map(hex::formatHex).toList(), time.toString(),
                 SigningKeys.fingerprint(key.getPublic()), Base64.getEncoder().encodeToString(key.getPublic().getEncoded()));
         return new Anchor(s, Base64.getEncoder().encodeToString(SigningKeys.sign(key.getPrivate(), s.signedBytes())));

@@ -81,7 +81,7 @@ class AnchorTest {
         List<LogRecord> big = synthetic(10_000);
         AnchorChain chain = chain(big);
         assertThat(chain.checkpoints()).hasSizeLessThanOrEqualTo(AnchorChain.MAX_CHECKPOINTS).hasSizeGreaterThan(AnchorChain.MAX_CHECKPOINTS / 2);
-        Anchor anchor = Anchor.sign("big", "tunelog.events", 0, chain, Instant.now(), key);
+        Anchor anchor = Anchor.sign("big", "tunelog.events", 0, chain, true, Instant.now(), key);
         assertThat(check(anchor, big)).isNull();
 
         List<LogRecord> edited = new ArrayList<>(big);
@@ -111,7 +111,7 @@ class AnchorTest {
                 + SigningKeys.fingerprint(key.getPublic()) + ", not by the given public key " + SigningKeys.fingerprint(other.getPublic()));
 
         // A forger who re-signs with a key of his own is caught by the auditor's public key, not by the embedded one.
-        Anchor forged = Anchor.sign(log.experimentId(), "tunelog.events", 0, chain(log.records().subList(0, 3)), Instant.now(), other);
+        Anchor forged = Anchor.sign(log.experimentId(), "tunelog.events", 0, chain(log.records().subList(0, 3)), true, Instant.now(), other);
         assertThat(forged.signatureProblem(null)).isNull();
         assertThat(forged.signatureProblem(key.getPublic())).contains("not by the given public key");
     }
@@ -126,7 +126,7 @@ class AnchorTest {
     }
 
     private Anchor anchor(List<LogRecord> records) {
-        return Anchor.sign(log.experimentId(), "tunelog.events", 0, chain(records), Instant.now(), key);
+        return Anchor.sign(log.experimentId(), "tunelog.events", 0, chain(records), true, Instant.now(), key);
     }
 
     private AnchorChain chain(List<LogRecord> records) {
