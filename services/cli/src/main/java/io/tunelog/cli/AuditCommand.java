@@ -149,11 +149,16 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     private Anchor readAnchor() {
+        Anchor anchor;
         try {
-            return Anchor.read(since);
+            anchor = Anchor.read(since);
         } catch (Anchor.AnchorFileException e) {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, e.getMessage());
         }
+        if (!experimentId.equals(anchor.statement().experimentId())) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, since + " anchors experiment " + anchor.statement().experimentId() + ", not " + experimentId);
+        }
+        return anchor;
     }
 
     private static <T> T keys(java.util.function.Supplier<T> read) {

@@ -145,6 +145,9 @@ class AnchorCommandTest {
                 "--public-key", dir.resolve("other").resolve(SigningKeys.PUBLIC_FILE).toString());
         assertThat(wrong.exit).isEqualTo(AuditCommand.FAILED);
         assertThat(wrong.out).contains("FAIL anchor " + anchor + ": the anchor was signed by ", "not by the given public key");
+
+        assertOneLine(run("audit", "another", "--from", FIXTURE.toString(), "--since", anchor.toString()),
+                anchor + " anchors experiment " + ID + ", not another");
     }
 
     @Test
