@@ -65,8 +65,11 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KeyPair signer = signingKey();
-        Anchor earlier = since == null ? null : readAnchor();
+        if (publicKeyFile != null && since == null) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--public-key checks who signed an anchor: give --since FILE with it");
+        }
         PublicKey trusted = publicKeyFile == null ? null : keys(() -> SigningKeys.readPublic(publicKeyFile));
+        Anchor earlier = since == null ? null : readAnchor();
 
         LogSource log = source.source(experimentId);
         List<Consumer<LogRecord>> taps = new ArrayList<>();
@@ -101,7 +104,9 @@ final class AuditCommand implements Callable<Integer> {
         var out = command.commandLine().getOut();
         if (json) {
             ObjectNode node = toJson(report);
-            node.set("anchor", Json.MAPPER.valueToTree(anchorLines));
+            if (!anchorLines.isEmpty()) {
+                node.set("anchor", Json.MAPPER.valueToTree(anchorLines));
+            }
             out.println(Json.MAPPER.writeValueAsString(node));
         } else {
             out.println(text(report));

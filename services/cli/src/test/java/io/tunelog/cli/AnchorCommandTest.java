@@ -165,6 +165,10 @@ class AnchorCommandTest {
         assertOneLine(run("audit", ID, "--from", FIXTURE.toString(), "--since", anchor.toString()), "no anchor file at " + anchor);
         assertOneLine(run("audit", ID, "--from", FIXTURE.toString(), "--since", FIXTURE.toString()), FIXTURE + " is not an anchor file");
         assertOneLine(run("key", "new", "--out", open.toString()), key + " already exists; not replacing a key");
+        assertOneLine(run("audit", ID, "--from", FIXTURE.toString(), "--public-key", publicKey.toString()),
+                "--public-key checks who signed an anchor: give --since FILE with it");
+        assertOneLine(run("audit", ID, "--from", FIXTURE.toString(), "--since", anchor.toString(), "--public-key", FIXTURE.toString()),
+                FIXTURE + " holds no PEM PUBLIC KEY block");
     }
 
     private static void assertOneLine(Run r, String message) {

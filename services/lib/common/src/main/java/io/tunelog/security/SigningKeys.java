@@ -38,6 +38,7 @@ public final class SigningKeys {
     public static final String PUBLIC_FILE = "signing-key.pub.pem";
     private static final String ALGORITHM = "Ed25519";
     private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    private static final int MAX_KEY_FILE_BYTES = 64 * 1024;
     private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     /** A key file that cannot be used: missing, unreadable, not a key, or open to others. The message names the file. */
@@ -169,7 +170,11 @@ public final class SigningKeys {
 
     private static String read(Path file) {
         try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
+            if (Files.size(file) > MAX_KEY_FILE_BYTES) {
+                throw new KeyFileException(file + " is not a key file: " + Files.size(file) + " bytes, more than a PEM key pair's");
+            }
+            // Latin-1 decodes any bytes, so a file that is not PEM is named as such, not as an encoding error.
+            return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         } catch (NoSuchFileException e) {
             throw new KeyFileException("no key file at " + file);
         } catch (IOException e) {
