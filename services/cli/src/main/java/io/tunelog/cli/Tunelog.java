@@ -10,7 +10,7 @@ import picocli.CommandLine.ScopeType;
         description = "Event-sourced hyperparameter tuning on Apache Kafka.",
         subcommands = {RunCommand.class, SubmitCommand.class, CancelCommand.class, EnqueueCommand.class, ServicesCommand.class, WorkerCommand.class,
                 BrokerCommand.class, SecurityCommand.class, EventsCommand.class, ReplayCommand.class, AuditCommand.class, StateCommand.class,
-                ExportCommand.class, WhatIfCommand.class, SlurmCommand.class, GatewayCommand.class, TokenCommand.class, CompletionCommand.class,
+                ExportCommand.class, WhatIfCommand.class, SlurmCommand.class, GatewayCommand.class, TokenCommand.class, KeyCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Tunelog {
 
