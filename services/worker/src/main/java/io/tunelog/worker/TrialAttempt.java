@@ -79,6 +79,8 @@ final class TrialAttempt {
     private volatile HoldAnswers holdAnswers = HoldAnswers.NONE;
     /** The devices the worker gave this attempt: exactly these reach the trial (see {@link DeviceEnvironment}). */
     private final List<String> devices;
+    /** What a child process runs in, or null for none. */
+    private final Sandbox sandbox;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -99,7 +101,7 @@ final class TrialAttempt {
 
     TrialAttempt(Assignment assignment, Reporter reporter, Hold hold, Path checkpointDir, Path logDir, long maxOutputBytes,
                  ScheduledExecutorService timers, String workerId, TrialPolicy policy, PythonHelper pythonHelper,
-                 List<String> devices) {
+                 List<String> devices, Sandbox sandbox) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
@@ -111,6 +113,7 @@ final class TrialAttempt {
         this.pythonHelper = pythonHelper;
         this.hold = hold;
         this.devices = List.copyOf(devices);
+        this.sandbox = sandbox;
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -233,6 +236,14 @@ final class TrialAttempt {
             reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), refused.get(), false));
             return;
         }
+        if (sandbox != null && assignment.getTrainable() != null) {
+            // A JVM trainable runs on a thread of the worker, with the worker's files and credentials at hand.
+            String why = "worker " + workerId + " runs trials in a sandbox (--sandbox) and does not run JVM trainable "
+                    + assignment.getTrainable() + ": it would run inside the worker, out of the sandbox's reach; give the trial a command";
+            LOG.warn("{}: {}", key(), why);
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), why, false));
+            return;
+        }
         try {
             Files.createDirectories(checkpointDir);
             Files.createDirectories(logDir);
@@ -293,7 +304,9 @@ final class TrialAttempt {
         Path configFile = logDir.resolve("config.json");
         Files.writeString(configFile, configJson);
         // An argument list, never a shell: parameter values cannot be interpreted as commands.
-        ProcessBuilder builder = new ProcessBuilder(command)
+        List<String> launched = sandbox == null ? command
+                : sandbox.command(command, checkpointDir, logDir, restoreFrom(), Path.of("").toAbsolutePath());
+        ProcessBuilder builder = new ProcessBuilder(launched)
                 .redirectError(logDir.resolve("stderr.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = builder.environment();
@@ -327,7 +340,7 @@ final class TrialAttempt {
         } catch (IOException e) {
             // The cause says why without repeating the command: "error=2, No such file or directory".
             String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
-            return Outcome.failed("cannot start " + command.get(0) + ": " + why);
+            return Outcome.failed("cannot start " + launched.get(0) + ": " + why);
         }
         process = started;
         if (stopReason != null) {
