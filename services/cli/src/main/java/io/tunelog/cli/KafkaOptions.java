@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -47,16 +49,35 @@ final class KafkaOptions {
 
     KafkaClients clients(String bootstrap) {
         Map<String, Object> extra = new HashMap<>();
+        clientProperties().forEach((k, v) -> extra.put(k.toString(), v));
+        return new KafkaClients(bootstrap, extra);
+    }
+
+    /**
+     * The files that hold this command's Kafka credentials: the {@code --client-config} file and the key and trust
+     * stores it names ({@code ssl.keystore.location}, any {@code *.location}); none without {@code --client-config}.
+     */
+    List<Path> credentialFiles() {
+        if (clientConfig == null) {
+            return List.of();
+        }
+        Properties props = clientProperties();
+        List<Path> files = new ArrayList<>(List.of(clientConfig));
+        props.stringPropertyNames().stream().filter(k -> k.endsWith(".location")).sorted()
+                .map(k -> Path.of(props.getProperty(k).strip())).forEach(files::add);
+        return files;
+    }
+
+    private Properties clientProperties() {
+        Properties props = new Properties();
         if (clientConfig != null) {
-            Properties props = new Properties();
             try (Reader r = Files.newBufferedReader(clientConfig)) {
                 props.load(r);
             } catch (IOException e) {
                 throw new Tunelog.UserError(Tunelog.BAD_INPUT, "cannot read client config " + clientConfig + ": " + CliErrors.reason(e));
             }
-            props.forEach((k, v) -> extra.put(k.toString(), v));
         }
-        return new KafkaClients(bootstrap, extra);
+        return props;
     }
 
     /** Clients of the cluster given, once it has answered: an unreachable one is one line, not a later stack trace. */

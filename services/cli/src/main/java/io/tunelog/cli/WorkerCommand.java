@@ -6,8 +6,10 @@ import io.tunelog.platform.Platform;
 import io.tunelog.worker.GpuDetection;
 import io.tunelog.worker.LocalGpus;
 import io.tunelog.worker.PythonHelper;
+import io.tunelog.worker.Sandbox;
 import io.tunelog.worker.TrialPolicy;
 import io.tunelog.worker.WorkerAgent;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +83,20 @@ final class WorkerCommand implements Callable<Integer> {
                     + "(default: $" + PythonHelper.VARIABLE + ", else the checkout's python/ that bin/tunelog names)")
     Path pythonHelper;
 
+    @Option(names = "--sandbox",
+            description = "Run each trial's command under bubblewrap (bwrap): the system read-only, only the attempt's own directories "
+                    + "writable, the worker's storage, logs, --client-config and the stores it names out of sight, its own PID "
+                    + "namespace; JVM trainables are refused. See docs/SECURITY.md for what it does not protect")
+    boolean sandbox;
+
+    @Option(names = "--sandbox-hide", paramLabel = "PATH",
+            description = "With --sandbox: a file or directory trials must not see either (~/.ssh, a token file); repeatable")
+    List<Path> sandboxHide = new ArrayList<>();
+
+    @Option(names = "--sandbox-no-network",
+            description = "With --sandbox: trials get no network (by default they share the host's, to fetch data)")
+    boolean sandboxNoNetwork;
+
     @Override
     public Integer call() throws Exception {
         if (slots < 1) {
@@ -109,6 +125,7 @@ final class WorkerCommand implements Callable<Integer> {
         }
         health.check();
         var clients = kafka.requiredClients();
+        Sandbox trialSandbox = sandbox();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
         String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
         logs.toFile((logDir != null ? logDir : store).resolve("worker-" + id + ".log"), Level.INFO);
@@ -116,7 +133,7 @@ final class WorkerCommand implements Callable<Integer> {
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
                     .withMaxOutputBytes(maxOutputBytes).withPolicy(policy).withMaxReportsInFlight(maxReportsInFlight)
-                    .withGpus(devices.devices()).withPythonHelper(helper));
+                    .withGpus(devices.devices()).withPythonHelper(helper).withSandbox(trialSandbox));
             // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
             try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
                 platform.startWorker(agent);
@@ -130,10 +147,38 @@ final class WorkerCommand implements Callable<Integer> {
                 }));
                 System.out.println("worker " + id + " ready with " + slots + " CPU(s) and " + devices.devices().size() + " GPU(s) "
                         + devices.devices() + " (" + devices.source() + ")");
+                if (trialSandbox != null) {
+                    System.out.println("trials run under bwrap, network " + (trialSandbox.network() ? "shared" : "unshared")
+                            + "; JVM trainables are refused");
+                }
                 stopped.await();
             }
         }
         return 0;
+    }
+
+    /** The sandbox of {@code --sandbox}, or null; the worker does not start when bwrap is missing or cannot run. */
+    private Sandbox sandbox() {
+        if (!sandbox) {
+            if (!sandboxHide.isEmpty() || sandboxNoNetwork) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, (sandboxNoNetwork ? "--sandbox-no-network" : "--sandbox-hide") + " needs --sandbox");
+            }
+            return null;
+        }
+        for (Path p : sandboxHide) {
+            if (!Files.exists(p)) {
+                throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--sandbox-hide " + p + ": no such file or directory");
+            }
+        }
+        Path bwrap = Sandbox.findBwrap(System.getenv("PATH")).orElseThrow(() -> new Tunelog.UserError(Tunelog.BAD_INPUT,
+                "--sandbox: no bwrap on PATH; install bubblewrap (Debian and Ubuntu: apt-get install bubblewrap)"));
+        List<Path> hidden = new ArrayList<>(kafka.credentialFiles());
+        hidden.addAll(sandboxHide);
+        Sandbox made = new Sandbox(bwrap, hidden, !sandboxNoNetwork, Sandbox.gpuDevices(Path.of("/dev")));
+        made.problem().ifPresent(p -> {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--sandbox: " + bwrap + " cannot run here: " + p);
+        });
+        return made;
     }
 
     /** The GPUs given with {@code --gpus}, or else found in this process's environment. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tunelog.worker.WorkerAgent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,5 +107,33 @@ class WorkerCommandTest {
 
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
         assertThat(err.toString()).contains("--cpus must be at least 1, got 0");
+    }
+
+    @Test
+    void shouldHideTheClientConfigAndTheStoresItNamesFromSandboxedTrials(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("client.properties"), "security.protocol=SSL\n"
+                + "ssl.keystore.location = " + dir.resolve("worker.p12") + "\nssl.truststore.location=" + dir.resolve("ca.p12") + "\n");
+        WorkerCommand command = new WorkerCommand();
+        new CommandLine(command).parseArgs("--client-config", config.toString(), "--sandbox", "--sandbox-hide", "/root/.ssh");
+
+        assertThat(command.kafka.credentialFiles()).containsExactly(config, dir.resolve("worker.p12"), dir.resolve("ca.p12"));
+        assertThat(command.sandbox).isTrue();
+        assertThat(command.sandboxHide).containsExactly(Path.of("/root/.ssh"));
+        assertThat(command.sandboxNoNetwork).isFalse();
+    }
+
+    @Test
+    void shouldRefuseSandboxOptionsWithoutSandboxAndAPathToHideThatIsNotThereInOneLine(@TempDir Path dir) {
+        StringWriter err = new StringWriter();
+        int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--sandbox-no-network", "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(err.toString().strip()).isEqualTo("tunelog: --sandbox-no-network needs --sandbox");
+
+        StringWriter missing = new StringWriter();
+        exit = Tunelog.commandLine().setErr(new PrintWriter(missing)).setOut(new PrintWriter(new StringWriter()))
+                .execute("worker", "--sandbox", "--sandbox-hide", dir.resolve("nothing").toString(), "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(missing.toString().strip()).isEqualTo("tunelog: --sandbox-hide " + dir.resolve("nothing") + ": no such file or directory");
     }
 }

@@ -80,6 +80,8 @@ final class TrialAttempt {
     private volatile HoldAnswers holdAnswers = HoldAnswers.NONE;
     /** The devices the worker gave this attempt: exactly these reach the trial (see {@link DeviceEnvironment}). */
     private final List<String> devices;
+    /** What a child process runs in, or null for none. */
+    private final Sandbox sandbox;
     private final Map<String, Object> config;
     private volatile String stopReason;
     /** Set when the worker, not the scheduler, ends the attempt: then it is reported as failed, to be retried. */
@@ -100,7 +102,7 @@ final class TrialAttempt {
 
     TrialAttempt(Assignment assignment, Reporter reporter, Hold hold, Path checkpointDir, Path logDir, long maxOutputBytes,
                  ScheduledExecutorService timers, String workerId, TrialPolicy policy, PythonHelper pythonHelper,
-                 List<String> devices) {
+                 List<String> devices, Sandbox sandbox) {
         this.assignment = assignment;
         this.reporter = reporter;
         this.checkpointDir = checkpointDir;
@@ -112,6 +114,7 @@ final class TrialAttempt {
         this.pythonHelper = pythonHelper;
         this.hold = hold;
         this.devices = List.copyOf(devices);
+        this.sandbox = sandbox;
         this.config = new TreeMap<>(assignment.getConfig());
     }
 
@@ -162,7 +165,7 @@ final class TrialAttempt {
         failed.complete(reason);
     }
 
-    /** TERM to the child and each of its descendants, then KILL to any of them still alive after the grace. */
+    /** TERM to the child, its descendants and its group, then KILL to any of them still alive after the grace. */
     private void terminate() {
         Process p = process;
         if (p == null) {
@@ -170,8 +173,13 @@ final class TrialAttempt {
         }
         // Taken now: once the child is gone, its orphans are no longer its descendants (they stay in its group).
         List<ProcessHandle> tree = Stream.concat(p.descendants(), Stream.of(p.toHandle())).toList();
-        tree.forEach(ProcessHandle::destroy);
-        ProcessTree.signalGroup("TERM", p);
+        if (sandbox == null) {
+            tree.forEach(ProcessHandle::destroy);
+            ProcessTree.signalGroup("TERM", p);
+        } else {
+            // The trial's processes only: bubblewrap's would end at once and take the trial with them, graceless.
+            tree.stream().filter(h -> !sandbox.isBwrap(h)).forEach(ProcessHandle::destroy);
+        }
         try {
             timers.schedule(() -> {
                 Stream.concat(tree.stream(), p.descendants()).filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
@@ -236,6 +244,14 @@ final class TrialAttempt {
             reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), refused.get(), false));
             return;
         }
+        if (sandbox != null && assignment.getTrainable() != null) {
+            // A JVM trainable runs on a thread of the worker, with the worker's files and credentials at hand.
+            String why = "worker " + workerId + " runs trials in a sandbox (--sandbox) and does not run JVM trainable "
+                    + assignment.getTrainable() + ": it would run inside the worker, out of the sandbox's reach; give the trial a command";
+            LOG.warn("{}: {}", key(), why);
+            reporter.send(new EventPayload.TrialFailed(assignment.getAttempt(), why, false));
+            return;
+        }
         try {
             Files.createDirectories(checkpointDir);
             Files.createDirectories(logDir);
@@ -297,7 +313,9 @@ final class TrialAttempt {
         Files.writeString(configFile, configJson);
         // An argument list, never a shell: parameter values cannot be interpreted as commands.
         // In a group of its own, so that the trial ends whole (see ProcessTree); stderr through the worker, capped.
-        ProcessBuilder builder = new ProcessBuilder(ProcessTree.inOwnGroup(command))
+        List<String> launched = sandbox == null ? command
+                : sandbox.command(command, checkpointDir, logDir, restoreFrom(), Path.of("").toAbsolutePath());
+        ProcessBuilder builder = new ProcessBuilder(ProcessTree.inOwnGroup(launched))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = builder.environment();
         // Built from the allow-list, never inherited whole: the worker's environment holds its Kafka settings and any
@@ -334,7 +352,7 @@ final class TrialAttempt {
         } catch (IOException e) {
             // The cause says why without repeating the command: "error=2, No such file or directory".
             String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
-            return Outcome.failed("cannot start " + command.get(0) + ": " + why);
+            return Outcome.failed("cannot start " + launched.get(0) + ": " + why);
         }
         process = started;
         // The trial is its process: what it leaves behind (a daemon, a forgotten `sleep &` holding its stdout) ends

@@ -66,11 +66,12 @@ public final class WorkerAgent implements AutoCloseable {
      * ends the trial and reports it failed, and the trial's {@code stdout.log} and {@code stderr.log} never grow past it. {@code policy} says what the
      * worker runs and what of its environment a trial gets. {@code hold}: how long it keeps an assignment that fits it
      * but not yet, before it hands it back for another worker. {@code pythonHelper} is the {@code tunelog} Python
-     * package it puts first on a process trial's {@code PYTHONPATH}, if any.
+     * package it puts first on a process trial's {@code PYTHONPATH}, if any. {@code sandbox}, when given, is what each
+     * process trial runs in (its storage and log roots hidden there too); such a worker refuses JVM trainables.
      */
     public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
                            long maxOutputBytes, TrialPolicy policy, int maxReportsInFlight, List<String> gpus, Duration hold,
-                           PythonHelper pythonHelper) {
+                           PythonHelper pythonHelper, Sandbox sandbox) {
         /** A third of the queue's 15 s lock on an assignment. */
         public static final Duration DEFAULT_HOLD = Duration.ofSeconds(5);
         /** 64 MiB: far more than reports and progress lines need, little enough that a looping print cannot fill a disk. */
@@ -100,7 +101,7 @@ public final class WorkerAgent implements AutoCloseable {
         public Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
                         long maxOutputBytes, TrialPolicy policy) {
             this(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, DEFAULT_MAX_REPORTS_IN_FLIGHT,
-                    List.of(), DEFAULT_HOLD, null);
+                    List.of(), DEFAULT_HOLD, null, null);
         }
 
         /** A worker that runs anything it is assigned, with the default environment allow-list. */
@@ -110,32 +111,40 @@ public final class WorkerAgent implements AutoCloseable {
         }
 
         public Settings withMaxOutputBytes(long bytes) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy, maxReportsInFlight, gpus, hold, pythonHelper);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy, maxReportsInFlight, gpus, hold, pythonHelper,
+                    sandbox);
         }
 
         public Settings withPolicy(TrialPolicy trialPolicy) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy, maxReportsInFlight,
-                    gpus, hold, pythonHelper);
+                    gpus, hold, pythonHelper, sandbox);
         }
 
         public Settings withMaxReportsInFlight(int reports) {
-            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, reports, gpus, hold, pythonHelper);
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, reports, gpus, hold, pythonHelper,
+                    sandbox);
         }
 
         /** Its devices (ids as CUDA_VISIBLE_DEVICES names them), each given to one attempt at a time. */
         public Settings withGpus(List<String> devices) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    devices, hold, pythonHelper);
+                    devices, hold, pythonHelper, sandbox);
         }
 
         public Settings withPythonHelper(PythonHelper helper) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    gpus, hold, helper);
+                    gpus, hold, helper, sandbox);
+        }
+
+        /** Runs every process trial in this sandbox, and refuses JVM trainables; null: no sandbox. */
+        public Settings withSandbox(Sandbox trialSandbox) {
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
+                    gpus, hold, pythonHelper, trialSandbox);
         }
 
         public Settings withHold(Duration held) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    gpus, held, pythonHelper);
+                    gpus, held, pythonHelper, sandbox);
         }
     }
 
@@ -163,11 +172,14 @@ public final class WorkerAgent implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> control;
     private final List<Thread> threads = new ArrayList<>();
     private final AssignmentIntake intake;
+    /** The settings' sandbox, hiding this worker's storage and log roots as well; null when trials run unsandboxed. */
+    private final Sandbox sandbox;
 
     public WorkerAgent(KafkaClients clients, Settings settings) {
         this.clients = clients;
         this.settings = settings;
         this.pool = new ResourcePool(settings.slots(), settings.gpus());
+        this.sandbox = settings.sandbox() == null ? null : settings.sandbox().hiding(List.of(settings.storageRoot(), settings.logRoot()));
         this.window = new ReportWindow(settings.maxReportsInFlight());
         // Micrometer's global registry: a no-op unless the process added one (the CLI does, to serve /metrics).
         this.held = Timer.builder("tunelog.worker.held").description("Time trials were held at a report until the gate judged it")
@@ -227,6 +239,9 @@ public final class WorkerAgent implements AutoCloseable {
                 settings.host(), settings.slots(), settings.gpus(), settings.policy().trialEnv(), settings.policy().restricted()
                         ? "; it runs only commands " + settings.policy().allowedCommands() + " and trainables "
                         + settings.policy().allowedTrainables() : "");
+        if (sandbox != null) {
+            LOG.info("worker {} runs trial commands in a sandbox ({}) and refuses JVM trainables", settings.workerId(), sandbox);
+        }
         return this;
     }
 
@@ -278,7 +293,8 @@ public final class WorkerAgent implements AutoCloseable {
                 .resolve("a" + a.getAttempt()).toAbsolutePath().normalize();
         Path logDir = settings.logRoot().resolve(a.getExperimentId()).resolve(a.getTrialId()).resolve("attempt-" + a.getAttempt());
         TrialAttempt attempt = new TrialAttempt(a, reporter(a), new Hold(a.getHoldTimeAttr(), a.getHoldAt()), checkpointDir, logDir,
-                settings.maxOutputBytes(), timers, settings.workerId(), settings.policy(), settings.pythonHelper(), grant.devices());
+                settings.maxOutputBytes(), timers, settings.workerId(), settings.policy(), settings.pythonHelper(), grant.devices(),
+                sandbox);
         running.put(attempt.key(), attempt);
         return attempt;
     }
