@@ -4,9 +4,12 @@ import static io.tunelog.worker.OneAttempt.kinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.avro.Assignment;
+import io.tunelog.avro.TrialAction;
+import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.TrialFailed;
 import io.tunelog.avro.TrialReported;
 import io.tunelog.avro.WorkerReport;
+import io.tunelog.codec.AvroBytes;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
 import io.tunelog.kafka.testing.KafkaBrokerExtension;
@@ -18,6 +21,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,6 +146,47 @@ class SandboxedTrialTest {
         assertThat(refused.getError()).isEqualTo("worker w-sandboxed runs trials in a sandbox (--sandbox) and does not run JVM trainable "
                 + OneStepTrainable.class.getName() + ": it would run inside the worker, out of the sandbox's reach; give the trial a command");
         assertThat(refused.getRetryable()).as("retryable").isFalse();
+    }
+
+    // Saves on TERM, taking a second as a checkpoint would, within the worker's grace; says when its handler is in place.
+    private static final String SAVES_ON_TERM = """
+            import os, signal, sys, time
+            d = os.environ["TUNELOG_CHECKPOINT_DIR"]
+            def save(*_):
+                time.sleep(1)
+                open(os.path.join(d, "saved"), "w").write("1")
+                sys.exit(0)
+            signal.signal(signal.SIGTERM, save)
+            open(os.path.join(d, "ready"), "w").write("1")
+            time.sleep(60)
+            """;
+
+    @Test
+    void shouldGiveAStoppedSandboxedTrialItsGraceToSave() throws Exception {
+        Path storage = base.resolve("storage-grace");
+        String experiment = "sandboxed-stop";
+        Path attemptDir = storage.resolve(experiment).resolve(TRIAL).resolve("a1");
+        try (WorkerAgent worker = worker("w-grace", storage, new Sandbox(usableBwrap(), List.of(), true, List.of()))) {
+            Assignment assignment = new Assignment(experiment, TRIAL, 1, Map.of(), List.of(PYTHON, "-c", SAVES_ON_TERM), null, null,
+                    "score", null, null, null, 1, 0);
+            scheduler.send(new ProducerRecord<>(Topics.ASSIGNMENTS, TRIAL, AvroBytes.encode(assignment))).get();
+            awaitTrue(() -> Files.exists(attemptDir.resolve("ready")), "the trial started");
+
+            scheduler.send(new ProducerRecord<>(Topics.CONTROL, experiment, AvroBytes.encode(
+                    new TrialControl(experiment, TRIAL, 1, TrialAction.STOP, "test stop", "w-grace", null, null)))).get();
+            awaitTrue(() -> worker.runningAttempts() == 0, "the attempt ended");
+        }
+        assertThat(attemptDir.resolve("saved")).as("written by the trial's TERM handler, inside the sandbox").exists();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("within 30 s: " + what);
+            }
+            Thread.sleep(100);
+        }
     }
 
     // ---- helpers ----
