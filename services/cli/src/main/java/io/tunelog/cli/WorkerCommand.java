@@ -124,8 +124,8 @@ final class WorkerCommand implements Callable<Integer> {
             }
         }
         health.check();
+        Sandbox trialSandbox = sandbox(); // its options checked before Kafka is asked anything
         var clients = kafka.requiredClients();
-        Sandbox trialSandbox = sandbox();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
         String id = workerId != null ? workerId : Platform.hostname() + "-" + UUID.randomUUID().toString().substring(0, 6);
         logs.toFile((logDir != null ? logDir : store).resolve("worker-" + id + ".log"), Level.INFO);

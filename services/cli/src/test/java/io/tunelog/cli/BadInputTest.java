@@ -114,6 +114,7 @@ class BadInputTest {
                         "--client-config", "@/missing.properties"),
                 bad("services", "a port in use", port, "services", "-b", kafka, "--health-port", port, "--storage", "@/results"),
                 bad("services", "an unreachable broker", closed, "services", "-b", closed, "--kafka-timeout", "1", "--storage", "@/results"),
+                bad("worker", "a sandbox option without --sandbox", "--sandbox-hide", "worker", "--sandbox-hide", "/", "-b", kafka),
                 bad("worker", "a device given twice", "--gpus", "worker", "--gpus", "0,0", "-b", kafka),
                 bad("worker", "a port in use", port, "worker", "-b", kafka, "--health-port", port, "--storage", "@/results"),
                 bad("worker", "an unreachable broker", closed, "worker", "-b", closed, "--kafka-timeout", "1", "--storage", "@/results"),
@@ -152,6 +153,8 @@ class BadInputTest {
                 bad("gateway", "an unreachable broker", closed, "gateway", "--no-auth", "--port", "0", "-b", closed, "--kafka-timeout", "1"),
                 bad("token", "no subcommand", "token", "token"),
                 bad("token new", "an unknown scope", "--scope", "token", "new", "--scope", "root", "--name", "ci"),
+                bad("key", "no subcommand", "key", "key"),
+                bad("key new", "a missing --out", "--out", "key", "new"),
                 bad("completion", "an unknown flag", "--bogus", "completion", "--bogus"),
                 bad("help", "an unknown subcommand", "bogus", "help", "bogus"),
                 bad("tunelog", "an unknown subcommand", "bogus", "bogus"));

@@ -128,12 +128,12 @@ class WorkerCommandTest {
         int exit = Tunelog.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
                 .execute("worker", "--sandbox-no-network", "--bootstrap-servers", "127.0.0.1:1");
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(err.toString().strip()).isEqualTo("tunelog: --sandbox-no-network needs --sandbox");
+        assertThat(err.toString().strip()).isEqualTo("tunelog worker: --sandbox-no-network needs --sandbox");
 
         StringWriter missing = new StringWriter();
         exit = Tunelog.commandLine().setErr(new PrintWriter(missing)).setOut(new PrintWriter(new StringWriter()))
                 .execute("worker", "--sandbox", "--sandbox-hide", dir.resolve("nothing").toString(), "--bootstrap-servers", "127.0.0.1:1");
         assertThat(exit).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(missing.toString().strip()).isEqualTo("tunelog: --sandbox-hide " + dir.resolve("nothing") + ": no such file or directory");
+        assertThat(missing.toString().strip()).isEqualTo("tunelog worker: --sandbox-hide " + dir.resolve("nothing") + ": no such file or directory");
     }
 }
