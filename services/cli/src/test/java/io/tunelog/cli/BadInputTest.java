@@ -155,6 +155,9 @@ class BadInputTest {
                 bad("token new", "an unknown scope", "--scope", "token", "new", "--scope", "root", "--name", "ci"),
                 bad("key", "no subcommand", "key", "key"),
                 bad("key new", "a missing --out", "--out", "key", "new"),
+                bad("key register", "an unknown role", "--role", "key", "register", "--out", "@/keys", "--role", "root", "--user", "u", "-b", kafka),
+                bad("key revoke", "an unknown key", "SHA256:nobody", "key", "revoke", "--fingerprint", "SHA256:nobody", "-b", kafka),
+                bad("key list", "an unreachable broker", closed, "key", "list", "-b", closed, "--kafka-timeout", "1"),
                 bad("completion", "an unknown flag", "--bogus", "completion", "--bogus"),
                 bad("help", "an unknown subcommand", "bogus", "help", "bogus"),
                 bad("tunelog", "an unknown subcommand", "bogus", "bogus"));

@@ -1,6 +1,7 @@
 package io.tunelog.security;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,12 @@ public final class KeyRegistry {
     /** The verifier of a registered key, its public key parsed once. */
     public Optional<RecordSignature.Verifier> verifier(String fingerprint) {
         return Optional.ofNullable(byFingerprint.get(fingerprint)).map(Registered::verifier);
+    }
+
+    /** Every registered key, revoked ones too, oldest registration first. */
+    public List<KeyEntry> entries() {
+        return byFingerprint.values().stream().map(Registered::entry)
+                .sorted(Comparator.comparing(KeyEntry::validFrom).thenComparing(KeyEntry::fingerprint)).toList();
     }
 
     public int size() {
