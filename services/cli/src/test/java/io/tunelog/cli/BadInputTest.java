@@ -115,6 +115,7 @@ class BadInputTest {
                 bad("services", "a port in use", port, "services", "-b", kafka, "--health-port", port, "--storage", "@/results"),
                 bad("services", "an unreachable broker", closed, "services", "-b", closed, "--kafka-timeout", "1", "--storage", "@/results"),
                 bad("worker", "a sandbox option without --sandbox", "--sandbox-hide", "worker", "--sandbox-hide", "/", "-b", kafka),
+                bad("worker", "a missing key file", "missing-key.pem", "worker", "--key", "@/missing-key.pem", "--worker-id", "w1", "-b", kafka),
                 bad("worker", "a device given twice", "--gpus", "worker", "--gpus", "0,0", "-b", kafka),
                 bad("worker", "a port in use", port, "worker", "-b", kafka, "--health-port", port, "--storage", "@/results"),
                 bad("worker", "an unreachable broker", closed, "worker", "-b", closed, "--kafka-timeout", "1", "--storage", "@/results"),
