@@ -53,6 +53,11 @@ final class ServicesCommand implements Callable<Integer> {
             + "(default: ~/tunelog_results)")
     List<Path> storage;
 
+    @Option(names = "--require-signed-reports", description = "The gate admits only worker reports signed by a key registered for "
+            + "their worker id (`tunelog key register --role worker`), not revoked; the others are rejected, naming why. "
+            + "See docs/SIGNING.md (default: off)")
+    boolean requireSignedReports;
+
     @Override
     public Integer call() throws Exception {
         var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
@@ -70,7 +75,7 @@ final class ServicesCommand implements Callable<Integer> {
         logs.toFile(roots.get(0).resolve("services-" + id + ".log"), Level.INFO);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
-            platform.ensureTopics(kafka.layout()).startServices(names, id, stores);
+            platform.ensureTopics(kafka.layout()).startServices(names, id, stores, requireSignedReports);
             // Served before the catch-up ends: live (and not ready) while it folds the log, so a long catch-up is not
             // taken for a hung process.
             List<HealthServer.Component> components = names.stream()

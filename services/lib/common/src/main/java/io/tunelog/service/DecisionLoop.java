@@ -52,6 +52,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final String instance;
     private final Clock clock;
     private final KafkaClients clients;
+    private final boolean requireSignedReports;
     private final KafkaConsumer<String, byte[]> consumer;
     private final LoopTransaction txn;
     private final Admin admin;
@@ -91,6 +92,13 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock, SnapshotPolicy snapshotPolicy) {
+        this(clients, logic, instance, clock, snapshotPolicy, false);
+    }
+
+    /** @param requireSignedReports the gate admits only reports signed by their worker's registered key (docs/SIGNING.md) */
+    public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock, SnapshotPolicy snapshotPolicy,
+                        boolean requireSignedReports) {
+        this.requireSignedReports = requireSignedReports;
         this.logic = logic;
         this.instance = instance;
         this.clock = clock;
@@ -133,7 +141,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
             consumer.subscribe(topics, catchUp);
             if (logic.gatesCommands()) {
-                gate = new GateStage(clients, logic, instance, clock.instant(), tracker, catchUp, txn, metrics);
+                gate = new GateStage(clients, logic, instance, clock.instant(), tracker, catchUp, txn, metrics, requireSignedReports);
             }
             while (running.get()) {
                 pass(consumer.poll(catchUp.pollTimeout(POLL, CATCH_UP_POLL)));

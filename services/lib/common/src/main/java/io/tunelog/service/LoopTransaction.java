@@ -2,6 +2,7 @@ package io.tunelog.service;
 
 import io.tunelog.domain.event.Event;
 import io.tunelog.log.Integrity;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -58,7 +60,13 @@ final class LoopTransaction implements AutoCloseable {
 
     /** Writes an event to the log with its integrity headers, its basis proven by the digest of what was folded (see {@link Integrity}). */
     void append(Tracked experiment, Event event) {
+        append(experiment, event, List.of());
+    }
+
+    /** As {@link #append(Tracked, Event)}, with headers of its own: a report's, which the event was admitted from. */
+    void append(Tracked experiment, Event event, List<Header> extra) {
         ProducerRecord<String, byte[]> record = Integrity.logRecord(event, experiment.prefix.digest());
+        extra.forEach(record.headers()::add);
         if (written == null) {
             send(record);
             return;

@@ -59,6 +59,14 @@ public final class Platform implements AutoCloseable {
      * @throws IllegalArgumentException for a name that is no service; nothing is started then
      */
     public Platform startServices(Set<String> names, String instance, CheckpointStores checkpointStores) {
+        return startServices(names, instance, checkpointStores, false);
+    }
+
+    /**
+     * As {@link #startServices(Set, String, CheckpointStores)}; with {@code requireSignedReports} the scheduler's gate
+     * admits only reports signed by their worker's registered key (docs/SIGNING.md).
+     */
+    public Platform startServices(Set<String> names, String instance, CheckpointStores checkpointStores, boolean requireSignedReports) {
         Map<String, Supplier<ServiceLogic>> catalog = ServiceCatalog.services(checkpointStores);
         for (String name : names) {
             if (!catalog.containsKey(name)) {
@@ -66,7 +74,7 @@ public final class Platform implements AutoCloseable {
             }
         }
         for (String name : names) {
-            ServiceRunner runner = new ServiceRunner(clients, catalog.get(name).get(), instance).start();
+            ServiceRunner runner = new ServiceRunner(clients, catalog.get(name).get(), instance, requireSignedReports).start();
             services.add(runner);
             started.add(runner);
         }
