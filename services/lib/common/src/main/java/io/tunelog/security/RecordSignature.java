@@ -32,6 +32,13 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
 public final class RecordSignature {
     public static final String SIG = "tunelog.sig";
     public static final String SIGNER = "tunelog.signer";
+    /**
+     * On an event the gate admitted from a signed report (docs/SIGNING.md): the report's value bytes, and its signer and
+     * signature as the worker sent them, so that the worker's own statement can be checked from the log.
+     */
+    public static final String REPORT = "tunelog.report";
+    public static final String REPORT_SIGNER = "tunelog.report.signer";
+    public static final String REPORT_SIG = "tunelog.report.sig";
     private static final String COVERED_PREFIX = "tunelog.";
     private static final byte[] DOMAIN = "tunelog.sig.v1".getBytes(StandardCharsets.US_ASCII);
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(RecordSignature::sha256);

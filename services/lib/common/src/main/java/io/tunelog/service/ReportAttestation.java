@@ -12,11 +12,6 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * fingerprint and signature, so that an auditor can check the worker's own statement, not only the gate's word.
  */
 final class ReportAttestation {
-    /** The report's value bytes, as its worker signed them. */
-    static final String REPORT = "tunelog.report";
-    static final String REPORT_SIGNER = "tunelog.report.signer";
-    static final String REPORT_SIG = "tunelog.report.sig";
-
     private ReportAttestation() {}
 
     /** The headers to add to the event admitted from {@code command}; none unless it is a signed report. */
@@ -29,7 +24,7 @@ final class ReportAttestation {
         if (signer == null || sig == null) {
             return List.of();
         }
-        return List.of(new RecordHeader(REPORT, command.value()), new RecordHeader(REPORT_SIGNER, signer.value()),
-                new RecordHeader(REPORT_SIG, sig.value()));
+        return List.of(new RecordHeader(RecordSignature.REPORT, command.value()),
+                new RecordHeader(RecordSignature.REPORT_SIGNER, signer.value()), new RecordHeader(RecordSignature.REPORT_SIG, sig.value()));
     }
 }

@@ -96,9 +96,11 @@ class ReportSignaturesTest {
         CommandGate.Outcome outcome = admit(runningOnW1(), record);
 
         assertThat(outcome.rejected()).isNull();
+        assertThat(outcome.accepted().payload()).as("what the audit compares with the report")
+                .isEqualTo(new EventPayload.TrialReported(1, 1, Map.of("score", 0.5), null));
         List<Header> kept = ReportAttestation.headers(record);
-        assertThat(kept).extracting(Header::key).containsExactly(ReportAttestation.REPORT, ReportAttestation.REPORT_SIGNER,
-                ReportAttestation.REPORT_SIG);
+        assertThat(kept).extracting(Header::key).containsExactly(RecordSignature.REPORT, RecordSignature.REPORT_SIGNER,
+                RecordSignature.REPORT_SIG);
         // What an auditor does with them: the worker's own signature over the report, checked from the event alone.
         RecordHeaders asSigned = new RecordHeaders();
         asSigned.add(RecordSignature.SIGNER, kept.get(1).value());
