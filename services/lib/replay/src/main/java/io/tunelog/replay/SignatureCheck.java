@@ -29,9 +29,13 @@ public final class SignatureCheck {
     private static final String REPORT = RecordSignature.REPORT;
     private static final String REPORT_SIGNER = RecordSignature.REPORT_SIGNER;
     private static final String REPORT_SIG = RecordSignature.REPORT_SIG;
+    /**
+     * The keys that may sign each writer's events: any service's, since one `tunelog services` process runs several with
+     * one key. Not a worker's or a gateway's: they sign reports, never log records.
+     */
+    private static final Set<Role> SERVICE_KEYS = Set.of(Role.SCHEDULER, Role.SUGGESTION, Role.REGISTRY);
     private static final Map<String, Set<Role>> WRITERS = Map.of(
-            "gate", Set.of(Role.SCHEDULER), "scheduler", Set.of(Role.SCHEDULER),
-            "suggestion", Set.of(Role.SUGGESTION), "registry", Set.of(Role.REGISTRY));
+            "gate", SERVICE_KEYS, "scheduler", SERVICE_KEYS, "suggestion", SERVICE_KEYS, "registry", SERVICE_KEYS);
 
     private final KeyRegistry registry;
     private final boolean required;
