@@ -155,6 +155,7 @@ public final class Audit {
         private final Map<Group, List<Event>> expected = new HashMap<>();
         private final Map<String, Long> writers = new TreeMap<>();
         private final Map<String, Long> reporters = new TreeMap<>();
+        private boolean signedSeen;
         private ExperimentState state;
         private final WriterOrder writerOrder;
         private Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
@@ -173,6 +174,13 @@ public final class Audit {
             records++;
             failures.addAll(c.failures());
             if (c.signed() != null) {
+                if (c.signed().writer() != null) {
+                    signedSeen = true;
+                } else if (signedSeen && c.decoded() != null) {
+                    // Writers that sign do not stop: an unsigned record after a signed one had its signature stripped.
+                    failures.add(new AuditReport.Failure(c.decoded().offset(), c.decoded().event().eventId(),
+                            "not signed, though an earlier record of this experiment is: its signature was removed", null, null));
+                }
                 writers.merge(c.signed().writer() == null ? AuditReport.UNSIGNED : c.signed().writer(), 1L, Long::sum);
                 if (c.signed().reporter() != null) {
                     reporters.merge(c.signed().reporter(), 1L, Long::sum);

@@ -132,4 +132,17 @@ class SignatureCheckTest {
         assertThat(check(check, record(10, event, List.of(), scheduler), event).problems()).singleElement()
                 .satisfies(p -> assertThat(p).startsWith("signer " + schedulerFp + " was revoked at " + T0.plusSeconds(60) + ", before this record"));
     }
+
+    @Test
+    void shouldFailAnUnsignedRecordAfterASignedOneInTheAudit() {
+        Event first = new Event(Event.id("exp", "submitted"), "exp", null, 0, T0, new Event.Source("gate", "i1"), null,
+                new EventPayload.ExperimentSubmitted("x", "{}", 1, "ana"));
+        List<LogRecord> log = List.of(record(0, first, List.of(), scheduler), record(1, result(RESULT), List.of(), null));
+
+        AuditReport report = Audit.withAllServices().withSignatures(check).run(LogSource.of("exp", sink -> log.forEach(sink)));
+
+        assertThat(report.writers()).containsEntry("scheduler User:svc " + schedulerFp, 1L).containsEntry(AuditReport.UNSIGNED, 1L);
+        assertThat(report.failures()).extracting(AuditReport.Failure::problem)
+                .contains("not signed, though an earlier record of this experiment is: its signature was removed");
+    }
 }
