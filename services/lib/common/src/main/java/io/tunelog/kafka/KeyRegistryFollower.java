@@ -31,16 +31,20 @@ public final class KeyRegistryFollower implements AutoCloseable {
     /** Reads the registry to its end before returning. */
     public KeyRegistryFollower(KafkaClients clients, String clientId, Duration timeout) {
         this.consumer = clients.consumer(clientId, null);
-        consumer.assign(List.of(PARTITION));
-        consumer.seekToBeginning(List.of(PARTITION));
-        long end = consumer.endOffsets(List.of(PARTITION), timeout).get(PARTITION);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (consumer.position(PARTITION, timeout) < end) {
-            if (System.nanoTime() > deadline) {
-                consumer.close();
-                throw new IllegalStateException("cannot read " + Topics.KEYS + " to its end within " + timeout.toSeconds() + " s");
+        try {
+            consumer.assign(List.of(PARTITION));
+            consumer.seekToBeginning(List.of(PARTITION));
+            long end = consumer.endOffsets(List.of(PARTITION), timeout).get(PARTITION);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (consumer.position(PARTITION, timeout) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot read " + Topics.KEYS + " to its end within " + timeout.toSeconds() + " s");
+                }
+                fold(consumer.poll(POLL));
             }
-            fold(consumer.poll(POLL));
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
         }
         this.thread = new Thread(this::follow, clientId);
         thread.setDaemon(true);
