@@ -110,6 +110,7 @@ class BadInputTest {
                 bad("enqueue", "text that is not JSON", "config", "enqueue", "x", "{lr", "-b", kafka),
                 bad("enqueue", "an unreachable broker", closed, "enqueue", "x", "{\"lr\": 0.5}", "-b", closed, "--kafka-timeout", "1"),
                 bad("services", "an unknown service", "bogus", "services", "--only", "bogus", "-b", kafka),
+                bad("services", "a missing key file", "missing-key.pem", "services", "--key", "@/missing-key.pem", "-b", kafka),
                 bad("services", "a missing client config file", "missing.properties", "services", "-b", kafka,
                         "--client-config", "@/missing.properties"),
                 bad("services", "a port in use", port, "services", "-b", kafka, "--health-port", port, "--storage", "@/results"),
