@@ -94,7 +94,8 @@ public final class Audit {
 
     public AuditReport run(LogSource source) {
         Pass pass = new Pass(source.experimentId());
-        Pipeline.run(source, record -> signed(source.experimentId(), check(source.experimentId(), record), record), pass::accept);
+        Pipeline.run(source, record -> signed(source.experimentId(), check(source.experimentId(), record), record), pass::accept,
+                signatures != null);
         pass.drain();
         if (!pass.lateBases.isEmpty()) {
             pass.checkLate(source);
