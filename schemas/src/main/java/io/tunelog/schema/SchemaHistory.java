@@ -9,6 +9,7 @@ import io.tunelog.avro.Event;
 import io.tunelog.avro.LogRecord;
 import io.tunelog.avro.PartitionSnapshot;
 import io.tunelog.avro.ReportsTaken;
+import io.tunelog.avro.SigningKeyEntry;
 import io.tunelog.avro.SubmitExperiment;
 import io.tunelog.avro.TrialControl;
 import io.tunelog.avro.WorkerHeartbeat;
@@ -44,7 +45,8 @@ public final class SchemaHistory {
             Map.entry("LogRecord", LogRecord.getClassSchema()),
             Map.entry("DeadLetter", DeadLetter.getClassSchema()),
             Map.entry("PartitionSnapshot", PartitionSnapshot.getClassSchema()),
-            Map.entry("ReportsTaken", ReportsTaken.getClassSchema()));
+            Map.entry("ReportsTaken", ReportsTaken.getClassSchema()),
+            Map.entry("SigningKeyEntry", SigningKeyEntry.getClassSchema()));
 
     private static final SchemaStore.Cache STORE = new SchemaStore.Cache();
 

@@ -2,19 +2,23 @@ package io.tunelog.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tunelog.avro.LogRecord;
+import io.tunelog.kafka.KeyRegistryTopic;
 import io.tunelog.kafka.Topics;
 import io.tunelog.replay.Audit;
 import io.tunelog.replay.AuditReport;
 import io.tunelog.replay.LogSource;
+import io.tunelog.replay.SignatureCheck;
 import io.tunelog.replay.anchor.Anchor;
 import io.tunelog.replay.anchor.AnchorChain;
 import io.tunelog.replay.anchor.AnchorCheck;
 import io.tunelog.results.Json;
+import io.tunelog.security.KeyRegistry;
 import io.tunelog.security.SigningKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -59,6 +63,14 @@ final class AuditCommand implements Callable<Integer> {
             description = "The public key the --since anchor must be signed by (else only the key it embeds is checked)")
     Path publicKeyFile;
 
+    @Option(names = "--verify-signatures", description = "Check every record's signature and the worker's signature of each report it "
+            + "carries against the key registry (" + Topics.KEYS + ", read from the cluster given, also for --from), and say who signed "
+            + "what; an unsigned record passes (docs/SIGNING.md)")
+    boolean verifySignatures;
+
+    @Option(names = "--require-signatures", description = "As --verify-signatures, and an unsigned record fails")
+    boolean requireSignatures;
+
     @Spec
     CommandSpec command;
 
@@ -81,7 +93,12 @@ final class AuditCommand implements Callable<Integer> {
         if (check != null) {
             taps.add(check::add);
         }
-        AuditReport report = Audit.withAllServices().run(taps.isEmpty() ? log : firstPassTapped(log, taps));
+        Audit audit = Audit.withAllServices();
+        if (verifySignatures || requireSignatures) {
+            KeyRegistry keys = KeyRegistryTopic.read(source.kafka.requiredClients(), Duration.ofSeconds(60));
+            audit = audit.withSignatures(new SignatureCheck(keys, requireSignatures));
+        }
+        AuditReport report = audit.run(taps.isEmpty() ? log : firstPassTapped(log, taps));
         if (report.events() == 0) {
             throw new Tunelog.UserError(1, "no events for experiment " + experimentId);
         }
@@ -199,6 +216,14 @@ final class AuditCommand implements Callable<Integer> {
         s.append("  ").append(report.events()).append(" events; ").append(report.commandsAdmitted()).append(" commands admissible; ")
                 .append(report.decisionsTotal()).append(" decisions recomputed and identical\n");
         report.decisionsVerified().forEach((kind, n) -> s.append("    ").append(kind).append(": ").append(n).append('\n'));
+        if (report.writers() != null) {
+            s.append("  written by:\n");
+            report.writers().forEach((writer, n) -> s.append("    ").append(writer).append(": ").append(n).append('\n'));
+            if (!report.reporters().isEmpty()) {
+                s.append("  admitted from reports signed by:\n");
+                report.reporters().forEach((worker, n) -> s.append("    ").append(worker).append(": ").append(n).append('\n'));
+            }
+        }
         for (AuditReport.Failure f : report.failures()) {
             s.append("  FAIL ").append(f).append('\n');
         }
@@ -213,6 +238,10 @@ final class AuditCommand implements Callable<Integer> {
         node.put("commandsAdmitted", report.commandsAdmitted());
         node.set("decisionsVerified", Json.MAPPER.valueToTree(report.decisionsVerified()));
         node.set("failures", Json.MAPPER.valueToTree(report.failures()));
+        if (report.writers() != null) {
+            node.set("writers", Json.MAPPER.valueToTree(report.writers()));
+            node.set("reporters", Json.MAPPER.valueToTree(report.reporters()));
+        }
         return node;
     }
 }

@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import io.tunelog.kafka.Topics;
 import io.tunelog.security.SigningKeys;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Signing keys: made here, read by the commands that sign from files only. */
-@Command(name = "key", mixinStandardHelpOptions = true, description = "Make Ed25519 signing keys (for `audit --anchor`).",
-        subcommands = KeyCommand.New.class)
+@Command(name = "key", mixinStandardHelpOptions = true,
+        description = "Make Ed25519 signing keys (for `audit --anchor`), and keep the registry of writers' keys (" + Topics.KEYS + ").",
+        subcommands = {KeyCommand.New.class, KeyRegistryCommands.Register.class, KeyRegistryCommands.Revoke.class, KeyRegistryCommands.ListKeys.class})
 final class KeyCommand {
 
     @Command(name = "new", mixinStandardHelpOptions = true,

@@ -6,6 +6,9 @@ import io.tunelog.http.HttpSecurity;
 import io.tunelog.platform.Platform;
 import io.tunelog.registry.http.CheckpointServer;
 import io.tunelog.registry.storage.CheckpointStores;
+import io.tunelog.security.RecordSignature;
+import io.tunelog.security.SigningKeys;
+import io.tunelog.service.ServiceSigning;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,6 +56,15 @@ final class ServicesCommand implements Callable<Integer> {
             + "(default: ~/tunelog_results)")
     List<Path> storage;
 
+    @Option(names = "--require-signed-reports", description = "The gate admits only worker reports signed by a key registered for "
+            + "their worker id (`tunelog key register --role worker`), not revoked; the others are rejected, naming why. "
+            + "See docs/SIGNING.md (default: off)")
+    boolean requireSignedReports;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "Sign every record these services write to the log with this Ed25519 "
+            + "private key (mode 0600; registered with `tunelog key register` as scheduler, suggestion or registry). See docs/SIGNING.md")
+    Path key;
+
     @Override
     public Integer call() throws Exception {
         var names = only == null ? Platform.SERVICES : new LinkedHashSet<>(only);
@@ -64,13 +76,14 @@ final class ServicesCommand implements Callable<Integer> {
         List<Path> roots = storage != null ? storage : List.of(FollowOptions.defaultRoot());
         HttpSecurity security = checkHttpOptions(names);
         health.check();
+        ServiceSigning signing = new ServiceSigning(signer(), requireSignedReports);
         CheckpointStores stores = checkpointStores(roots);
         var clients = kafka.requiredClients();
         String id = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
         logs.toFile(roots.get(0).resolve("services-" + id + ".log"), Level.INFO);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Platform platform = new Platform(clients)) {
-            platform.ensureTopics(kafka.layout()).startServices(names, id, stores);
+            platform.ensureTopics(kafka.layout()).startServices(names, id, stores, signing);
             // Served before the catch-up ends: live (and not ready) while it folds the log, so a long catch-up is not
             // taken for a hung process.
             List<HealthServer.Component> components = names.stream()
@@ -128,5 +141,17 @@ final class ServicesCommand implements Callable<Integer> {
             throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--registry-http-port must be 0..65535, got " + registryHttpPort);
         }
         return registryHttpAccess.security("the checkpoint server (--registry-http-port)");
+    }
+
+    /** The signer of {@code --key}, or null; a key file others may read, or one that holds no pair, is refused. */
+    private RecordSignature.Signer signer() {
+        if (key == null) {
+            return null;
+        }
+        try {
+            return new RecordSignature.Signer(SigningKeys.readPrivate(key));
+        } catch (SigningKeys.KeyFileException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--key: " + e.getMessage());
+        }
     }
 }

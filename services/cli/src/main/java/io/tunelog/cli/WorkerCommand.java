@@ -3,6 +3,8 @@ package io.tunelog.cli;
 import ch.qos.logback.classic.Level;
 import io.tunelog.health.HealthServer;
 import io.tunelog.platform.Platform;
+import io.tunelog.security.RecordSignature;
+import io.tunelog.security.SigningKeys;
 import io.tunelog.worker.GpuDetection;
 import io.tunelog.worker.LocalGpus;
 import io.tunelog.worker.PythonHelper;
@@ -93,6 +95,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "With --sandbox: a file or directory trials must not see either (~/.ssh, a token file); repeatable")
     List<Path> sandboxHide = new ArrayList<>();
 
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "Sign every report with this Ed25519 private key (mode 0600; registered with `tunelog key register --role worker`"
+                    + " for the --worker-id given, which it needs). Under --sandbox trials cannot see it. See docs/SIGNING.md")
+    Path key;
+
     @Option(names = "--sandbox-no-network",
             description = "With --sandbox: trials get no network (by default they share the host's, to fetch data)")
     boolean sandboxNoNetwork;
@@ -124,6 +131,7 @@ final class WorkerCommand implements Callable<Integer> {
             }
         }
         health.check();
+        RecordSignature.Signer signer = signer();
         Sandbox trialSandbox = sandbox(); // its options checked before Kafka is asked anything
         var clients = kafka.requiredClients();
         Path store = storage != null ? storage : FollowOptions.defaultRoot();
@@ -133,7 +141,7 @@ final class WorkerCommand implements Callable<Integer> {
         try (Platform platform = new Platform(clients)) {
             WorkerAgent agent = new WorkerAgent(clients, Platform.workerSettings(id, slots, store, logDir != null ? logDir : store)
                     .withMaxOutputBytes(maxOutputBytes).withPolicy(policy).withMaxReportsInFlight(maxReportsInFlight)
-                    .withGpus(devices.devices()).withPythonHelper(helper).withSandbox(trialSandbox));
+                    .withGpus(devices.devices()).withPythonHelper(helper).withSandbox(trialSandbox).withReportSigner(signer));
             // Served before the agent starts, which waits up to 2 minutes for the topics: live, not yet ready.
             try (HealthServer probes = health.serve(List.of(new HealthServer.Component("worker", agent::isLive, agent::isStarted)))) {
                 platform.startWorker(agent);
@@ -157,6 +165,21 @@ final class WorkerCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The signer of {@code --key}, or null; a key file others may read, or one that holds no pair, is refused. */
+    private RecordSignature.Signer signer() {
+        if (key == null) {
+            return null;
+        }
+        if (workerId == null) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--key needs --worker-id: the id its key is registered for");
+        }
+        try {
+            return new RecordSignature.Signer(SigningKeys.readPrivate(key));
+        } catch (SigningKeys.KeyFileException e) {
+            throw new Tunelog.UserError(Tunelog.BAD_INPUT, "--key: " + e.getMessage());
+        }
+    }
+
     /** The sandbox of {@code --sandbox}, or null; the worker does not start when bwrap is missing or cannot run. */
     private Sandbox sandbox() {
         if (!sandbox) {
@@ -173,6 +196,9 @@ final class WorkerCommand implements Callable<Integer> {
         Path bwrap = Sandbox.findBwrap(System.getenv("PATH")).orElseThrow(() -> new Tunelog.UserError(Tunelog.BAD_INPUT,
                 "--sandbox: no bwrap on PATH; install bubblewrap (Debian and Ubuntu: apt-get install bubblewrap)"));
         List<Path> hidden = new ArrayList<>(kafka.credentialFiles());
+        if (key != null) {
+            hidden.add(key);
+        }
         hidden.addAll(sandboxHide);
         Sandbox made = new Sandbox(bwrap, hidden, !sandboxNoNetwork, Sandbox.gpuDevices(Path.of("/dev")));
         made.problem().ifPresent(p -> {

@@ -5,6 +5,7 @@ import io.tunelog.codec.AvroBytes;
 import io.tunelog.codec.EventCodec;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.kafka.Topics;
+import io.tunelog.security.RecordSignature;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.Callback;
@@ -21,6 +22,7 @@ final class Reporter {
     private final Assignment assignment;
     private final String workerId;
     private final Clock clock;
+    private final RecordSignature.Signer signer;
 
     /** The fields of an assignment a report needs. */
     record Assignment(String experimentId, String trialId, int attempt) {
@@ -29,8 +31,11 @@ final class Reporter {
         }
     }
 
-    Reporter(KafkaProducer<String, byte[]> producer, ReportWindow window, Assignment assignment, String workerId, Clock clock) {
+    /** {@code signer}: signs each report (docs/SIGNING.md); null sends them unsigned. */
+    Reporter(KafkaProducer<String, byte[]> producer, ReportWindow window, Assignment assignment, String workerId, Clock clock,
+            RecordSignature.Signer signer) {
         this.producer = producer;
+        this.signer = signer;
         this.window = window;
         this.assignment = assignment;
         this.workerId = workerId;
@@ -77,9 +82,14 @@ final class Reporter {
         };
     }
 
-    private ProducerRecord<String, byte[]> record(EventPayload.AttemptReport payload, boolean held) {
+    /** The report's Kafka record, signed when the worker has a key; package-private for its test. */
+    ProducerRecord<String, byte[]> record(EventPayload.AttemptReport payload, boolean held) {
         WorkerReport report = new WorkerReport(assignment.experimentId(), assignment.trialId(), assignment.attempt(),
                 workerId, clock.instant(), EventCodec.payloadToAvro(payload), held);
-        return new ProducerRecord<>(Topics.REPORTS, assignment.experimentId(), AvroBytes.encode(report));
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.REPORTS, assignment.experimentId(), AvroBytes.encode(report));
+        if (signer != null) {
+            signer.sign(record.topic(), record.key(), record.value(), record.headers());
+        }
+        return record;
     }
 }

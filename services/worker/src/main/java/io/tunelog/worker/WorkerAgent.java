@@ -15,6 +15,7 @@ import io.tunelog.codec.AvroBytes.UndecodableRecord;
 import io.tunelog.domain.event.EventPayload;
 import io.tunelog.kafka.KafkaClients;
 import io.tunelog.kafka.Topics;
+import io.tunelog.security.RecordSignature;
 import io.tunelog.kafka.WorkQueue;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -71,7 +72,7 @@ public final class WorkerAgent implements AutoCloseable {
      */
     public record Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
                            long maxOutputBytes, TrialPolicy policy, int maxReportsInFlight, List<String> gpus, Duration hold,
-                           PythonHelper pythonHelper, Sandbox sandbox) {
+                           PythonHelper pythonHelper, Sandbox sandbox, RecordSignature.Signer reportSigner) {
         /** A third of the queue's 15 s lock on an assignment. */
         public static final Duration DEFAULT_HOLD = Duration.ofSeconds(5);
         /** 64 MiB: far more than reports and progress lines need, little enough that a looping print cannot fill a disk. */
@@ -101,7 +102,7 @@ public final class WorkerAgent implements AutoCloseable {
         public Settings(String workerId, String host, int slots, Path storageRoot, Path logRoot, String slurmJobId,
                         long maxOutputBytes, TrialPolicy policy) {
             this(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, DEFAULT_MAX_REPORTS_IN_FLIGHT,
-                    List.of(), DEFAULT_HOLD, null, null);
+                    List.of(), DEFAULT_HOLD, null, null, null);
         }
 
         /** A worker that runs anything it is assigned, with the default environment allow-list. */
@@ -112,39 +113,45 @@ public final class WorkerAgent implements AutoCloseable {
 
         public Settings withMaxOutputBytes(long bytes) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, bytes, policy, maxReportsInFlight, gpus, hold, pythonHelper,
-                    sandbox);
+                    sandbox, reportSigner);
         }
 
         public Settings withPolicy(TrialPolicy trialPolicy) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, trialPolicy, maxReportsInFlight,
-                    gpus, hold, pythonHelper, sandbox);
+                    gpus, hold, pythonHelper, sandbox, reportSigner);
         }
 
         public Settings withMaxReportsInFlight(int reports) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, reports, gpus, hold, pythonHelper,
-                    sandbox);
+                    sandbox, reportSigner);
         }
 
         /** Its devices (ids as CUDA_VISIBLE_DEVICES names them), each given to one attempt at a time. */
         public Settings withGpus(List<String> devices) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    devices, hold, pythonHelper, sandbox);
+                    devices, hold, pythonHelper, sandbox, reportSigner);
         }
 
         public Settings withPythonHelper(PythonHelper helper) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    gpus, hold, helper, sandbox);
+                    gpus, hold, helper, sandbox, reportSigner);
         }
 
         /** Runs every process trial in this sandbox, and refuses JVM trainables; null: no sandbox. */
         public Settings withSandbox(Sandbox trialSandbox) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    gpus, hold, pythonHelper, trialSandbox);
+                    gpus, hold, pythonHelper, trialSandbox, reportSigner);
+        }
+
+        /** Signs every report with this key (docs/SIGNING.md); null: reports go unsigned. */
+        public Settings withReportSigner(RecordSignature.Signer signer) {
+            return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
+                    gpus, hold, pythonHelper, sandbox, signer);
         }
 
         public Settings withHold(Duration held) {
             return new Settings(workerId, host, slots, storageRoot, logRoot, slurmJobId, maxOutputBytes, policy, maxReportsInFlight,
-                    gpus, held, pythonHelper, sandbox);
+                    gpus, held, pythonHelper, sandbox, reportSigner);
         }
     }
 
@@ -301,7 +308,7 @@ public final class WorkerAgent implements AutoCloseable {
 
     private Reporter reporter(Assignment a) {
         return new Reporter(producer, window, new Reporter.Assignment(a.getExperimentId(), a.getTrialId(), a.getAttempt()),
-                settings.workerId(), clock);
+                settings.workerId(), clock, settings.reportSigner());
     }
 
     /** How the queue thread starts an attempt and hands one back to the gate. */

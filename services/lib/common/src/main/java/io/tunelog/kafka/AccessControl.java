@@ -14,8 +14,8 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * What each role may do on a cluster with an authorizer, as Kafka ACLs: the least each component needs.
  * Every role may describe the topics (their partition counts, which every client reads) and nothing
- * else it does not use; only the services write the log, and only the scheduling service's gate reads
- * the command topics.
+ * else it does not use; only the services write the log, only the scheduling service's gate reads
+ * the command topics, and no role writes the signing keys' registry (the administrator does).
  */
 public final class AccessControl {
 
@@ -65,8 +65,9 @@ public final class AccessControl {
             }
             case SCHEDULER -> {
                 service(g, "scheduler");
-                for (String command : List.of(Topics.SUBMISSIONS, Topics.REPORTS, Topics.HEARTBEATS)) {
-                    g.topic(command, AclOperation.READ);
+                // The keys: the gate checks reports' signers against the registry.
+                for (String input : List.of(Topics.SUBMISSIONS, Topics.REPORTS, Topics.HEARTBEATS, Topics.KEYS)) {
+                    g.topic(input, AclOperation.READ);
                 }
                 for (String output : List.of(Topics.REJECTIONS, Topics.ASSIGNMENTS, Topics.CONTROL)) {
                     g.topic(output, AclOperation.WRITE);
@@ -84,6 +85,7 @@ public final class AccessControl {
             case AUDITOR -> {
                 g.topic(Topics.EVENTS, AclOperation.READ);
                 g.topic(Topics.REJECTIONS, AclOperation.READ);
+                g.topic(Topics.KEYS, AclOperation.READ);
             }
         }
         return g.bindings;

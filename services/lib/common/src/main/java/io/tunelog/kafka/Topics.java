@@ -41,6 +41,11 @@ public final class Topics {
      * which experiments a new owner may skip, and where it starts reading. Never state; see PartitionLedger.
      */
     public static final String SNAPSHOTS = "tunelog.snapshots";
+    /**
+     * The signing keys' registry (key = fingerprint, compacted, one partition): written by an administrator only, read by
+     * the gate and the auditor. See docs/SIGNING.md and KeyRegistry.
+     */
+    public static final String KEYS = "tunelog.keys";
 
     /** Topics keyed by experiment id whose partitions must line up with the log's. */
     public static final Set<String> CO_PARTITIONED = Set.of(EVENTS, SUBMISSIONS, REPORTS);
@@ -91,7 +96,10 @@ public final class Topics {
                 // roll every hour: a new owner reads the partition to its end, and should not read a week of snapshots.
                 topic(SNAPSHOTS, layout, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                         TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(3600_000L),
-                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)));
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
+                // Compaction keeps each key's latest entry, which holds its whole registration (a revocation repeats it).
+                new NewTopic(KEYS, 1, layout.replicationFactor()).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)));
         List<String> failures = new ArrayList<>();
         admin.createTopics(wanted).values().forEach((name, future) -> {
             try {

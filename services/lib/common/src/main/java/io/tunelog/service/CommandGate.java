@@ -53,15 +53,30 @@ final class CommandGate {
     private final String instance;
     private final Consumer<ExperimentSpec> specCheck;
     private final Function<String, ExperimentState> sources;
+    private final ReportCheck reportCheck;
+
+    /** A check of a report's record before the rules judge it: its signature (see ReportSignatures). */
+    interface ReportCheck {
+        ReportCheck NONE = (record, report) -> Optional.empty();
+
+        /** Why the report is refused, if it is. */
+        Optional<String> problem(ConsumerRecord<String, byte[]> record, WorkerReport report);
+    }
 
     /**
      * @param specCheck checks beyond the parser's; a {@link SpecException} from it rejects the submission
      * @param sources an experiment as folded from its own log, for a submission's warmStart; an empty state when unknown
+     * @param reportCheck refuses a report before the rules judge it (its signature); {@link ReportCheck#NONE}: none
      */
-    CommandGate(String instance, Consumer<ExperimentSpec> specCheck, Function<String, ExperimentState> sources) {
+    CommandGate(String instance, Consumer<ExperimentSpec> specCheck, Function<String, ExperimentState> sources, ReportCheck reportCheck) {
         this.instance = instance;
         this.specCheck = specCheck;
         this.sources = sources;
+        this.reportCheck = reportCheck;
+    }
+
+    CommandGate(String instance, Consumer<ExperimentSpec> specCheck, Function<String, ExperimentState> sources) {
+        this(instance, specCheck, sources, ReportCheck.NONE);
     }
 
     /** A gate that knows no experiment but those of its views: every warmStart source is unknown. */
@@ -229,6 +244,10 @@ final class CommandGate {
         Optional<String> keyProblem = keyProblem(record, experimentId);
         if (keyProblem.isPresent()) {
             return reject(record, experimentId, cmd.getTrialId(), keyProblem.get());
+        }
+        Optional<String> signatureProblem = reportCheck.problem(record, cmd);
+        if (signatureProblem.isPresent()) {
+            return reject(record, experimentId, cmd.getTrialId(), signatureProblem.get());
         }
         EventPayload payload = EventCodec.payloadFromAvro(cmd.getPayload());
         if (!(payload instanceof EventPayload.AttemptReport report) || report.attempt() != cmd.getAttempt()) {

@@ -52,6 +52,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     private final String instance;
     private final Clock clock;
     private final KafkaClients clients;
+    private final ServiceSigning signing;
     private final KafkaConsumer<String, byte[]> consumer;
     private final LoopTransaction txn;
     private final Admin admin;
@@ -91,6 +92,13 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
     }
 
     public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock, SnapshotPolicy snapshotPolicy) {
+        this(clients, logic, instance, clock, snapshotPolicy, ServiceSigning.OFF);
+    }
+
+    /** @param signing what it signs, and whether its gate admits only signed reports (docs/SIGNING.md) */
+    public DecisionLoop(KafkaClients clients, ServiceLogic logic, String instance, Clock clock, SnapshotPolicy snapshotPolicy,
+                        ServiceSigning signing) {
+        this.signing = signing;
         this.logic = logic;
         this.instance = instance;
         this.clock = clock;
@@ -108,7 +116,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
         PartitionSnapshots snapshots = new PartitionSnapshots(clients, logic.service(), instance, snapshotPolicy);
         this.tracker = new ExperimentTracker(logic.service(), logic.writtenAhead(), snapshots, metrics);
         this.txn = new LoopTransaction(clients.producer(name + "-" + instance, name + "-" + instance),
-                tracker.writesAhead() ? tracker::written : null);
+                tracker.writesAhead() ? tracker::written : null, signing.signer());
         this.catchUp = new CatchUp(consumer, admin, snapshots, tracker, logic.gatesCommands());
         this.deciding = new DecideStage(logic, instance, clock, tracker, catchUp, txn, metrics);
     }
@@ -133,7 +141,7 @@ public final class DecisionLoop implements Runnable, AutoCloseable {
             }
             consumer.subscribe(topics, catchUp);
             if (logic.gatesCommands()) {
-                gate = new GateStage(clients, logic, instance, clock.instant(), tracker, catchUp, txn, metrics);
+                gate = new GateStage(clients, logic, instance, clock.instant(), tracker, catchUp, txn, metrics, signing.requireSignedReports());
             }
             while (running.get()) {
                 pass(consumer.poll(catchUp.pollTimeout(POLL, CATCH_UP_POLL)));

@@ -14,6 +14,7 @@ import io.tunelog.domain.state.ExperimentStatus;
 import io.tunelog.domain.state.TrialState;
 import io.tunelog.domain.state.TrialStatus;
 import io.tunelog.kafka.KafkaClients;
+import io.tunelog.kafka.KeyRegistryFollower;
 import io.tunelog.kafka.Topics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -40,8 +41,11 @@ final class GateStage implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GateStage.class);
     private static final Duration LEASE_CHECK_EVERY = Duration.ofSeconds(1);
 
+    private static final Duration KEYS_TIMEOUT = Duration.ofSeconds(60);
+
     private final String service;
     private final String instance;
+    private final KeyRegistryFollower keys;
     private final CommandGate gate;
     private final Leases leases;
     private final ExperimentTracker tracker;
@@ -55,11 +59,18 @@ final class GateStage implements AutoCloseable {
     /** Reports admitted in this pass that their workers hold their trials at, with their experiments. */
     private final List<Map.Entry<CommandGate.Held, Tracked>> held = new ArrayList<>();
 
+    /**
+     * @param requireSignedReports admit only reports signed by their worker's registered key (docs/SIGNING.md): the gate
+     *                             then follows the key registry
+     */
     GateStage(KafkaClients clients, ServiceLogic logic, String instance, Instant now, ExperimentTracker tracker, CatchUp catchUp,
-              LoopTransaction txn, LoopMetrics metrics) {
+              LoopTransaction txn, LoopMetrics metrics, boolean requireSignedReports) {
         this.service = logic.service();
         this.instance = instance;
-        this.gate = new CommandGate(instance, logic::checkSubmittedSpec, id -> WarmStartSources.fold(clients, id));
+        this.keys = requireSignedReports
+                ? new KeyRegistryFollower(clients, "tunelog-" + service + "-" + instance + "-keys", KEYS_TIMEOUT) : null;
+        this.gate = new CommandGate(instance, logic::checkSubmittedSpec, id -> WarmStartSources.fold(clients, id),
+                keys == null ? CommandGate.ReportCheck.NONE : new ReportSignatures(keys::read));
         this.leases = new Leases(clients, "tunelog-" + service + "-" + instance, now);
         this.tracker = tracker;
         this.catchUp = catchUp;
@@ -93,7 +104,7 @@ final class GateStage implements AutoCloseable {
         if (outcome.accepted() != null) {
             metrics.admitted.increment();
             Tracked t = tracker.tracked(partition, outcome.accepted().experimentId());
-            txn.append(t, outcome.accepted());
+            txn.append(t, outcome.accepted(), ReportAttestation.headers(record));
             t.wroteAhead(outcome.accepted());
             for (Event imported : outcome.following()) {
                 txn.append(t, imported);
@@ -257,5 +268,8 @@ final class GateStage implements AutoCloseable {
     @Override
     public void close() {
         leases.close();
+        if (keys != null) {
+            keys.close();
+        }
     }
 }

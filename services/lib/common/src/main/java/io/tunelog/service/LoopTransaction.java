@@ -2,6 +2,8 @@ package io.tunelog.service;
 
 import io.tunelog.domain.event.Event;
 import io.tunelog.log.Integrity;
+import io.tunelog.security.RecordSignature;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -10,6 +12,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -25,6 +28,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 final class LoopTransaction implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Written written;
+    private final RecordSignature.Signer signer;
     private boolean open;
 
     /** Hears where the broker put each log record this loop appended, with the record's hash: called on the producer's thread. */
@@ -41,8 +45,14 @@ final class LoopTransaction implements AutoCloseable {
 
     /** @param written hears of each appended log record once the broker has it; null: nobody listens */
     LoopTransaction(KafkaProducer<String, byte[]> producer, Written written) {
+        this(producer, written, null);
+    }
+
+    /** @param signer signs each log record, after its integrity headers (docs/SIGNING.md); null: unsigned */
+    LoopTransaction(KafkaProducer<String, byte[]> producer, Written written, RecordSignature.Signer signer) {
         this.producer = producer;
         this.written = written;
+        this.signer = signer;
     }
 
     /** Fences an earlier incarnation of this instance and aborts whatever transaction it left open. */
@@ -58,7 +68,16 @@ final class LoopTransaction implements AutoCloseable {
 
     /** Writes an event to the log with its integrity headers, its basis proven by the digest of what was folded (see {@link Integrity}). */
     void append(Tracked experiment, Event event) {
+        append(experiment, event, List.of());
+    }
+
+    /** As {@link #append(Tracked, Event)}, with headers of its own: a report's, which the event was admitted from. */
+    void append(Tracked experiment, Event event, List<Header> extra) {
         ProducerRecord<String, byte[]> record = Integrity.logRecord(event, experiment.prefix.digest());
+        extra.forEach(record.headers()::add);
+        if (signer != null) {
+            signer.sign(record.topic(), record.key(), record.value(), record.headers());
+        }
         if (written == null) {
             send(record);
             return;

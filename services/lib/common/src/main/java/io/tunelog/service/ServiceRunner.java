@@ -16,11 +16,18 @@ public final class ServiceRunner implements AutoCloseable {
     private final KafkaClients clients;
     private final ServiceLogic logic;
     private final String instance;
+    private final ServiceSigning signing;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
     private volatile DecisionLoop loop;
 
     public ServiceRunner(KafkaClients clients, ServiceLogic logic, String instance) {
+        this(clients, logic, instance, ServiceSigning.OFF);
+    }
+
+    /** @param signing what its loops sign, and whether its gate admits only signed reports (docs/SIGNING.md) */
+    public ServiceRunner(KafkaClients clients, ServiceLogic logic, String instance, ServiceSigning signing) {
+        this.signing = signing;
         this.clients = clients;
         this.logic = logic;
         this.instance = instance;
@@ -58,7 +65,8 @@ public final class ServiceRunner implements AutoCloseable {
 
     private void runLoops() {
         while (running.get()) {
-            try (DecisionLoop current = new DecisionLoop(clients, logic, instance, Clock.systemUTC())) {
+            try (DecisionLoop current = new DecisionLoop(clients, logic, instance, Clock.systemUTC(), DecisionLoop.SnapshotPolicy.DEFAULT,
+                    signing)) {
                 loop = current;
                 current.run();
             } catch (RuntimeException e) {

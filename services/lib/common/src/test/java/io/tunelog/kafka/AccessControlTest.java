@@ -63,6 +63,15 @@ class AccessControlTest {
     }
 
     @Test
+    void shouldLetNoRoleWriteTheKeyRegistryAndTheGateAndAuditorReadIt() {
+        for (Role role : Role.values()) {
+            assertThat(writes(role)).as(role.name()).doesNotContain(Topics.KEYS);
+            assertThat(grants(role).contains("READ TOPIC " + Topics.KEYS)).as(role + " reads the keys")
+                    .isEqualTo(role == Role.SCHEDULER || role == Role.AUDITOR);
+        }
+    }
+
+    @Test
     void shouldGiveTheAuditorReadingAndNothingElse() {
         assertThat(AccessControl.bindings(Role.AUDITOR, "u")).extracting(b -> b.entry().operation())
                 .containsOnly(AclOperation.READ, AclOperation.DESCRIBE);

@@ -7,6 +7,7 @@ import io.tunelog.registry.storage.FileCheckpointStore;
 import io.tunelog.replay.ServiceCatalog;
 import io.tunelog.service.ServiceLogic;
 import io.tunelog.service.ServiceRunner;
+import io.tunelog.service.ServiceSigning;
 import io.tunelog.worker.PythonHelper;
 import io.tunelog.worker.WorkerAgent;
 import java.io.IOException;
@@ -59,6 +60,11 @@ public final class Platform implements AutoCloseable {
      * @throws IllegalArgumentException for a name that is no service; nothing is started then
      */
     public Platform startServices(Set<String> names, String instance, CheckpointStores checkpointStores) {
+        return startServices(names, instance, checkpointStores, ServiceSigning.OFF);
+    }
+
+    /** As {@link #startServices(Set, String, CheckpointStores)}, signing as {@code signing} says (docs/SIGNING.md). */
+    public Platform startServices(Set<String> names, String instance, CheckpointStores checkpointStores, ServiceSigning signing) {
         Map<String, Supplier<ServiceLogic>> catalog = ServiceCatalog.services(checkpointStores);
         for (String name : names) {
             if (!catalog.containsKey(name)) {
@@ -66,7 +72,7 @@ public final class Platform implements AutoCloseable {
             }
         }
         for (String name : names) {
-            ServiceRunner runner = new ServiceRunner(clients, catalog.get(name).get(), instance).start();
+            ServiceRunner runner = new ServiceRunner(clients, catalog.get(name).get(), instance, signing).start();
             services.add(runner);
             started.add(runner);
         }

@@ -53,15 +53,26 @@ public final class Audit {
     private final Map<String, Decider> deciders;
     private final Set<String> writtenAhead = ServiceCatalog.writtenAhead();
     private final int window;
+    private final SignatureCheck signatures;
 
     public Audit(Map<String, Decider> deciders) {
-        this(deciders, WINDOW);
+        this(deciders, WINDOW, null);
     }
 
     /** With a smaller window, more decisions take the second pass; tests use it to exercise that path. */
     Audit(Map<String, Decider> deciders, int window) {
+        this(deciders, window, null);
+    }
+
+    private Audit(Map<String, Decider> deciders, int window, SignatureCheck signatures) {
         this.deciders = Map.copyOf(deciders);
         this.window = window;
+        this.signatures = signatures;
+    }
+
+    /** This audit, also checking every record's signatures and naming its writer (docs/SIGNING.md). */
+    public Audit withSignatures(SignatureCheck check) {
+        return new Audit(deciders, window, check);
     }
 
     public static Audit withAllServices() {
@@ -74,17 +85,34 @@ public final class Audit {
     /** A decoded record: what the fold needs of it, and no more (the bytes are not kept). */
     private record Decoded(long offset, byte[] hash, byte[] basisDigest, Event event) {}
 
-    /** A record with problems: what was found, and the event if it still belongs in the fold. */
-    private record Checked(Decoded decoded, List<AuditReport.Failure> failures) {}
+    /** A record with problems: what was found, the event if it still belongs in the fold, and who signed it (if checked). */
+    private record Checked(Decoded decoded, List<AuditReport.Failure> failures, SignatureCheck.Result signed) {
+        Checked(Decoded decoded, List<AuditReport.Failure> failures) {
+            this(decoded, failures, null);
+        }
+    }
 
     public AuditReport run(LogSource source) {
         Pass pass = new Pass(source.experimentId());
-        Pipeline.run(source, record -> check(source.experimentId(), record), pass::accept);
+        Pipeline.run(source, record -> signed(source.experimentId(), check(source.experimentId(), record), record), pass::accept,
+                signatures != null);
         pass.drain();
         if (!pass.lateBases.isEmpty()) {
             pass.checkLate(source);
         }
         return pass.report();
+    }
+
+    /** Adds the record's signature check to {@code checked}, when this audit checks signatures; on the reader thread. */
+    private Checked signed(String experimentId, Checked checked, LogRecord r) {
+        if (signatures == null || checked.decoded() == null) {
+            return checked;
+        }
+        Event event = checked.decoded().event();
+        SignatureCheck.Result result = signatures.check(experimentId, r, ExperimentLog.bytes(r.getValue()), event);
+        List<AuditReport.Failure> failures = new ArrayList<>(checked.failures());
+        result.problems().forEach(p -> failures.add(new AuditReport.Failure(r.getOffset(), event.eventId(), p, null, null)));
+        return new Checked(checked.decoded(), failures, result);
     }
 
     /** Decodes one record and checks its hash; runs on the reader thread. */
@@ -126,6 +154,9 @@ public final class Audit {
         private final Set<Long> lateBases = new HashSet<>();
         private final List<Decoded> lateDigestChecks = new ArrayList<>();
         private final Map<Group, List<Event>> expected = new HashMap<>();
+        private final Map<String, Long> writers = new TreeMap<>();
+        private final Map<String, Long> reporters = new TreeMap<>();
+        private boolean signedSeen;
         private ExperimentState state;
         private final WriterOrder writerOrder;
         private Integrity.PrefixDigest prefix = new Integrity.PrefixDigest();
@@ -143,6 +174,19 @@ public final class Audit {
         void accept(Checked c) {
             records++;
             failures.addAll(c.failures());
+            if (c.signed() != null) {
+                if (c.signed().writer() != null) {
+                    signedSeen = true;
+                } else if (signedSeen && c.decoded() != null) {
+                    // Writers that sign do not stop: an unsigned record after a signed one had its signature stripped.
+                    failures.add(new AuditReport.Failure(c.decoded().offset(), c.decoded().event().eventId(),
+                            "not signed, though an earlier record of this experiment is: its signature was removed", null, null));
+                }
+                writers.merge(c.signed().writer() == null ? AuditReport.UNSIGNED : c.signed().writer(), 1L, Long::sum);
+                if (c.signed().reporter() != null) {
+                    reporters.merge(c.signed().reporter(), 1L, Long::sum);
+                }
+            }
             Decoded d = c.decoded();
             if (d == null) {
                 return;
@@ -296,7 +340,8 @@ public final class Audit {
             Map<String, Long> verified = new TreeMap<>();
             logged.forEach((group, events) -> compare(group, events, expected.getOrDefault(group, List.of()), verified, failures));
             failures.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-            return new AuditReport(experimentId, records, verified, commands, failures);
+            return new AuditReport(experimentId, records, verified, commands, failures, signatures == null ? null : writers,
+                    signatures == null ? null : reporters);
         }
     }
 

@@ -10,9 +10,17 @@ import java.util.Map;
  * @param decisionsVerified decisions recomputed and found identical, by event type
  * @param commandsAdmitted  commands (submission, worker reports) found admissible where they stand
  * @param failures          every problem, in log order
+ * @param writers           when signatures were checked: events by who signed them ({@link #UNSIGNED} for none); else null
+ * @param reporters         when signatures were checked: events admitted from signed reports, by the worker key that signed
+ *                          the report; else null
  */
 public record AuditReport(String experimentId, long events, Map<String, Long> decisionsVerified, long commandsAdmitted,
-                          List<Failure> failures) {
+                          List<Failure> failures, Map<String, Long> writers, Map<String, Long> reporters) {
+    public static final String UNSIGNED = "unsigned";
+
+    public AuditReport(String experimentId, long events, Map<String, Long> decisionsVerified, long commandsAdmitted, List<Failure> failures) {
+        this(experimentId, events, decisionsVerified, commandsAdmitted, failures, null, null);
+    }
 
     /** One problem, naming the event and its log position. */
     public record Failure(long offset, String eventId, String problem, String expected, String logged) {

@@ -47,7 +47,8 @@ public interface LogSource {
                 reader.readRawToEnd(r -> {
                     Map<String, ByteBuffer> headers = new HashMap<>(4);
                     for (Header h : r.headers()) {
-                        headers.put(h.key(), ByteBuffer.wrap(h.value()));
+                        // A header without a value (anyone who may write the log can send one) reads as empty, not as a crash.
+                        headers.put(h.key(), ByteBuffer.wrap(h.value() == null ? new byte[0] : h.value()));
                     }
                     action.accept(new LogRecord(r.offset(), Instant.ofEpochMilli(r.timestamp()), r.key(),
                             ByteBuffer.wrap(r.value()), headers));

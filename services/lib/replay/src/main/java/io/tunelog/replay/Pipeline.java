@@ -21,20 +21,28 @@ final class Pipeline {
     private Pipeline() {}
 
     static <T> void run(LogSource source, Function<LogRecord, T> decode, Consumer<T> consume) {
+        run(source, decode, consume, false);
+    }
+
+    /**
+     * @param parallel decode each chunk on every core (the common fork-join pool) rather than on the reader thread alone:
+     *                 for costly per-record work such as checking signatures, where the reader, not the fold, is the limit
+     */
+    static <T> void run(LogSource source, Function<LogRecord, T> decode, Consumer<T> consume, boolean parallel) {
         BlockingQueue<List<T>> queue = new ArrayBlockingQueue<>(CHUNKS_IN_FLIGHT);
         AtomicReference<RuntimeException> readFailure = new AtomicReference<>();
         Thread reader = new Thread(() -> {
-            List<T> chunk = new ArrayList<>(CHUNK);
+            List<LogRecord> chunk = new ArrayList<>(CHUNK);
             try {
                 source.forEach(record -> {
-                    chunk.add(decode.apply(record));
+                    chunk.add(record);
                     if (chunk.size() == CHUNK) {
-                        put(queue, new ArrayList<>(chunk));
+                        put(queue, decoded(chunk, decode, parallel));
                         chunk.clear();
                     }
                 });
                 if (!chunk.isEmpty()) {
-                    put(queue, chunk);
+                    put(queue, decoded(chunk, decode, parallel));
                 }
             } catch (RuntimeException e) {
                 readFailure.set(e);
@@ -56,6 +64,11 @@ final class Pipeline {
         if (readFailure.get() != null) {
             throw readFailure.get();
         }
+    }
+
+    /** The chunk decoded, in its order. */
+    private static <T> List<T> decoded(List<LogRecord> chunk, Function<LogRecord, T> decode, boolean parallel) {
+        return parallel ? chunk.parallelStream().map(decode).toList() : chunk.stream().map(decode).toList();
     }
 
     private static <T> void put(BlockingQueue<List<T>> queue, List<T> chunk) {
