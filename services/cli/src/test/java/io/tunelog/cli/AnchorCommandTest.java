@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import static io.tunelog.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,8 +17,6 @@ import io.tunelog.replay.Audit;
 import io.tunelog.replay.ExperimentLog;
 import io.tunelog.replay.anchor.Anchor;
 import io.tunelog.security.SigningKeys;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,9 +60,9 @@ class AnchorCommandTest {
 
     @BeforeAll
     static void keys() {
-        Run keys = run("key", "new", "--out", dir.resolve("keys").toString());
-        assertThat(keys.exit).as(keys.err).isZero();
-        assertThat(keys.out).contains("fingerprint SHA256:");
+        CliRun keys = run("key", "new", "--out", dir.resolve("keys").toString());
+        assertThat(keys.exit()).as(keys.err()).isZero();
+        assertThat(keys.out()).contains("fingerprint SHA256:");
         privateKey = dir.resolve("keys").resolve(SigningKeys.PRIVATE_FILE);
         publicKey = dir.resolve("keys").resolve(SigningKeys.PUBLIC_FILE);
     }
@@ -85,66 +84,66 @@ class AnchorCommandTest {
         write(clients, records.subList(0, cut), 0);
 
         Path anchor = dir.resolve("head.json");
-        Run made = run("audit", ID, "--anchor", anchor.toString(), "--key", privateKey.toString(), "-b", KAFKA.bootstrapServers());
-        assertThat(made.exit).as(made.out + made.err).isZero();
-        assertThat(made.out).contains("anchor written to " + anchor + ": " + cut + " records up to offset " + records.get(cut - 1).getOffset());
+        CliRun made = run("audit", ID, "--anchor", anchor.toString(), "--key", privateKey.toString(), "-b", KAFKA.bootstrapServers());
+        assertThat(made.exit()).as(made.out() + made.err()).isZero();
+        assertThat(made.out()).contains("anchor written to " + anchor + ": " + cut + " records up to offset " + records.get(cut - 1).getOffset());
         assertThat(Files.readString(anchor)).contains("\"partition\" : 0", "\"topic\" : \"tunelog.events\"");
 
         // (a) the experiment's log grows: the anchored head is still its prefix, on Kafka and in an archive of it.
         write(clients, records.subList(cut, records.size()), records.get(cut - 1).getOffset() + 1);
-        Run grown = run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "-b", KAFKA.bootstrapServers());
-        assertThat(grown.exit).as(grown.out + grown.err).isZero();
-        assertThat(grown.out).contains("Audit of " + ID + ": PASSED", "verified against " + publicKey,
+        CliRun grown = run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "-b", KAFKA.bootstrapServers());
+        assertThat(grown.exit()).as(grown.out() + grown.err()).isZero();
+        assertThat(grown.out()).contains("Audit of " + ID + ": PASSED", "verified against " + publicKey,
                 "the log extends the anchor: its " + cut + " records up to offset " + records.get(cut - 1).getOffset() + " are unchanged");
         Path honest = dir.resolve("honest.avro");
         ExperimentLog.fromKafka(clients, ID).writeAvro(honest);
-        assertThat(run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "--from", honest.toString()).exit).isZero();
+        assertThat(run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "--from", honest.toString()).exit()).isZero();
 
         // (b) an insider rewrites the whole topic: the submitter changed, every hash and basis digest recomputed.
         List<LogRecord> forged = rewriteSubmitter(records, "mallory");
         recreateEventsTopic(clients);
         write(clients, forged, 0);
-        Run plain = run("audit", ID, "-b", KAFKA.bootstrapServers());
-        assertThat(plain.exit).as("the plain audit cannot tell: " + plain.out).isZero();
+        CliRun plain = run("audit", ID, "-b", KAFKA.bootstrapServers());
+        assertThat(plain.exit()).as("the plain audit cannot tell: " + plain.out()).isZero();
         String expected = "FAIL the log no longer extends the anchor of " + Anchor.read(anchor).statement().time() + ": record 1 differs (offset "
                 + records.get(0).getOffset() + ")";
-        Run caught = run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "-b", KAFKA.bootstrapServers());
-        System.out.println(made.out + grown.out + caught.out);
-        assertThat(caught.exit).isEqualTo(AuditCommand.FAILED);
-        assertThat(caught.out).contains("Audit of " + ID + ": PASSED", expected);
+        CliRun caught = run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "-b", KAFKA.bootstrapServers());
+        System.out.println(made.out() + grown.out() + caught.out());
+        assertThat(caught.exit()).isEqualTo(AuditCommand.FAILED);
+        assertThat(caught.out()).contains("Audit of " + ID + ": PASSED", expected);
         Path rewritten = dir.resolve("rewritten.avro");
         ExperimentLog.fromKafka(clients, ID).writeAvro(rewritten);
-        Run fromArchive = run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "--from", rewritten.toString());
-        assertThat(fromArchive.exit).isEqualTo(AuditCommand.FAILED);
-        assertThat(fromArchive.out).contains(expected);
+        CliRun fromArchive = run("audit", ID, "--since", anchor.toString(), "--public-key", publicKey.toString(), "--from", rewritten.toString());
+        assertThat(fromArchive.exit()).isEqualTo(AuditCommand.FAILED);
+        assertThat(fromArchive.out()).contains(expected);
     }
 
     @Test
     void shouldFailAnEditedAnchorAndAnotherSignersKey() throws Exception {
         Path anchor = dir.resolve("archive-head.json");
-        Run made = run("audit", ID, "--from", FIXTURE.toString(), "--anchor", anchor.toString(), "--key", privateKey.toString());
-        assertThat(made.exit).as(made.out + made.err).isZero();
+        CliRun made = run("audit", ID, "--from", FIXTURE.toString(), "--anchor", anchor.toString(), "--key", privateKey.toString());
+        assertThat(made.exit()).as(made.out() + made.err()).isZero();
         assertThat(Files.readString(anchor)).contains("\"partition\" : null");
-        Run embedded = run("audit", ID, "--from", FIXTURE.toString(), "--since", anchor.toString());
-        assertThat(embedded.exit).isZero();
-        assertThat(embedded.out).contains("verified only against the key it embeds (give --public-key to check who signed it)");
+        CliRun embedded = run("audit", ID, "--from", FIXTURE.toString(), "--since", anchor.toString());
+        assertThat(embedded.exit()).isZero();
+        assertThat(embedded.out()).contains("verified only against the key it embeds (give --public-key to check who signed it)");
 
         // (c) the anchor edited: one hex digit of its head changed.
         Path edited = dir.resolve("edited.json");
         String text = Files.readString(anchor);
         int at = text.indexOf("\"digest\" : \"") + "\"digest\" : \"".length();
         Files.writeString(edited, text.substring(0, at) + (text.charAt(at) == '0' ? '1' : '0') + text.substring(at + 1));
-        Run tampered = run("audit", ID, "--from", FIXTURE.toString(), "--since", edited.toString(), "--public-key", publicKey.toString());
-        assertThat(tampered.exit).isEqualTo(AuditCommand.FAILED);
-        assertThat(tampered.out).contains("FAIL anchor " + edited + ": the anchor's signature does not verify");
+        CliRun tampered = run("audit", ID, "--from", FIXTURE.toString(), "--since", edited.toString(), "--public-key", publicKey.toString());
+        assertThat(tampered.exit()).isEqualTo(AuditCommand.FAILED);
+        assertThat(tampered.out()).contains("FAIL anchor " + edited + ": the anchor's signature does not verify");
 
         // (d) checked against another signer's public key.
-        Run other = run("key", "new", "--out", dir.resolve("other").toString());
-        assertThat(other.exit).isZero();
-        Run wrong = run("audit", ID, "--from", FIXTURE.toString(), "--since", anchor.toString(),
+        CliRun other = run("key", "new", "--out", dir.resolve("other").toString());
+        assertThat(other.exit()).isZero();
+        CliRun wrong = run("audit", ID, "--from", FIXTURE.toString(), "--since", anchor.toString(),
                 "--public-key", dir.resolve("other").resolve(SigningKeys.PUBLIC_FILE).toString());
-        assertThat(wrong.exit).isEqualTo(AuditCommand.FAILED);
-        assertThat(wrong.out).contains("FAIL anchor " + anchor + ": the anchor was signed by ", "not by the given public key");
+        assertThat(wrong.exit()).isEqualTo(AuditCommand.FAILED);
+        assertThat(wrong.out()).contains("FAIL anchor " + anchor + ": the anchor was signed by ", "not by the given public key");
 
         assertOneLine(run("audit", "another", "--from", FIXTURE.toString(), "--since", anchor.toString()),
                 anchor + " anchors experiment " + ID + ", not another");
@@ -153,7 +152,7 @@ class AnchorCommandTest {
     @Test
     void shouldRefuseBadKeyAndAnchorFilesInOneLine() throws Exception {
         Path open = dir.resolve("open");
-        assertThat(run("key", "new", "--out", open.toString()).exit).isZero();
+        assertThat(run("key", "new", "--out", open.toString()).exit()).isZero();
         Path key = open.resolve(SigningKeys.PRIVATE_FILE);
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
         Path anchor = dir.resolve("never.json");
@@ -171,9 +170,9 @@ class AnchorCommandTest {
                 FIXTURE + " holds no PEM PUBLIC KEY block");
     }
 
-    private static void assertOneLine(Run r, String message) {
-        assertThat(r.exit).as(r.err).isEqualTo(Tunelog.BAD_INPUT);
-        assertThat(r.err.strip()).matches("tunelog [a-z ]+: " + java.util.regex.Pattern.quote(message) + ".*")
+    private static void assertOneLine(CliRun r, String message) {
+        assertThat(r.exit()).as(r.err()).isEqualTo(Tunelog.BAD_INPUT);
+        assertThat(r.err().strip()).matches("tunelog [a-z ]+: " + java.util.regex.Pattern.quote(message) + ".*")
                 .doesNotContain("\n").doesNotContain("Exception");
     }
 
@@ -233,14 +232,5 @@ class AnchorCommandTest {
             out.add(new LogRecord(r.getOffset(), r.getTimestamp(), r.getKey(), ByteBuffer.wrap(p.value()), headers));
         }
         return out;
-    }
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Tunelog.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exit, out.toString(), err.toString());
     }
 }

@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import static io.tunelog.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.domain.event.EventPayload;
@@ -8,8 +9,6 @@ import io.tunelog.replay.ExperimentLog;
 import io.tunelog.replay.Replay;
 import io.tunelog.replay.anchor.Anchor;
 import io.tunelog.security.SigningKeys;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Predicate;
@@ -42,24 +41,24 @@ class AnchorEndToEndTest {
         Thread.sleep(1_000); // nothing more is due while no worker takes the queued trials
 
         Path keys = dir.resolve("auditor");
-        assertThat(run("key", "new", "--out", keys.toString()).exit).isZero();
+        assertThat(run("key", "new", "--out", keys.toString()).exit()).isZero();
         Path anchor = dir.resolve("head.json");
-        Run made = run("audit", id, "--anchor", anchor.toString(), "--key", keys.resolve(SigningKeys.PRIVATE_FILE).toString(),
+        CliRun made = run("audit", id, "--anchor", anchor.toString(), "--key", keys.resolve(SigningKeys.PRIVATE_FILE).toString(),
                 "-b", PLATFORM.bootstrapServers());
-        assertThat(made.exit).as(made.out + made.err).isZero();
+        assertThat(made.exit()).as(made.out() + made.err()).isZero();
         long anchored = Anchor.read(anchor).statement().records();
         assertThat(anchored).isGreaterThanOrEqualTo(head.records().size());
 
-        Run cancel = run("cancel", id, "--reason", "anchored and done", "-b", PLATFORM.bootstrapServers());
-        assertThat(cancel.exit).as(cancel.err).isZero();
+        CliRun cancel = run("cancel", id, "--reason", "anchored and done", "-b", PLATFORM.bootstrapServers());
+        assertThat(cancel.exit()).as(cancel.err()).isZero();
         ExperimentLog after = awaitLog(id, log -> log.records().size() > anchored && Replay.events(log).stream()
                 .anyMatch(e -> e.event().payload() instanceof EventPayload.ExperimentCancelled));
 
-        Run since = run("audit", id, "--since", anchor.toString(), "--public-key", keys.resolve(SigningKeys.PUBLIC_FILE).toString(),
+        CliRun since = run("audit", id, "--since", anchor.toString(), "--public-key", keys.resolve(SigningKeys.PUBLIC_FILE).toString(),
                 "-b", PLATFORM.bootstrapServers());
-        System.out.println(made.out + since.out);
-        assertThat(since.exit).as(since.out + since.err).isZero();
-        assertThat(since.out).contains("Audit of " + id + ": PASSED", "the log extends the anchor: its " + anchored + " records");
+        System.out.println(made.out() + since.out());
+        assertThat(since.exit()).as(since.out() + since.err()).isZero();
+        assertThat(since.out()).contains("Audit of " + id + ": PASSED", "the log extends the anchor: its " + anchored + " records");
         assertThat(after.records().size()).as("the log grew past the anchor").isGreaterThan((int) anchored);
     }
 
@@ -73,14 +72,5 @@ class AnchorEndToEndTest {
             assertThat(System.currentTimeMillis()).as("the log of " + id + " in time").isLessThan(deadline);
             Thread.sleep(200);
         }
-    }
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Tunelog.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exit, out.toString(), err.toString());
     }
 }

@@ -1,5 +1,6 @@
 package io.tunelog.cli;
 
+import static io.tunelog.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tunelog.avro.CommandRejected;
@@ -94,11 +95,11 @@ class SignedLogEndToEndTest {
                     "signer " + SigningKeys.fingerprint(w2.getPublic()) + " reports as w2, not w1");
         }
 
-        Run audit = run("audit", id, "--require-signatures", "-b", b);
-        System.out.println(audit.out);
-        assertThat(audit.exit).as(audit.out + audit.err).isZero();
+        CliRun audit = run("audit", id, "--require-signatures", "-b", b);
+        System.out.println(audit.out());
+        assertThat(audit.exit()).as(audit.out() + audit.err()).isZero();
         String servicesFp = SigningKeys.fingerprint(services.getPublic());
-        assertThat(audit.out).contains("Audit of " + id + ": PASSED", "written by:", "scheduler User:svc " + servicesFp + ": ",
+        assertThat(audit.out()).contains("Audit of " + id + ": PASSED", "written by:", "scheduler User:svc " + servicesFp + ": ",
                 "admitted from reports signed by:", "worker User:worker-1 " + SigningKeys.fingerprint(w1.getPublic()) + " as w1: ")
                 .doesNotContain(io.tunelog.replay.AuditReport.UNSIGNED);
 
@@ -118,10 +119,10 @@ class SignedLogEndToEndTest {
         try (KafkaProducer<String, byte[]> producer = clients.producer("insider", null)) {
             producer.send(forged).get();
         }
-        Run tampered = run("audit", id, "--require-signatures", "-b", b);
-        System.out.println(tampered.out);
-        assertThat(tampered.exit).as(tampered.out + tampered.err).isEqualTo(AuditCommand.FAILED);
-        assertThat(tampered.out).contains("its signature by " + servicesFp + " does not verify: the record is not what its writer signed",
+        CliRun tampered = run("audit", id, "--require-signatures", "-b", b);
+        System.out.println(tampered.out());
+        assertThat(tampered.exit()).as(tampered.out() + tampered.err()).isEqualTo(AuditCommand.FAILED);
+        assertThat(tampered.out()).contains("its signature by " + servicesFp + " does not verify: the record is not what its writer signed",
                 "says other than the report it carries, which w1 signed");
     }
 
@@ -131,8 +132,8 @@ class SignedLogEndToEndTest {
         if (workerId != null) {
             args.addAll(List.of("--worker-id", workerId));
         }
-        Run made = run(args.toArray(String[]::new));
-        assertThat(made.exit).as(made.err).isZero();
+        CliRun made = run(args.toArray(String[]::new));
+        assertThat(made.exit()).as(made.err()).isZero();
         return SigningKeys.readPrivate(dir.resolve(name).resolve(SigningKeys.PRIVATE_FILE));
     }
 
@@ -173,14 +174,5 @@ class SignedLogEndToEndTest {
         } catch (AvroBytes.UndecodableRecord e) {
             throw new AssertionError(e);
         }
-    }
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Tunelog.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
-        return new Run(exit, out.toString(), err.toString());
     }
 }
